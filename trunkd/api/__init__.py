@@ -1,0 +1,1 @@
+"""HTTP: routing, the Neutron wire format, request identity and policy."""

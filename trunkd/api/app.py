@@ -1,0 +1,69 @@
+"""The ASGI application."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trunkd.api.errors import HANDLERS
+from trunkd.api.policy import NoAuthPolicy
+from trunkd.api.routes import meta, networks, ports, tags, trunks
+from trunkd.config import Config
+from trunkd.drivers.setup import load_drivers
+from trunkd.service.env import Env, Settings
+from trunkd.store.uow import Database
+
+
+class RequestId:
+    """Give every request an id (X-Openstack-Request-Id), as Neutron does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req-{uuid.uuid4()}"
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-openstack-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def build_env(config: Config) -> Env:
+    return Env(
+        db=Database(config.database),
+        policy=NoAuthPolicy(),
+        drivers=load_drivers(config),
+        settings=Settings(agent_down_time=config.agent_down_time),
+    )
+
+
+def create_app(env: Env) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        env.db.dispose()
+
+    app = Starlette(
+        routes=[*meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *tags.ROUTES],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.env = env
+    return RequestId(app)  # type: ignore[return-value]
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn workers: configuration comes from TRUNKD_* variables."""
+    return create_app(build_env(Config.from_env()))

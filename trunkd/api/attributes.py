@@ -1,0 +1,192 @@
+"""Attribute maps of our resources and the API-layer body checks (Neutron's order)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from trunkd.api import validators as v
+from trunkd.domain import errors
+from trunkd.domain.context import RequestContext
+from trunkd.domain.subports import shape_error
+
+_NO_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class Attr:
+    post: bool = False
+    put: bool = False
+    required: bool = False
+    default: Any = _NO_DEFAULT
+    check: v.Validator = v.anything
+    # query filter converter; None means the attribute is not filterable
+    filter: Callable[[str], Any] | None = None
+    sort: bool = False
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not _NO_DEFAULT
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _bool_filter(value: str) -> bool:
+    return v.boolean(value)
+
+
+ID = Attr(check=v.uuid, filter=_text, sort=True)
+NAME = Attr(post=True, put=True, default="", check=v.name_string(255), filter=_text, sort=True)
+DESCRIPTION = Attr(post=True, put=True, default="", check=v.string(255), filter=_text)
+ADMIN_STATE = Attr(post=True, put=True, default=True, check=v.boolean, filter=_bool_filter, sort=True)
+PROJECT = Attr(post=True, check=v.string(255), filter=_text, sort=True)
+STATUS = Attr(filter=_text, sort=True)
+REVISION = Attr(filter=v.integer(0, 2**62))
+READ_ONLY = Attr()
+
+STANDARD = {
+    "id": ID,
+    "description": DESCRIPTION,
+    "project_id": PROJECT,
+    "tenant_id": PROJECT,
+    "revision_number": REVISION,
+    "created_at": READ_ONLY,
+    "updated_at": READ_ONLY,
+}
+
+NETWORK: Mapping[str, Attr] = {
+    **STANDARD,
+    "name": NAME,
+    "admin_state_up": ADMIN_STATE,
+    "shared": Attr(post=True, put=True, default=False, check=v.boolean, filter=_bool_filter, sort=True),
+    "mtu": Attr(post=True, put=True, default=1500, check=v.integer(68, 65535), filter=v.integer(0, 65535), sort=True),
+    "status": STATUS,
+    "subnets": READ_ONLY,
+    "tags": Attr(post=True, check=v.tag_list),
+    "provider:network_type": Attr(post=True, check=v.string(32), filter=_text),
+    "provider:physical_network": Attr(post=True, check=v.string(64), filter=_text),
+    "provider:segmentation_id": Attr(post=True, check=v.integer(0, 16777215), filter=v.integer(0, 16777215)),
+}
+
+PORT: Mapping[str, Attr] = {
+    **STANDARD,
+    "name": NAME,
+    "admin_state_up": ADMIN_STATE,
+    "network_id": Attr(post=True, required=True, check=v.uuid, filter=_text, sort=True),
+    "mac_address": Attr(post=True, check=v.mac_address, filter=_text, sort=True),
+    "fixed_ips": Attr(),
+    "device_id": Attr(post=True, put=True, default="", check=v.string(255), filter=_text, sort=True),
+    "device_owner": Attr(post=True, put=True, default="", check=v.string(255), filter=_text, sort=True),
+    "status": STATUS,
+    "tags": Attr(post=True, check=v.tag_list),
+    "binding:host_id": Attr(post=True, put=True, check=v.string(255), filter=_text),
+    "binding:profile": Attr(post=True, put=True, check=v.mapping),
+    "binding:vnic_type": Attr(post=True, put=True, default="normal", check=v.vnic_type, filter=_text),
+    "binding:vif_type": Attr(filter=_text),
+    "binding:vif_details": READ_ONLY,
+    "trunk_details": READ_ONLY,
+}
+
+TRUNK: Mapping[str, Attr] = {
+    **STANDARD,
+    "name": NAME,
+    "admin_state_up": ADMIN_STATE,
+    "port_id": Attr(post=True, required=True, check=v.uuid, filter=_text, sort=True),
+    "status": STATUS,
+    "status_reason": READ_ONLY,
+    "sub_ports": Attr(post=True, default=[], check=v.anything),
+    "tags": READ_ONLY,
+}
+
+
+def _bad(msg: str) -> errors.HTTPBadRequest:
+    return errors.HTTPBadRequest(msg=msg)
+
+
+def _body_item(body: Any, resource: str) -> dict[str, Any]:
+    if not isinstance(body, dict) or not isinstance(body.get(resource), dict):
+        raise _bad(f"Unable to find '{resource}' in request body")
+    return body[resource]
+
+
+def _check_known(item: Mapping[str, Any], attrs: Mapping[str, Attr]) -> None:
+    unknown = sorted(k for k in item if k not in attrs)
+    if unknown:
+        raise _bad(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
+
+
+def _convert(name: str, attr: Attr, value: Any) -> Any:
+    try:
+        return attr.check(value)
+    except ValueError as exc:
+        raise _bad(f"Invalid input for {name}. Reason: {exc}.") from None
+
+
+def _project(item: dict[str, Any], ctx: RequestContext) -> str:
+    project = item.pop("project_id", None)
+    tenant = item.pop("tenant_id", None)
+    if project is not None and tenant is not None and project != tenant:
+        raise _bad("'project_id' and 'tenant_id' do not match")
+    chosen = project if project is not None else tenant
+    if chosen is None:
+        return ctx.project_id
+    if chosen != ctx.project_id and not ctx.is_admin:
+        raise _bad(
+            "Specifying 'project_id' or 'tenant_id' other than the authenticated project "
+            "in request requires admin privileges"
+        )
+    return chosen
+
+
+def parse_create_item(item: Any, attrs: Mapping[str, Attr], ctx: RequestContext) -> dict[str, Any]:
+    """One resource of a POST body: known keys, required present, values converted, defaults set."""
+    if not isinstance(item, dict):
+        raise _bad("Resource body must be an object")
+    _check_known(item, attrs)
+    item = dict(item)
+    for name in item:
+        if not attrs[name].post:
+            raise _bad(f"Attribute '{name}' not allowed in POST")
+    for name, attr in attrs.items():
+        if attr.required and name not in item:
+            raise _bad(f"Failed to parse request. Required attribute '{name}' not specified")
+    for name in ("project_id", "tenant_id"):
+        if name in item:
+            _convert(name, attrs[name], item[name])
+    result: dict[str, Any] = {"project_id": _project(item, ctx)}
+    for name, attr in attrs.items():
+        if name in item:
+            result[name] = _convert(name, attr, item[name])
+        elif attr.has_default and attr.post:
+            result[name] = attr.default
+    return result
+
+
+def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, Attr],
+                 ctx: RequestContext) -> tuple[list[dict[str, Any]], bool]:
+    """A POST body, single (`{resource: …}`) or bulk (`{collection: […]}`). Returns (items, bulk)."""
+    if isinstance(body, dict) and collection in body and resource not in body:
+        items = body[collection]
+        if not isinstance(items, list) or not items or len(body) != 1:
+            raise _bad(f"Bulk request body must be {{'{collection}': [non-empty list]}}")
+        return [parse_create_item(i, attrs, ctx) for i in items], True
+    return [parse_create_item(_body_item(body, resource), attrs, ctx)], False
+
+
+def parse_update(body: Any, resource: str, attrs: Mapping[str, Attr]) -> dict[str, Any]:
+    item = _body_item(body, resource)
+    _check_known(item, attrs)
+    for name in item:
+        if not attrs[name].put:
+            raise _bad(f"Cannot update read-only attribute {name}")
+    return {name: _convert(name, attrs[name], value) for name, value in item.items()}
+
+
+def check_sub_ports(item: dict[str, Any]) -> None:
+    """Step 2 of trunk create: the sub_ports list shape, every item (before any lookup)."""
+    problem = shape_error(item.get("sub_ports", []))
+    if problem:
+        raise _bad(f"Invalid input for sub_ports. Reason: {problem}.")

@@ -1,0 +1,45 @@
+"""One error mapper: every failure becomes a NeutronError body with the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from trunkd.domain import errors
+
+LOG = logging.getLogger(__name__)
+
+
+def neutron_error(exc: errors.TrunkdError) -> JSONResponse:
+    body = {"NeutronError": {"type": exc.type_name, "message": exc.message, "detail": ""}}
+    return JSONResponse(body, status_code=exc.code)
+
+
+async def on_domain_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.TrunkdError)
+    return neutron_error(exc)
+
+
+async def on_http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return neutron_error(errors.MethodNotAllowed())
+    return neutron_error(errors.HTTPNotFound())
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    request_id = getattr(request.state, "request_id", "")
+    LOG.exception("unexpected error in request %s %s %s", request_id, request.method, request.url.path)
+    return neutron_error(
+        errors.TrunkdError(f"Request Failed: internal server error while processing your request ({request_id}).")
+    )
+
+
+HANDLERS = {
+    errors.TrunkdError: on_domain_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected,
+}

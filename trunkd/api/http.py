@@ -1,0 +1,85 @@
+"""Shared request plumbing for the route modules."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from trunkd.api.identity import context_from
+from trunkd.domain import errors
+from trunkd.domain.context import RequestContext
+from trunkd.service.env import Env
+
+T = TypeVar("T")
+_IF_MATCH = re.compile(r"^\s*revision_number=(\d+)\s*$")
+
+
+def env_of(request: Request) -> Env:
+    return request.app.state.env  # type: ignore[no-any-return]
+
+
+def ctx_of(request: Request) -> RequestContext:
+    ctx: RequestContext = request.state.ctx if hasattr(request.state, "ctx") else context_from(request)
+    request.state.ctx = ctx
+    request.state.request_id = ctx.request_id
+    return ctx
+
+
+async def call(fn: Callable[..., T], *args: Any) -> T:
+    """Run a (blocking) use case off the event loop."""
+    return await run_in_threadpool(fn, *args)
+
+
+async def json_body(request: Request, *, required: bool = True) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise errors.HTTPBadRequest(msg="Request body is empty")
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise errors.HTTPBadRequest(msg="Malformed request body") from None
+
+
+async def no_body(request: Request) -> None:
+    if (await request.body()).strip():
+        raise errors.HTTPBadRequest(msg="Request body is not supported for this operation")
+
+
+def if_match(request: Request) -> int | None:
+    """The revision an `If-Match: revision_number=N` header demands, if any."""
+    values = [v.strip() for h in request.headers.getlist("if-match") for v in h.split(",") if v.strip()]
+    revisions = [v for v in values if v.startswith("revision_number")]
+    if not revisions:
+        return None
+    match = _IF_MATCH.match(revisions[0])
+    if len(revisions) > 1 or match is None:
+        raise errors.HTTPBadRequest(msg="Invalid If-Match header: expected one 'revision_number=N'")
+    return int(match.group(1))
+
+
+def ok(body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+def no_content(status: int = 204) -> Response:
+    return Response(status_code=status)
+
+
+def created(resource: str, collection: str, views: list[dict[str, Any]], bulk: bool) -> JSONResponse:
+    """201 with `{resource: …}`, or `{collection: […]}` for a bulk request."""
+    return ok({collection: views} if bulk else {resource: views[0]}, 201)
+
+
+def listed(collection: str, views: list[dict[str, Any]], page_links: list[dict[str, str]]) -> JSONResponse:
+    body: dict[str, Any] = {collection: views}
+    if page_links:
+        body[f"{collection}_links"] = page_links
+    return ok(body)

@@ -1,0 +1,89 @@
+"""Authorisation rules: Neutron's project-scoped defaults, decided in this one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from trunkd.domain import errors
+from trunkd.domain.context import RequestContext
+
+Check = Callable[[RequestContext, Mapping[str, Any]], bool]
+
+# keystone's role hierarchy: manager implies member implies reader
+_IMPLIED = {"manager": {"manager", "member", "reader"}, "member": {"member", "reader"}, "reader": {"reader"}}
+
+
+def _has(ctx: RequestContext, role: str) -> bool:
+    return any(role in _IMPLIED.get(r, {r}) for r in ctx.roles)
+
+
+def admin(ctx: RequestContext, _target: Mapping[str, Any]) -> bool:
+    return ctx.is_admin
+
+
+def member(ctx: RequestContext, target: Mapping[str, Any]) -> bool:
+    return ctx.is_admin or (_has(ctx, "member") and target.get("project_id") == ctx.project_id)
+
+
+def reader(ctx: RequestContext, target: Mapping[str, Any]) -> bool:
+    return ctx.is_admin or (_has(ctx, "reader") and target.get("project_id") == ctx.project_id)
+
+
+def network_owner(ctx: RequestContext, target: Mapping[str, Any]) -> bool:
+    return ctx.is_admin or (_has(ctx, "member") and target.get("network:project_id") == ctx.project_id)
+
+
+def admin_or_service(ctx: RequestContext, _target: Mapping[str, Any]) -> bool:
+    return ctx.is_admin or ctx.is_service
+
+
+def _crud(resource: str) -> dict[str, Check]:
+    return {
+        f"create_{resource}": member,
+        f"get_{resource}": reader,
+        f"update_{resource}": member,
+        f"delete_{resource}": member,
+        f"create_{resource}:tags": member,
+        f"get_{resource}:tags": reader,
+        f"update_{resource}:tags": member,
+        f"delete_{resource}:tags": member,
+    }
+
+
+RULES: dict[str, Check] = {
+    **_crud("network"),
+    **_crud("port"),
+    **_crud("trunk"),
+    "get_subports": reader,
+    "add_subports": member,
+    "remove_subports": member,
+    "create_network:shared": admin,
+    "update_network:shared": admin,
+    "create_network:provider:network_type": admin,
+    "create_network:provider:physical_network": admin,
+    "create_network:provider:segmentation_id": admin,
+    "create_port:mac_address": network_owner,
+    "create_port:binding:host_id": admin,
+    "create_port:binding:profile": admin,
+    "update_port:binding:host_id": admin,
+    "update_port:binding:profile": admin,
+    "get_events": admin_or_service,
+    "get_agent": admin_or_service,
+    "report_agent": admin_or_service,
+    "delete_agent": admin,
+}
+
+
+class NoAuthPolicy:
+    """Neutron's default rules; a rule not listed here is admin-only."""
+
+    def __init__(self, rules: Mapping[str, Check] = RULES) -> None:
+        self.rules = dict(rules)
+
+    def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> bool:
+        return self.rules.get(rule, admin)(ctx, target)
+
+    def enforce(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> None:
+        if not self.allowed(ctx, rule, target):
+            raise errors.PolicyNotAuthorized(action=rule)

@@ -1,0 +1,67 @@
+"""/v2.0/ports"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from trunkd.api import attributes, views
+from trunkd.api.http import (
+    call,
+    created,
+    ctx_of,
+    env_of,
+    if_match,
+    json_body,
+    listed,
+    no_body,
+    no_content,
+    ok,
+)
+from trunkd.api.query import fields_of, links, parse_list
+from trunkd.service import ports as svc
+
+
+async def create(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    items, bulk = attributes.parse_create(await json_body(request), "port", "ports", attributes.PORT, ctx)
+    made = await call(svc.create_ports, env, ctx, items)
+    return created("port", "ports", [views.port(p, None, ctx) for p in made], bulk)
+
+
+async def index(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    query, fields = parse_list(request, attributes.PORT)
+    found, details = await call(svc.list_ports, env, ctx, query)
+    return listed("ports", [views.port(p, details.get(p.id), ctx, fields) for p in found],
+                  links(request, query, [p.id for p in found]))
+
+
+async def show(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    port, details = await call(svc.get_port, env, ctx, request.path_params["id"])
+    return ok({"port": views.port(port, details, ctx, fields_of(request))})
+
+
+async def update(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    attrs = attributes.parse_update(await json_body(request), "port", attributes.PORT)
+    port, details = await call(svc.update_port, env, ctx, request.path_params["id"], attrs, if_match(request))
+    return ok({"port": views.port(port, details, ctx)})
+
+
+async def delete(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    await no_body(request)
+    await call(svc.delete_port, env, ctx, request.path_params["id"], if_match(request))
+    return no_content()
+
+
+ROUTES = [
+    Route("/v2.0/ports", index, methods=["GET"]),
+    Route("/v2.0/ports", create, methods=["POST"]),
+    Route("/v2.0/ports/{id}", show, methods=["GET"]),
+    Route("/v2.0/ports/{id}", update, methods=["PUT"]),
+    Route("/v2.0/ports/{id}", delete, methods=["DELETE"]),
+]

@@ -1,0 +1,89 @@
+"""Command line: `trunkd serve`, `trunkd db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import replace
+
+from trunkd.config import Config
+from trunkd.domain.errors import StartupCheckFailed
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = Config.from_env()
+    overrides = {
+        key: getattr(args, key)
+        for key in ("database", "host", "port", "workers")
+        if getattr(args, key, None) is not None
+    }
+    if getattr(args, "drivers", None) is not None:
+        overrides["drivers"] = tuple(d.strip() for d in args.drivers.split(",") if d.strip())
+    return replace(config, **overrides)
+
+
+def serve(config: Config) -> int:
+    import uvicorn
+
+    from trunkd.drivers.setup import load_drivers
+    from trunkd.store.migrate import upgrade
+
+    load_drivers(config)
+    upgrade(config.database)
+    os.environ.update(config.to_env())
+    uvicorn.run(
+        "trunkd.api.app:app_from_env",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers,
+        log_level=os.environ.get("TRUNKD_LOG_LEVEL", "info"),
+    )
+    return 0
+
+
+def db_upgrade(config: Config) -> int:
+    from trunkd.store.migrate import upgrade
+
+    upgrade(config.database)
+    print(f"database at head: {config.database}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="trunkd", description="Neutron-compatible trunk service")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def database_flag(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--database", help="SQLAlchemy URL (env TRUNKD_DATABASE; default sqlite:///trunkd.db)")
+
+    s = sub.add_parser("serve", help="run the API server")
+    database_flag(s)
+    s.add_argument("--host", help="listen address (env TRUNKD_HOST; default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="listen port (env TRUNKD_PORT; default 9696)")
+    s.add_argument("--workers", type=int, help="API processes (env TRUNKD_WORKERS; default 1)")
+    s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default noop)")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    database_flag(db_sub.add_parser("upgrade", help="apply Alembic migrations up to head"))
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = _config(args)
+    try:
+        if args.command == "serve":
+            return serve(config)
+        return db_upgrade(config)
+    except StartupCheckFailed as exc:
+        print(f"trunkd: cannot start: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Server configuration: flags override TRUNKD_* environment variables, which override defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from trunkd.store.engine import DEFAULT_URL
+
+
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in os.environ.get(name, default).split(",") if x.strip())
+
+
+@dataclass(frozen=True)
+class Config:
+    database: str = DEFAULT_URL
+    host: str = "127.0.0.1"
+    port: int = 9696
+    workers: int = 1
+    drivers: tuple[str, ...] = ("noop",)
+    agent_down_time: float = 75.0
+
+    @classmethod
+    def from_env(cls) -> Config:
+        return cls(
+            database=os.environ.get("TRUNKD_DATABASE", DEFAULT_URL),
+            host=os.environ.get("TRUNKD_HOST", "127.0.0.1"),
+            port=int(os.environ.get("TRUNKD_PORT", "9696")),
+            workers=int(os.environ.get("TRUNKD_WORKERS", "1")),
+            drivers=_env_list("TRUNKD_DRIVERS", "noop"),
+            agent_down_time=float(os.environ.get("TRUNKD_AGENT_DOWN_TIME", "75")),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        return {
+            "TRUNKD_DATABASE": self.database,
+            "TRUNKD_HOST": self.host,
+            "TRUNKD_PORT": str(self.port),
+            "TRUNKD_WORKERS": str(self.workers),
+            "TRUNKD_DRIVERS": ",".join(self.drivers),
+            "TRUNKD_AGENT_DOWN_TIME": str(self.agent_down_time),
+        }

@@ -1,0 +1,32 @@
+"""Domain events: what a committed change tells the world (written to the outbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TRUNK_CREATED = "trunk.created"
+TRUNK_UPDATED = "trunk.updated"
+TRUNK_DELETED = "trunk.deleted"
+TRUNK_STATUS_CHANGED = "trunk.status_changed"
+SUBPORTS_ADDED = "trunk.subports_added"
+SUBPORTS_REMOVED = "trunk.subports_removed"
+PORT_CREATED = "port.created"
+PORT_UPDATED = "port.updated"
+PORT_DELETED = "port.deleted"
+NETWORK_CREATED = "network.created"
+NETWORK_UPDATED = "network.updated"
+NETWORK_DELETED = "network.deleted"
+AGENT_REGISTERED = "agent.registered"
+AGENT_LOST = "agent.lost"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    resource_type: str
+    resource_id: str
+    project_id: str | None
+    state: dict[str, Any] | None
+    previous: dict[str, Any] | None = None
+    host: str | None = None

@@ -1,0 +1,118 @@
+"""Plain data the rules work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TrunkRole(StrEnum):
+    """What a port is to a trunk; a port holds at most one role (a DB constraint too)."""
+
+    PARENT = "parent"
+    SUBPORT = "subport"
+
+
+@dataclass(frozen=True)
+class SubPort:
+    port_id: str
+    segmentation_type: str
+    segmentation_id: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "segmentation_id": self.segmentation_id,
+            "segmentation_type": self.segmentation_type,
+            "port_id": self.port_id,
+        }
+
+
+@dataclass(frozen=True)
+class PortFacts:
+    """What trunk validation needs to know about one port (fetched in bulk)."""
+
+    id: str
+    network_id: str
+    project_id: str
+    device_id: str
+    host_id: str
+    vif_type: str
+    mtu: int | None
+    network_type: str | None
+    segmentation_id: int | None
+    trunk_role: TrunkRole | None
+    trunk_id: str | None
+    visible: bool
+
+    @property
+    def is_bound(self) -> bool:
+        return bool(self.host_id)
+
+
+@dataclass
+class Network:
+    id: str
+    project_id: str
+    name: str
+    description: str
+    admin_state_up: bool
+    shared: bool
+    mtu: int
+    status: str
+    network_type: str | None
+    physical_network: str | None
+    segmentation_id: int | None
+    revision_number: int
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Port:
+    id: str
+    project_id: str
+    network_id: str
+    name: str
+    description: str
+    admin_state_up: bool
+    mac_address: str
+    device_id: str
+    device_owner: str
+    status: str
+    host_id: str
+    vif_type: str
+    vif_details: dict[str, Any]
+    profile: dict[str, Any]
+    vnic_type: str
+    revision_number: int
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Trunk:
+    id: str
+    project_id: str
+    name: str
+    description: str
+    admin_state_up: bool
+    status: str
+    status_reason: str
+    port_id: str
+    revision_number: int
+    created_at: datetime
+    updated_at: datetime
+    sub_ports: list[SubPort] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrunkDetails:
+    """What a parent port shows as `trunk_details`: subports with their MACs."""
+
+    trunk_id: str
+    sub_ports: list[tuple[SubPort, str]]

@@ -1,0 +1,89 @@
+"""Resources as Neutron dicts (the full, admin view). The API trims; events carry these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from trunkd.domain.model import Network, Port, Trunk, TrunkDetails
+
+
+def timestamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _standard(resource: Network | Port | Trunk) -> dict[str, Any]:
+    return {
+        "description": resource.description,
+        "revision_number": resource.revision_number,
+        "created_at": timestamp(resource.created_at),
+        "updated_at": timestamp(resource.updated_at),
+        "tags": list(resource.tags),
+        "project_id": resource.project_id,
+        "tenant_id": resource.project_id,
+    }
+
+
+def network_dict(net: Network) -> dict[str, Any]:
+    return {
+        "id": net.id,
+        "name": net.name,
+        "admin_state_up": net.admin_state_up,
+        "shared": net.shared,
+        "mtu": net.mtu,
+        "status": net.status,
+        "subnets": [],
+        "provider:network_type": net.network_type,
+        "provider:physical_network": net.physical_network,
+        "provider:segmentation_id": net.segmentation_id,
+        **_standard(net),
+    }
+
+
+def trunk_details_dict(details: TrunkDetails) -> dict[str, Any]:
+    return {
+        "trunk_id": details.trunk_id,
+        "sub_ports": [{**sub.as_dict(), "mac_address": mac} for sub, mac in details.sub_ports],
+    }
+
+
+def port_dict(port: Port, details: TrunkDetails | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": port.id,
+        "name": port.name,
+        "network_id": port.network_id,
+        "admin_state_up": port.admin_state_up,
+        "mac_address": port.mac_address,
+        "fixed_ips": [],
+        "device_id": port.device_id,
+        "device_owner": port.device_owner,
+        "status": port.status,
+        "binding:host_id": port.host_id,
+        "binding:vif_type": port.vif_type,
+        "binding:vif_details": dict(port.vif_details),
+        "binding:profile": dict(port.profile),
+        "binding:vnic_type": port.vnic_type,
+        **_standard(port),
+    }
+    if details is not None:
+        view["trunk_details"] = trunk_details_dict(details)
+    return view
+
+
+def trunk_dict(trunk: Trunk) -> dict[str, Any]:
+    return {
+        "admin_state_up": trunk.admin_state_up,
+        "id": trunk.id,
+        "project_id": trunk.project_id,
+        "name": trunk.name,
+        "port_id": trunk.port_id,
+        "status": trunk.status,
+        "status_reason": trunk.status_reason,
+        "sub_ports": [s.as_dict() for s in trunk.sub_ports],
+        "revision_number": trunk.revision_number,
+        "description": trunk.description,
+        "created_at": timestamp(trunk.created_at),
+        "updated_at": timestamp(trunk.updated_at),
+        "tenant_id": trunk.project_id,
+        "tags": list(trunk.tags),
+    }

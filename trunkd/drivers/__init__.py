@@ -1,0 +1,1 @@
+"""Trunk drivers: the contract, the built-in drivers and the start-up checks."""

@@ -1,0 +1,28 @@
+"""The trunk driver contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TrunkDriver:
+    """What a driver supports; `interfaces` None means any vif type."""
+
+    name: str
+    interfaces: frozenset[str] | None
+    segmentation_types: frozenset[str]
+    agent_type: str | None
+    can_trunk_bound_port: bool
+    loaded: bool = True
+    health_problem: str | None = field(default=None, compare=False)
+
+    def is_interface_compatible(self, vif_type: str) -> bool:
+        return self.interfaces is None or vif_type in self.interfaces
+
+    def is_agent_compatible(self, host_agent_types: frozenset[str]) -> bool:
+        return self.agent_type is None or self.agent_type in host_agent_types
+
+    def check_health(self) -> str | None:
+        """None when healthy, else what is wrong."""
+        return self.health_problem

@@ -1,0 +1,47 @@
+"""Loading the configured drivers and the start-up checks (DESIGN.md §3.6)."""
+
+from __future__ import annotations
+
+from trunkd.config import Config
+from trunkd.domain import errors
+from trunkd.domain.segmentation import VALIDATORS
+from trunkd.drivers.base import TrunkDriver
+from trunkd.drivers.builtin import BUILTIN
+from trunkd.drivers.registry import DriverRegistry
+
+
+def check_drivers(drivers: list[TrunkDriver]) -> None:
+    """Raise StartupCheckFailed with one line naming the driver, the check and the fix."""
+    loaded = [d for d in drivers if d.loaded]
+    if not loaded:
+        raise errors.StartupCheckFailed(
+            msg="no trunk driver is loaded: enable at least one with --drivers (e.g. --drivers noop)"
+        )
+    for driver in loaded:
+        problem = driver.check_health()
+        if problem:
+            raise errors.StartupCheckFailed(
+                msg=f"driver '{driver.name}' failed its health check: {problem}; fix it or disable the driver"
+            )
+    common = frozenset.intersection(*(d.segmentation_types for d in loaded))
+    if not common:
+        listing = ", ".join(f"{d.name}={sorted(d.segmentation_types)}" for d in loaded)
+        raise errors.StartupCheckFailed(
+            msg=f"the loaded drivers share no segmentation type ({listing}); enable drivers with a common type"
+        )
+    missing = sorted(t for t in common if t not in VALIDATORS)
+    if missing:
+        raise errors.StartupCheckFailed(
+            msg=f"no validator for segmentation type(s) {missing}; register one or disable the drivers using it"
+        )
+
+
+def load_drivers(config: Config) -> DriverRegistry:
+    unknown = [name for name in config.drivers if name not in BUILTIN]
+    if unknown:
+        raise errors.StartupCheckFailed(
+            msg=f"unknown trunk driver(s) {unknown}: choose from {sorted(BUILTIN)}"
+        )
+    drivers = [BUILTIN[name]() for name in config.drivers]
+    check_drivers(drivers)
+    return DriverRegistry(drivers)

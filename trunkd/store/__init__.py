@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, migrations, repositories, unit of work and outbox."""

@@ -1,0 +1,84 @@
+"""Network rows."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, exists, func, or_, select
+
+from trunkd.domain.listing import ListQuery
+from trunkd.domain.model import Network
+from trunkd.store import listing
+from trunkd.store.resources import delete_row, insert_row, select_by_id, update_row
+from trunkd.store.tables import network_tags, networks, ports
+from trunkd.store.tags import TagRepo
+
+COLUMNS = {
+    "id": networks.c.id,
+    "name": networks.c.name,
+    "description": networks.c.description,
+    "admin_state_up": networks.c.admin_state_up,
+    "shared": networks.c.shared,
+    "mtu": networks.c.mtu,
+    "status": networks.c.status,
+    "project_id": networks.c.project_id,
+    "tenant_id": networks.c.project_id,
+    "revision_number": networks.c.revision_number,
+    "provider:network_type": networks.c.network_type,
+    "provider:physical_network": networks.c.physical_network,
+    "provider:segmentation_id": networks.c.segmentation_id,
+}
+
+
+class NetworkRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.tags = TagRepo(conn, network_tags)
+
+    def _scope(self, project_id: str | None):  # type: ignore[no-untyped-def]
+        if project_id is None:
+            return None
+        return or_(networks.c.project_id == project_id, networks.c.shared.is_(True))
+
+    def get(self, net_id: str, project_id: str | None = None, *, lock: bool = False) -> Network | None:
+        stmt = select_by_id(networks, net_id, lock=lock, conn=self.conn)
+        scope = self._scope(project_id)
+        if scope is not None:
+            stmt = stmt.where(scope)
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            return None
+        return Network(**row._mapping, tags=self.tags.of([net_id]).get(net_id, []))
+
+    def list(self, query: ListQuery, project_id: str | None) -> list[Network]:
+        stmt = listing.apply_filters(select(networks), networks, network_tags, COLUMNS, query)
+        scope = self._scope(project_id)
+        if scope is not None:
+            stmt = stmt.where(scope)
+        rows = listing.paginate(self.conn, stmt, networks, COLUMNS, query)
+        tags = self.tags.of(r.id for r in rows)
+        return [Network(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
+
+    def next_segmentation_id(self, network_type: str) -> int:
+        stmt = select(func.coalesce(func.max(networks.c.segmentation_id), 0)).where(
+            networks.c.network_type == network_type
+        )
+        return int(self.conn.execute(stmt).scalar_one()) + 1
+
+    def insert(self, net: Network) -> None:
+        insert_row(self.conn, networks, {k: v for k, v in vars(net).items() if k != "tags"})
+
+    def update(self, net_id: str, values: dict[str, object]) -> None:
+        update_row(self.conn, networks, net_id, values)
+
+    def has_ports(self, net_id: str) -> bool:
+        return bool(self.conn.execute(select(exists().where(ports.c.network_id == net_id))).scalar())
+
+    def delete(self, net_id: str) -> None:
+        delete_row(self.conn, networks, net_id)
+
+    def segment_taken(self, network_type: str, physical_network: str | None, seg_id: int) -> bool:
+        cond = (
+            (networks.c.network_type == network_type)
+            & (func.coalesce(networks.c.physical_network, "") == (physical_network or ""))
+            & (networks.c.segmentation_id == seg_id)
+        )
+        return bool(self.conn.execute(select(exists().where(cond))).scalar())

@@ -1,0 +1,136 @@
+"""Port rows, and the bulk facts trunk validation needs."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import Connection, exists, func, select
+
+from trunkd.domain.listing import ListQuery
+from trunkd.domain.model import Port, PortFacts, SubPort, TrunkDetails, TrunkRole
+from trunkd.store import listing
+from trunkd.store.resources import delete_row, insert_row, lock_clause, select_by_id, update_row
+from trunkd.store.tables import networks, port_claims, port_tags, ports, subports, trunks
+from trunkd.store.tags import TagRepo
+
+COLUMNS = {
+    "id": ports.c.id,
+    "name": ports.c.name,
+    "description": ports.c.description,
+    "network_id": ports.c.network_id,
+    "admin_state_up": ports.c.admin_state_up,
+    "mac_address": ports.c.mac_address,
+    "device_id": ports.c.device_id,
+    "device_owner": ports.c.device_owner,
+    "status": ports.c.status,
+    "project_id": ports.c.project_id,
+    "tenant_id": ports.c.project_id,
+    "revision_number": ports.c.revision_number,
+    "binding:host_id": ports.c.host_id,
+    "binding:vif_type": ports.c.vif_type,
+    "binding:vnic_type": ports.c.vnic_type,
+}
+
+
+class PortRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.tags = TagRepo(conn, port_tags)
+
+    def get(self, port_id: str, project_id: str | None = None, *, lock: bool = False) -> Port | None:
+        stmt = select_by_id(ports, port_id, lock=lock, conn=self.conn)
+        if project_id is not None:
+            stmt = stmt.where(ports.c.project_id == project_id)
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            return None
+        return Port(**row._mapping, tags=self.tags.of([port_id]).get(port_id, []))
+
+    def list(self, query: ListQuery, project_id: str | None) -> list[Port]:
+        stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query)
+        if project_id is not None:
+            stmt = stmt.where(ports.c.project_id == project_id)
+        rows = listing.paginate(self.conn, stmt, ports, COLUMNS, query)
+        tags = self.tags.of(r.id for r in rows)
+        return [Port(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
+
+    def mac_taken(self, network_id: str, mac: str) -> bool:
+        cond = (ports.c.network_id == network_id) & (func.lower(ports.c.mac_address) == mac.lower())
+        return bool(self.conn.execute(select(exists().where(cond))).scalar())
+
+    def insert(self, port: Port) -> None:
+        insert_row(self.conn, ports, {k: v for k, v in vars(port).items() if k != "tags"})
+
+    def update(self, port_id: str, values: dict[str, object]) -> None:
+        update_row(self.conn, ports, port_id, values)
+
+    def delete(self, port_id: str) -> None:
+        delete_row(self.conn, ports, port_id)
+
+    def lock(self, port_ids: Collection[str]) -> None:
+        """Row-lock the ports (sorted, so lockers never deadlock); a no-op on SQLite."""
+        if port_ids and lock_clause(self.conn):
+            stmt = select(ports.c.id).where(ports.c.id.in_(sorted(port_ids)))
+            self.conn.execute(stmt.order_by(ports.c.id).with_for_update())
+
+    def facts(self, port_ids: Collection[str]) -> dict[str, PortFacts]:
+        """Everything trunk validation needs about these ports, in one query.
+
+        `visible` is left True; the service decides visibility for the caller.
+        """
+        if not port_ids:
+            return {}
+        stmt = (
+            select(
+                ports.c.id, ports.c.network_id, ports.c.project_id, ports.c.device_id,
+                ports.c.host_id, ports.c.vif_type, networks.c.mtu, networks.c.network_type,
+                networks.c.segmentation_id, port_claims.c.role,
+                func.coalesce(trunks.c.id, subports.c.trunk_id).label("trunk_id"),
+            )
+            .join(networks, networks.c.id == ports.c.network_id)
+            .outerjoin(port_claims, port_claims.c.port_id == ports.c.id)
+            .outerjoin(trunks, trunks.c.port_id == ports.c.id)
+            .outerjoin(subports, subports.c.port_id == ports.c.id)
+            .where(ports.c.id.in_(list(port_ids)))
+        )
+        return {
+            r.id: PortFacts(
+                id=r.id, network_id=r.network_id, project_id=r.project_id,
+                device_id=r.device_id, host_id=r.host_id, vif_type=r.vif_type, mtu=r.mtu,
+                network_type=r.network_type, segmentation_id=r.segmentation_id,
+                trunk_role=TrunkRole(r.role) if r.role else None, trunk_id=r.trunk_id,
+                visible=True,
+            )
+            for r in self.conn.execute(stmt)
+        }
+
+    def trunk_details(self, port_ids: Iterable[str]) -> dict[str, TrunkDetails]:
+        """trunk_details of the given ports that are trunk parents (two queries in all)."""
+        port_ids = list(port_ids)
+        if not port_ids:
+            return {}
+        stmt = select(trunks.c.id, trunks.c.port_id).where(trunks.c.port_id.in_(port_ids))
+        parents = {r.id: r.port_id for r in self.conn.execute(stmt)}
+        if not parents:
+            return {}
+        subs: dict[str, list[tuple[SubPort, str]]] = {trunk_id: [] for trunk_id in parents}
+        stmt = (  # type: ignore[assignment]
+            select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
+                   subports.c.segmentation_id, ports.c.mac_address)
+            .join(ports, ports.c.id == subports.c.port_id)
+            .where(subports.c.trunk_id.in_(list(parents)))
+            .order_by(subports.c.trunk_id, subports.c.segmentation_type, subports.c.segmentation_id)
+        )
+        for r in self.conn.execute(stmt):
+            subs[r.trunk_id].append((SubPort(r.port_id, r.segmentation_type, r.segmentation_id), r.mac_address))
+        return {port_id: TrunkDetails(trunk_id, subs[trunk_id]) for trunk_id, port_id in parents.items()}
+
+    def trunk_membership(self, port_id: str) -> tuple[TrunkRole, str] | None:
+        """(role, trunk id) if the port is a parent or subport."""
+        row = self.conn.execute(
+            select(trunks.c.id).where(trunks.c.port_id == port_id)
+        ).first()
+        if row is not None:
+            return TrunkRole.PARENT, row.id
+        row = self.conn.execute(select(subports.c.trunk_id).where(subports.c.port_id == port_id)).first()
+        return (TrunkRole.SUBPORT, row.trunk_id) if row is not None else None

@@ -1,0 +1,192 @@
+"""SQLAlchemy Core tables. Constraints here are the last word on every race."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(36)
+
+def _standard_attributes() -> list[Column]:
+    """Neutron's standard attributes, inline on each resource table."""
+    return [
+        Column("description", String(255), nullable=False, server_default=""),
+        Column("revision_number", BigInteger, nullable=False, server_default="0"),
+        Column("created_at", DateTime, nullable=False),
+        Column("updated_at", DateTime, nullable=False),
+    ]
+
+def _tags_table(resource: str, parent: Table) -> Table:
+    return Table(
+        f"{resource}_tags",
+        metadata,
+        Column(
+            "resource_id", ID, ForeignKey(parent.c.id, ondelete="CASCADE"), primary_key=True
+        ),
+        Column("tag", String(255), primary_key=True),
+    )
+
+networks = Table(
+    "networks",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    Column("admin_state_up", Boolean, nullable=False),
+    Column("shared", Boolean, nullable=False),
+    Column("mtu", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("network_type", String(32), nullable=True),
+    Column("physical_network", String(64), nullable=True),
+    Column("segmentation_id", Integer, nullable=True),
+    *_standard_attributes(),
+)
+# one segment per (type, physnet, id): closes the allocation race for vlan and vxlan ids
+Index(
+    "uq_networks_segment",
+    networks.c.network_type,
+    func.coalesce(networks.c.physical_network, ""),
+    networks.c.segmentation_id,
+    unique=True,
+)
+
+ports = Table(
+    "ports",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("network_id", ID, ForeignKey(networks.c.id), nullable=False, index=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    Column("admin_state_up", Boolean, nullable=False),
+    Column("mac_address", String(32), nullable=False),
+    Column("device_id", String(255), nullable=False, server_default=""),
+    Column("device_owner", String(255), nullable=False, server_default=""),
+    Column("status", String(16), nullable=False),
+    Column("host_id", String(255), nullable=False, server_default="", index=True),
+    Column("vif_type", String(64), nullable=False),
+    Column("vif_details", JSON, nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("vnic_type", String(64), nullable=False),
+    *_standard_attributes(),
+    UniqueConstraint("network_id", "mac_address"),
+)
+
+# A port's role in trunking. port_id is the key, so a port is a parent or a subport, never
+# both; trunks and subports point at (port_id, role) with the role fixed by a CHECK.
+port_claims = Table(
+    "port_claims",
+    metadata,
+    Column("port_id", ID, ForeignKey(ports.c.id), primary_key=True),
+    Column("role", String(16), nullable=False),
+    CheckConstraint("role IN ('parent', 'subport')", name="role"),
+    UniqueConstraint("port_id", "role"),
+)
+
+trunks = Table(
+    "trunks",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    Column("admin_state_up", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_reason", String(1024), nullable=False, server_default=""),
+    Column("port_id", ID, nullable=False, unique=True),
+    Column("port_role", String(16), nullable=False, server_default="parent"),
+    *_standard_attributes(),
+    CheckConstraint("port_role = 'parent'", name="port_role"),
+    ForeignKeyConstraint(["port_id", "port_role"], [port_claims.c.port_id, port_claims.c.role]),
+)
+
+subports = Table(
+    "subports",
+    metadata,
+    Column("port_id", ID, primary_key=True),
+    Column("port_role", String(16), nullable=False, server_default="subport"),
+    Column("trunk_id", ID, ForeignKey(trunks.c.id, ondelete="CASCADE"), nullable=False),
+    Column("segmentation_type", String(32), nullable=False),
+    Column("segmentation_id", Integer, nullable=False),
+    CheckConstraint("port_role = 'subport'", name="port_role"),
+    ForeignKeyConstraint(["port_id", "port_role"], [port_claims.c.port_id, port_claims.c.role]),
+    UniqueConstraint(
+        "trunk_id",
+        "segmentation_type",
+        "segmentation_id",
+        name="uniq_subport0trunk_id0segmentation_type0segmentation_id",
+    ),
+)
+
+network_tags = _tags_table("network", networks)
+port_tags = _tags_table("port", ports)
+trunk_tags = _tags_table("trunk", trunks)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("agent_type", String(255), nullable=False),
+    Column("binary", String(255), nullable=False),
+    Column("topic", String(255), nullable=False, server_default=""),
+    Column("admin_state_up", Boolean, nullable=False),
+    Column("configurations", JSON, nullable=False),
+    Column("event_cursor", BigInteger, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("heartbeat_at", DateTime, nullable=False),
+    Column("lost_reported", Boolean, nullable=False, server_default="0"),
+    UniqueConstraint("agent_type", "host"),
+)
+
+# Events written in the same transaction as the change they describe.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("resource_type", String(32), nullable=False, index=True),
+    Column("resource_id", ID, nullable=False),
+    Column("project_id", String(255), nullable=True),
+    Column("host", String(255), nullable=True, index=True),
+    Column("request_id", String(64), nullable=False, server_default=""),
+    Column("payload", JSON, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Durable cursors of in-server consumers (the driver dispatcher).
+consumer_cursors = Table(
+    "consumer_cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags}
+

@@ -1,0 +1,119 @@
+"""Trunk rows, their subports and the port claims that keep roles exclusive."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import Connection, delete, insert, select
+
+from trunkd.domain.listing import ListQuery
+from trunkd.domain.model import SubPort, Trunk, TrunkRole
+from trunkd.store import listing
+from trunkd.store.resources import insert_row, select_by_id, update_row
+from trunkd.store.tables import port_claims, subports, trunk_tags, trunks
+from trunkd.store.tags import TagRepo
+
+COLUMNS = {
+    "id": trunks.c.id,
+    "name": trunks.c.name,
+    "description": trunks.c.description,
+    "admin_state_up": trunks.c.admin_state_up,
+    "port_id": trunks.c.port_id,
+    "status": trunks.c.status,
+    "project_id": trunks.c.project_id,
+    "tenant_id": trunks.c.project_id,
+    "revision_number": trunks.c.revision_number,
+}
+_TRUNK_FIELDS = [c for c in trunks.c if c.key != "port_role"]
+
+
+class TrunkRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.tags = TagRepo(conn, trunk_tags)
+
+    # -- reads -----------------------------------------------------------------------------
+    def get(self, trunk_id: str, project_id: str | None = None, *, lock: bool = False) -> Trunk | None:
+        stmt = select_by_id(trunks, trunk_id, lock=lock, conn=self.conn).with_only_columns(*_TRUNK_FIELDS)
+        if project_id is not None:
+            stmt = stmt.where(trunks.c.project_id == project_id)
+        row = self.conn.execute(stmt).first()
+        return self._hydrate([row])[0] if row is not None else None
+
+    def list(self, query: ListQuery, project_id: str | None) -> list[Trunk]:
+        stmt = listing.apply_filters(select(*_TRUNK_FIELDS), trunks, trunk_tags, COLUMNS, query)
+        if project_id is not None:
+            stmt = stmt.where(trunks.c.project_id == project_id)
+        rows = listing.paginate(self.conn, stmt, trunks, COLUMNS, query)
+        return self._hydrate(rows)
+
+    def _hydrate(self, rows: list) -> list[Trunk]:  # type: ignore[type-arg]
+        ids = [r.id for r in rows]
+        subs = self.subports_of(ids)
+        tags = self.tags.of(ids)
+        return [
+            Trunk(**r._mapping, sub_ports=subs.get(r.id, []), tags=tags.get(r.id, [])) for r in rows
+        ]
+
+    def subports_of(self, trunk_ids: Iterable[str]) -> dict[str, list[SubPort]]:
+        trunk_ids = list(trunk_ids)
+        found: dict[str, list[SubPort]] = defaultdict(list)
+        if not trunk_ids:
+            return found
+        stmt = (
+            select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
+                   subports.c.segmentation_id)
+            .where(subports.c.trunk_id.in_(trunk_ids))
+            .order_by(subports.c.segmentation_type, subports.c.segmentation_id)
+        )
+        for r in self.conn.execute(stmt):
+            found[r.trunk_id].append(SubPort(r.port_id, r.segmentation_type, r.segmentation_id))
+        return found
+
+    # -- writes ----------------------------------------------------------------------------
+    def _claim(self, role: TrunkRole, port_ids: Iterable[str]) -> None:
+        rows = [{"port_id": p, "role": role.value} for p in port_ids]
+        if rows:
+            self.conn.execute(insert(port_claims), rows)
+
+    def _release(self, port_ids: Collection[str]) -> None:
+        if port_ids:
+            self.conn.execute(delete(port_claims).where(port_claims.c.port_id.in_(list(port_ids))))
+
+    def _insert_subports(self, trunk_id: str, subs: list[SubPort]) -> None:
+        if not subs:
+            return
+        self._claim(TrunkRole.SUBPORT, (s.port_id for s in subs))
+        self.conn.execute(
+            insert(subports),
+            [
+                {"trunk_id": trunk_id, "port_id": s.port_id, "segmentation_type": s.segmentation_type,
+                 "segmentation_id": s.segmentation_id}
+                for s in subs
+            ],
+        )
+
+    def insert(self, trunk: Trunk) -> None:
+        self._claim(TrunkRole.PARENT, [trunk.port_id])
+        values = {k: v for k, v in vars(trunk).items() if k not in ("sub_ports", "tags")}
+        insert_row(self.conn, trunks, values)
+        self._insert_subports(trunk.id, trunk.sub_ports)
+
+    def add_subports(self, trunk_id: str, subs: list[SubPort]) -> None:
+        self._insert_subports(trunk_id, subs)
+
+    def remove_subports(self, trunk_id: str, port_ids: Collection[str]) -> None:
+        self.conn.execute(
+            delete(subports).where(subports.c.trunk_id == trunk_id, subports.c.port_id.in_(list(port_ids)))
+        )
+        self._release(port_ids)
+
+    def update(self, trunk_id: str, values: dict[str, object]) -> None:
+        update_row(self.conn, trunks, trunk_id, values)
+
+    def delete(self, trunk: Trunk) -> None:
+        """The trunk, its subport rows and every claim it held, in one go."""
+        self.conn.execute(delete(subports).where(subports.c.trunk_id == trunk.id))
+        self.conn.execute(delete(trunks).where(trunks.c.id == trunk.id))
+        self._release([trunk.port_id, *(s.port_id for s in trunk.sub_ports)])

@@ -1,0 +1,120 @@
+"""The unit of work: one transaction per request, its events written inside it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from trunkd.domain import errors
+from trunkd.domain.events import Event
+from trunkd.store import outbox
+from trunkd.store.agents import AgentRepo
+from trunkd.store.engine import make_engine
+from trunkd.store.integrity import constraint_name
+from trunkd.store.networks import NetworkRepo
+from trunkd.store.ports import PortRepo
+from trunkd.store.trunks import TrunkRepo
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+ATTEMPTS = 4
+
+
+class UnitOfWork:
+    def __init__(self, db: Database, *, write: bool, request_id: str = "") -> None:
+        self.db = db
+        self.write = write
+        self.request_id = request_id
+        self._events: list[Event] = []
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.conn: Connection = self.db.engine.connect().execution_options(write=self.write)
+        self.conn.begin()
+        self.networks = NetworkRepo(self.conn)
+        self.ports = PortRepo(self.conn)
+        self.trunks = TrunkRepo(self.conn)
+        self.agents = AgentRepo(self.conn)
+        return self
+
+    def record(self, event: Event) -> None:
+        self._events.append(event)
+
+    def commit(self) -> int | None:
+        """Write the outbox rows, commit, then wake feed listeners. Returns the last seq."""
+        last = outbox.append(self.conn, self._events, self.request_id) if self._events else None
+        self.conn.commit()
+        self._committed = True
+        if last is not None:
+            self.db.notify_committed(last)
+        return last
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if not self._committed:
+                self.conn.rollback()
+        finally:
+            self.conn.close()
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """Lost races a fresh attempt resolves: constraint clashes, deadlocks, busy SQLite."""
+    if isinstance(exc, IntegrityError):
+        return constraint_name(exc) != ""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code in ("40001", "40P01"):
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self._listeners: list[Callable[[int], None]] = []
+
+    def read(self) -> UnitOfWork:
+        return UnitOfWork(self, write=False)
+
+    def write(self, request_id: str = "") -> UnitOfWork:
+        return UnitOfWork(self, write=True, request_id=request_id)
+
+    def transact(self, work: Callable[[UnitOfWork], T], request_id: str = "") -> T:
+        """Run `work` in a write unit of work and commit; retry a lost race from scratch.
+
+        A retry re-validates against what the winner committed, so the loser gets the precise
+        typed error (DuplicateSubPort, TrunkPortInUse …) rather than a raw constraint failure.
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self.write(request_id) as uow:
+                    result = work(uow)
+                    uow.commit()
+                    return result
+            except DBAPIError as exc:
+                if not _retryable(exc) or attempt == ATTEMPTS:
+                    if isinstance(exc, IntegrityError):
+                        LOG.warning("constraint kept rejecting request %s: %s", request_id, exc.orig)
+                        raise errors.Conflict(
+                            "A concurrent request changed the same resources; retry the request."
+                        ) from exc
+                    raise
+                LOG.info("retrying request %s after %s", request_id, type(exc.orig).__name__)
+        raise AssertionError("unreachable")
+
+    def add_listener(self, listener: Callable[[int], None]) -> None:
+        self._listeners.append(listener)
+
+    def notify_committed(self, seq: int) -> None:
+        for listener in self._listeners:
+            listener(seq)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
