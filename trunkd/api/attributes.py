@@ -61,7 +61,7 @@ NETWORK: Mapping[str, Attr] = {
     **STANDARD,
     "name": NAME,
     "admin_state_up": ADMIN_STATE,
-    "shared": Attr(post=True, put=True, default=False, check=v.boolean, filter=_bool_filter, sort=True),
+    "shared": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter, sort=True),
     "mtu": Attr(post=True, put=True, default=1500, check=v.integer(68, 65535), filter=v.integer(0, 65535), sort=True),
     "status": STATUS,
     "subnets": READ_ONLY,

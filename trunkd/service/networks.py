@@ -83,7 +83,7 @@ def _create_one(env: Env, uow: UnitOfWork, attrs: dict[str, Any]) -> Network:
     net = Network(
         id=str(uuid.uuid4()), project_id=attrs["project_id"], name=attrs["name"],
         description=attrs["description"], admin_state_up=attrs["admin_state_up"],
-        shared=attrs["shared"], mtu=attrs["mtu"], status="ACTIVE", network_type=net_type,
+        shared=attrs.get("shared", False), mtu=attrs["mtu"], status="ACTIVE", network_type=net_type,
         physical_network=physnet, segmentation_id=seg_id, revision_number=0, created_at=stamp,
         updated_at=stamp, tags=attrs.get("tags", []),
     )

@@ -1,0 +1,59 @@
+"""Fixtures: one real server per database engine, shared by the API tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import IN_CI, Api, Server, postgres_available, throwaway_database
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+def require_engine(engine: str) -> None:
+    if engine == "postgresql" and not postgres_available():
+        if IN_CI:
+            pytest.fail("PostgreSQL is required in CI but cannot be reached (TRUNKD_TEST_PG)")
+        pytest.skip("PostgreSQL not reachable")
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    require_engine(request.param)
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def server(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    workdir = tmp_path_factory.mktemp(f"server-{engine}")
+    with throwaway_database(engine, workdir) as url:
+        srv = Server(database=url, workdir=workdir).start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
+
+
+@pytest.fixture
+def admin(server: Server) -> Api:
+    """Admin (no noauth headers: admin in fake_project_id)."""
+    return Api(server.url)
+
+
+@pytest.fixture
+def project() -> str:
+    return f"project-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def member(server: Server, project: str) -> Api:
+    """A member of a fresh project (roles member,reader)."""
+    return Api(server.url, project)
+
+
+@pytest.fixture
+def tmp_workdir(tmp_path: Path) -> Path:
+    return tmp_path
