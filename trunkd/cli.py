@@ -64,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="listen address (env TRUNKD_HOST; default 127.0.0.1)")
     s.add_argument("--port", type=int, help="listen port (env TRUNKD_PORT; default 9696)")
     s.add_argument("--workers", type=int, help="API processes (env TRUNKD_WORKERS; default 1)")
-    s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default noop)")
+    s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default ovs)")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

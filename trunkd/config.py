@@ -18,8 +18,11 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 9696
     workers: int = 1
-    drivers: tuple[str, ...] = ("noop",)
+    drivers: tuple[str, ...] = ("ovs",)
     agent_down_time: float = 75.0
+    event_retention_seconds: float = 7 * 24 * 3600.0
+    event_retention_count: int = 100_000
+    event_prune_interval: float = 60.0
 
     @classmethod
     def from_env(cls) -> Config:
@@ -28,8 +31,11 @@ class Config:
             host=os.environ.get("TRUNKD_HOST", "127.0.0.1"),
             port=int(os.environ.get("TRUNKD_PORT", "9696")),
             workers=int(os.environ.get("TRUNKD_WORKERS", "1")),
-            drivers=_env_list("TRUNKD_DRIVERS", "noop"),
+            drivers=_env_list("TRUNKD_DRIVERS", "ovs"),
             agent_down_time=float(os.environ.get("TRUNKD_AGENT_DOWN_TIME", "75")),
+            event_retention_seconds=float(os.environ.get("TRUNKD_EVENT_RETENTION_SECONDS", 7 * 24 * 3600)),
+            event_retention_count=int(os.environ.get("TRUNKD_EVENT_RETENTION_COUNT", "100000")),
+            event_prune_interval=float(os.environ.get("TRUNKD_EVENT_PRUNE_INTERVAL", "60")),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -40,4 +46,7 @@ class Config:
             "TRUNKD_WORKERS": str(self.workers),
             "TRUNKD_DRIVERS": ",".join(self.drivers),
             "TRUNKD_AGENT_DOWN_TIME": str(self.agent_down_time),
+            "TRUNKD_EVENT_RETENTION_SECONDS": str(self.event_retention_seconds),
+            "TRUNKD_EVENT_RETENTION_COUNT": str(self.event_retention_count),
+            "TRUNKD_EVENT_PRUNE_INTERVAL": str(self.event_prune_interval),
         }

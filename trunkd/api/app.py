@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trunkd.api import background
 from trunkd.api.errors import HANDLERS
 from trunkd.api.policy import NoAuthPolicy
-from trunkd.api.routes import meta, networks, ports, tags, trunks
+from trunkd.api.routes import events, meta, networks, ports, tags, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.service.env import Env, Settings
+from trunkd.store.signal import CommitSignal
 from trunkd.store.uow import Database
 
 
@@ -49,21 +51,26 @@ def build_env(config: Config) -> Env:
     )
 
 
-def create_app(env: Env) -> Starlette:
+def create_app(env: Env, config: Config) -> Starlette:
+    signal = CommitSignal()
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with background.running(env, config, signal):
+            yield
         env.db.dispose()
 
     app = Starlette(
-        routes=[*meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *tags.ROUTES],
+        routes=[*meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *tags.ROUTES, *events.ROUTES],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
     app.state.env = env
+    app.state.signal = signal
     return RequestId(app)  # type: ignore[return-value]
 
 
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers: configuration comes from TRUNKD_* variables."""
-    return create_app(build_env(Config.from_env()))
+    config = Config.from_env()
+    return create_app(build_env(config), config)

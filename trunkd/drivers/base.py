@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from trunkd.domain.status import TrunkStatus
 
 
 @dataclass(frozen=True)
@@ -26,3 +30,7 @@ class TrunkDriver:
     def check_health(self) -> str | None:
         """None when healthy, else what is wrong."""
         return self.health_problem
+
+    def react(self, kind: str, state: Mapping[str, Any]) -> TrunkStatus | None:
+        """An agentless driver's answer to a committed trunk event: the status to move to."""
+        return None

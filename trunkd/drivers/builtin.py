@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from trunkd.domain import events
+from trunkd.domain.status import TrunkStatus
 from trunkd.drivers.base import TrunkDriver
 
 OVS_AGENT_TYPE = "Open vSwitch agent"
 
 
+class NoopDriver(TrunkDriver):
+    """No data plane: every committed trunk change is at once in sync, so the trunk is ACTIVE."""
+
+    def react(self, kind: str, state: Mapping[str, Any]) -> TrunkStatus | None:
+        if kind in (events.TRUNK_CREATED, events.SUBPORTS_ADDED, events.SUBPORTS_REMOVED):
+            return TrunkStatus.ACTIVE
+        return None
+
+
 def noop() -> TrunkDriver:
     """Agentless, no data plane: any vif type, bound ports allowed."""
-    return TrunkDriver(
+    return NoopDriver(
         name="noop",
         interfaces=None,
         segmentation_types=frozenset({"vlan"}),

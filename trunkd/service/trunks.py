@@ -77,8 +77,10 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[s
         created_at=stamp, updated_at=stamp, sub_ports=subs,
     )
     uow.trunks.insert(trunk)
-    uow.record(_event(events.TRUNK_CREATED, trunk, parent.host_id or None))
-    return trunk
+    stored = uow.trunks.get(trunk_id)  # as a later GET shows it (subports in stored order)
+    assert stored is not None
+    uow.record(_event(events.TRUNK_CREATED, stored, parent.host_id or None))
+    return stored
 
 
 def create_trunks(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> list[Trunk]:

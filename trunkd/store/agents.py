@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from trunkd.store.clock import now
 from trunkd.store.tables import agents
@@ -21,3 +21,8 @@ class AgentRepo:
             agents.c.host == host, agents.c.heartbeat_at >= cutoff, agents.c.admin_state_up.is_(True)
         )
         return frozenset(self.conn.execute(stmt).scalars())
+
+    def oldest_cursor(self) -> int | None:
+        """The lowest event cursor any registered agent reported (None if none did)."""
+        found = self.conn.execute(select(func.min(agents.c.event_cursor))).scalar()
+        return int(found) if found is not None else None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from trunkd.domain.events import Event
 from trunkd.store.clock import now
-from trunkd.store.tables import outbox
+from trunkd.store.tables import consumer_cursors, outbox
 
 # Serialises outbox writers on PostgreSQL so sequence order is commit order: a consumer that
 # has read up to N never later finds an event below N commit.
@@ -79,3 +79,38 @@ def serialise(row: dict[str, Any]) -> dict[str, Any]:
         "state": row["payload"].get("state"),
         "previous": row["payload"].get("previous"),
     }
+
+
+PRUNED_THROUGH = "outbox.pruned_through"
+
+
+def pruned_through(conn: Connection) -> int:
+    """The highest sequence number retention has removed (0 if none)."""
+    found = conn.execute(
+        select(consumer_cursors.c.seq).where(consumer_cursors.c.name == PRUNED_THROUGH)
+    ).scalar()
+    return int(found or 0)
+
+
+def prune(conn: Connection, *, max_age: timedelta, max_count: int, keep_from: int | None) -> int:
+    """Delete events older than `max_age` or beyond the newest `max_count`, but never one at or
+    after `keep_from` (the oldest cursor a registered agent still needs). Returns the watermark."""
+    high = int(conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one())
+    by_count = high - max_count
+    by_age = conn.execute(
+        select(func.coalesce(func.max(outbox.c.seq), 0)).where(outbox.c.created_at < now() - max_age)
+    ).scalar_one()
+    cutoff = max(by_count, int(by_age))
+    if keep_from is not None:
+        cutoff = min(cutoff, keep_from - 1)
+    current = pruned_through(conn)
+    if cutoff <= current:
+        return current
+    conn.execute(delete(outbox).where(outbox.c.seq <= cutoff))
+    updated = conn.execute(
+        update(consumer_cursors).where(consumer_cursors.c.name == PRUNED_THROUGH)
+        .values(seq=cutoff, updated_at=now())
+    ).rowcount
+    if not updated:
+        conn.execute(insert(consumer_cursors).values(name=PRUNED_THROUGH, seq=cutoff, updated_at=now()))
+    return cutoff

@@ -14,6 +14,7 @@ from trunkd.domain import errors
 from trunkd.domain.events import Event
 from trunkd.store import outbox
 from trunkd.store.agents import AgentRepo
+from trunkd.store.cursors import CursorRepo
 from trunkd.store.engine import make_engine
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.ports = PortRepo(self.conn)
         self.trunks = TrunkRepo(self.conn)
         self.agents = AgentRepo(self.conn)
+        self.cursors = CursorRepo(self.conn)
         return self
 
     def record(self, event: Event) -> None:

@@ -49,7 +49,10 @@ async def not_found(_request: Request) -> Response:
 ROUTES = [
     Route("/", versions, methods=["GET"]),
     Route("/v2.0/", resources, methods=["GET"]),
+    # Neutron's pecan root demands the trailing slash: no redirect, a 404
+    Route("/v2.0", not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     Route("/v2.0/extensions", extensions, methods=["GET"]),
+    Route("/v2.0/extensions", not_found, methods=["POST", "PUT", "DELETE", "PATCH"]),
     Route("/v2.0/extensions/{alias}", show_extension, methods=["GET"]),
     Route("/v2.0/extensions/{alias}", not_found, methods=["POST", "PUT", "DELETE", "PATCH"]),
 ]

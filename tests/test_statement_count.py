@@ -1,0 +1,88 @@
+"""Set-based validation: adding N subports costs the same number of SQL statements for any N."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from tests.support import Api, throwaway_database
+from trunkd.api.policy import NoAuthPolicy
+from trunkd.domain.context import RequestContext
+from trunkd.drivers.builtin import ovs
+from trunkd.drivers.registry import DriverRegistry
+from trunkd.service import networks, ports, trunks
+from trunkd.service.env import Env, Settings
+from trunkd.store.migrate import upgrade
+from trunkd.store.uow import Database
+
+ADMIN = RequestContext.admin()
+
+
+@pytest.fixture
+def env(engine: str, tmp_path: Path) -> Iterator[Env]:
+    with throwaway_database(engine, tmp_path) as url:
+        upgrade(url)
+        db = Database(url)
+        yield Env(db=db, policy=NoAuthPolicy(), drivers=DriverRegistry([ovs()]), settings=Settings())
+        db.dispose()
+
+
+def _ports(env: Env, count: int) -> list[str]:
+    net = networks.create_networks(env, ADMIN, [{
+        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True, "mtu": 1500,
+    }])[0]
+    item = {"project_id": ADMIN.project_id, "network_id": net.id, "name": "", "description": "",
+            "admin_state_up": True, "device_id": "", "device_owner": "", "binding:vnic_type": "normal"}
+    return [p.id for p in ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])]
+
+
+def _statements_to_add(env: Env, count: int) -> int:
+    parent, *subs = _ports(env, count + 1)
+    trunk = trunks.create_trunks(env, ADMIN, [{
+        "project_id": ADMIN.project_id, "port_id": parent, "name": "", "description": "",
+        "admin_state_up": True, "sub_ports": [],
+    }])[0]
+    body = {"sub_ports": [
+        {"port_id": p, "segmentation_type": "vlan", "segmentation_id": i + 1} for i, p in enumerate(subs)
+    ]}
+    seen: list[str] = []
+
+    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(env.db.engine, "before_cursor_execute", count_statement)
+    try:
+        result = trunks.add_subports(env, ADMIN, trunk.id, body)
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", count_statement)
+    assert len(result.sub_ports) == count
+    return len(seen)
+
+
+def test_add_subports_statement_count_does_not_grow_with_subports(env: Env) -> None:
+    one, hundred, full = (_statements_to_add(env, n) for n in (1, 100, 4094))
+    assert one == hundred == full, (one, hundred, full)
+    assert one <= 20
+
+
+def test_adding_4094_subports_in_one_request_succeeds_over_http(admin: Api) -> None:
+    parent = admin.port()
+    net_ids = [admin.network()["id"] for _ in range(2)]
+    made: list[dict] = []
+    for net_id in net_ids:
+        r = admin.post("/v2.0/ports", {"ports": [{"network_id": net_id} for _ in range(2047)]})
+        assert r.status_code == 201, r.text
+        made += r.json()["ports"]
+    trunk = admin.trunk(parent["id"])
+    body = {"sub_ports": [
+        {"port_id": p["id"], "segmentation_type": "vlan", "segmentation_id": vlan}
+        for vlan, p in enumerate(made, start=1)
+    ]}
+    r = admin.put(f"/v2.0/trunks/{trunk['id']}/add_subports", body)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["sub_ports"]) == 4094
+    shown = admin.get(f"/v2.0/trunks/{trunk['id']}/get_subports").json()["sub_ports"]
+    assert sorted(s["segmentation_id"] for s in shown) == list(range(1, 4095))

@@ -1,0 +1,64 @@
+"""Tasks each API process runs beside the HTTP server: commit wake-ups, dispatcher, retention."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+
+from trunkd.config import Config
+from trunkd.service.dispatcher import dispatch_once
+from trunkd.service.env import Env
+from trunkd.service.events import prune_events
+from trunkd.store.signal import CommitSignal, listen_postgres
+
+LOG = logging.getLogger(__name__)
+IDLE_POLL = 5.0
+
+
+async def _dispatch_forever(env: Env, signal: CommitSignal) -> None:
+    while True:
+        armed = signal.arm()
+        try:
+            consumed = await run_in_threadpool(dispatch_once, env)
+        except Exception:
+            LOG.exception("dispatcher batch failed; retrying")
+            consumed = 0
+            await asyncio.sleep(1.0)
+        if not consumed:
+            await signal.wait(armed, IDLE_POLL)
+
+
+async def _prune_forever(env: Env, config: Config) -> None:
+    age = timedelta(seconds=config.event_retention_seconds)
+    while True:
+        try:
+            await run_in_threadpool(prune_events, env, age, config.event_retention_count)
+        except Exception:
+            LOG.exception("event retention failed; retrying later")
+        await asyncio.sleep(config.event_prune_interval)
+
+
+@contextlib.asynccontextmanager
+async def running(env: Env, config: Config, signal: CommitSignal) -> AsyncIterator[None]:
+    """Start the background tasks for the app's lifetime."""
+    signal.attach(asyncio.get_running_loop())
+    env.db.add_listener(signal.fire)
+    jobs: list[Callable[[], Awaitable[None]]] = [lambda: _prune_forever(env, config)]
+    if env.db.engine.dialect.name == "postgresql":
+        jobs.append(lambda: listen_postgres(env.db.url, signal))
+    if any(d.agent_type is None for d in env.drivers.drivers):
+        jobs.append(lambda: _dispatch_forever(env, signal))
+    tasks = [asyncio.create_task(job()) for job in jobs]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

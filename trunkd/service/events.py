@@ -1,0 +1,50 @@
+"""Reading the event feed (the outbox) and keeping it within retention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from trunkd.domain import errors
+from trunkd.domain.context import RequestContext
+from trunkd.service.env import Env
+from trunkd.store import outbox
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[dict[str, Any]]
+    latest: int
+    # where the consumer resumes: past every event scanned, matching the filters or not
+    next_after: int
+
+
+def read_events(
+    env: Env, ctx: RequestContext, after: int, limit: int, resource_types: Sequence[str], host: str | None
+) -> FeedPage:
+    env.policy.enforce(ctx, "get_events", {"project_id": ctx.project_id})
+    with env.db.read() as uow:
+        pruned = outbox.pruned_through(uow.conn)
+        _low, latest = outbox.bounds(uow.conn)
+        if after < pruned:
+            raise errors.EventCursorExpired(after=after, oldest=pruned + 1, latest=latest)
+        limit = min(limit, MAX_LIMIT)
+        rows = outbox.read(uow.conn, after, limit, resource_types, host)
+    last = rows[-1]["seq"] if rows else after
+    next_after = last if len(rows) == limit else max(last, latest)
+    return FeedPage([outbox.serialise(r) for r in rows], max(latest, after), next_after)
+
+
+def prune_events(env: Env, max_age: timedelta, max_count: int) -> int:
+    """Apply retention; never drops an event a registered agent has not consumed."""
+
+    def work(uow: Any) -> int:
+        return outbox.prune(
+            uow.conn, max_age=max_age, max_count=max_count, keep_from=uow.agents.oldest_cursor()
+        )
+
+    return env.db.transact(work)

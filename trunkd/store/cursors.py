@@ -1,0 +1,30 @@
+"""Durable cursors of in-server event consumers."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select, update
+
+from trunkd.store.clock import now
+from trunkd.store.resources import lock_clause
+from trunkd.store.tables import consumer_cursors
+
+
+class CursorRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def take(self, name: str) -> int:
+        """The consumer's position, row-locked so one process consumes at a time (0 if new)."""
+        stmt = select(consumer_cursors.c.seq).where(consumer_cursors.c.name == name)
+        if lock_clause(self.conn):
+            stmt = stmt.with_for_update()
+        found = self.conn.execute(stmt).scalar()
+        if found is None:
+            self.conn.execute(insert(consumer_cursors).values(name=name, seq=0, updated_at=now()))
+            return 0
+        return int(found)
+
+    def advance(self, name: str, seq: int) -> None:
+        self.conn.execute(
+            update(consumer_cursors).where(consumer_cursors.c.name == name).values(seq=seq, updated_at=now())
+        )
