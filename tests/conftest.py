@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,24 @@ def member(server: Server, project: str) -> Api:
 @pytest.fixture
 def tmp_workdir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture
+def make_server(engine: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start dedicated servers (own database unless one is given); all stopped afterwards."""
+    started: list[Server] = []
+    with contextlib.ExitStack() as stack:
+
+        def make(*args: str, database: str | None = None, **env: str) -> Server:
+            url = database or stack.enter_context(throwaway_database(engine, tmp_path / f"db{len(started)}"))
+            workdir = tmp_path / f"srv{len(started)}"
+            workdir.mkdir(parents=True, exist_ok=True)
+            srv = Server(database=url, workdir=workdir, args=list(args), env=env).start()
+            started.append(srv)
+            return srv
+
+        try:
+            yield make
+        finally:
+            for srv in started:
+                srv.stop()

@@ -39,6 +39,7 @@ def postgres_available() -> bool:
 def throwaway_database(engine: str, tmp: Path) -> Iterator[str]:
     """A fresh, empty database URL for one server; dropped afterwards."""
     if engine == "sqlite":
+        tmp.mkdir(parents=True, exist_ok=True)
         yield f"sqlite:///{tmp / 'trunkd.db'}"
         return
     name = f"trunkd_test_{uuid.uuid4().hex[:12]}"

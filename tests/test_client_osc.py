@@ -22,6 +22,11 @@ from tests.support import Api, Server
 OPENSTACK = Path(sys.executable).parent / "openstack"
 
 
+@pytest.fixture(autouse=True)
+def _openstack_cli_installed() -> None:
+    assert OPENSTACK.exists(), f"python-openstackclient is not installed next to {sys.executable}"
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -165,19 +170,16 @@ def test_trunk_create_on_used_parent_fails_with_neutron_message(server: Server, 
     assert "409" in result.stderr
 
 
-def test_trunk_delete_of_disabled_trunk_fails_with_neutron_message(server: Server, admin: Api) -> None:
+def test_trunk_delete_of_disabled_and_missing_trunks_fails_with_messages(
+        server: Server, admin: Api) -> None:
     trunk = admin.trunk(admin_state_up=False)
-    result = osc(server, "network", "trunk", "delete", trunk["id"])
+    missing = unique("missing")
+    result = osc(server, "network", "trunk", "delete", trunk["id"], missing)
     assert result.returncode != 0
     assert f"Trunk {trunk['id']} is currently disabled." in result.stderr
+    assert f"No Trunk found for {missing}" in result.stderr
+    assert "2 of 2 trunks failed to delete" in result.stderr
     assert admin.get(f"/v2.0/trunks/{trunk['id']}").status_code == 200
-
-
-def test_trunk_delete_of_missing_trunk_exits_non_zero(server: Server) -> None:
-    missing = unique("missing")
-    result = osc(server, "network", "trunk", "delete", missing)
-    assert result.returncode != 0
-    assert missing in result.stderr and "1 of 1 trunks failed to delete" in result.stderr
 
 
 def test_trunk_set_with_used_vlan_fails_with_neutron_message(server: Server, admin: Api) -> None:
@@ -189,8 +191,3 @@ def test_trunk_set_with_used_vlan_fails_with_neutron_message(server: Server, adm
     assert result.returncode != 0
     assert (f"segmentation_type vlan and segmentation_id 100 already in use on trunk "
             f"{trunk['id']}.") in result.stderr
-
-
-@pytest.fixture(autouse=True)
-def _openstack_cli_installed() -> None:
-    assert OPENSTACK.exists(), f"python-openstackclient is not installed next to {sys.executable}"

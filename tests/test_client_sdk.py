@@ -74,6 +74,15 @@ def test_sdk_resolves_network_endpoint_to_v2_0(conn: Connection, server: Server)
     assert conn.network.get_endpoint().rstrip("/") == f"{server.url}/v2.0"
 
 
+def test_sdk_discovers_v2_0_from_the_unauthenticated_root_document(server: Server) -> None:
+    conn = openstack.connect(auth_type="none", auth={"endpoint": server.url},
+                             load_yaml_config=False, load_envvars=False)
+    assert conn.network.get_endpoint().rstrip("/") == f"{server.url}/v2.0"
+    name = unique("discovered")
+    conn.network.create_trunk(port_id=new_port(conn).id, name=name)
+    assert [t.name for t in conn.network.trunks(name=name)] == [name]
+
+
 def test_find_extension_trunk_returns_the_trunk_extension(conn: Connection) -> None:
     ext = conn.network.find_extension("trunk")
     assert ext is not None
@@ -158,6 +167,7 @@ def test_admin_connection_sees_a_project_trunk(conn: Connection, connect: Connec
     admin = connect()
     fetched = admin.network.get_trunk(trunk.id)
     assert fetched.project_id == project
+    assert [t.id for t in admin.network.trunks(project_id=project)] == [trunk.id]
 
 
 # -- list --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background
-from trunkd.api.errors import HANDLERS
+from trunkd.api.errors import HANDLERS, internal_error
 from trunkd.api.policy import NoAuthPolicy
 from trunkd.api.routes import events, meta, networks, ports, tags, trunks
 from trunkd.config import Config
@@ -19,9 +20,12 @@ from trunkd.service.env import Env, Settings
 from trunkd.store.signal import CommitSignal
 from trunkd.store.uow import Database
 
+LOG = logging.getLogger(__name__)
+
 
 class RequestId:
-    """Give every request an id (X-Openstack-Request-Id), as Neutron does."""
+    """Give every request an id (X-Openstack-Request-Id) and turn any unexpected error into a
+    logged 500 NeutronError carrying that id."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,14 +36,22 @@ class RequestId:
             return
         request_id = f"req-{uuid.uuid4()}"
         scope.setdefault("state", {})["request_id"] = request_id
+        started = False
 
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []),
                                       (b"x-openstack-request-id", request_id.encode())]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            LOG.exception("unexpected error in request %s %s %s", request_id, scope["method"], scope["path"])
+            if not started:
+                await internal_error(request_id)(scope, receive, send_with_id)
 
 
 def build_env(config: Config) -> Env:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from trunkd.domain import errors
-
-LOG = logging.getLogger(__name__)
 
 
 def neutron_error(exc: errors.TrunkdError) -> JSONResponse:
@@ -30,12 +26,14 @@ async def on_http_error(_request: Request, exc: Exception) -> Response:
     return neutron_error(errors.HTTPNotFound())
 
 
-async def on_unexpected(request: Request, exc: Exception) -> Response:
-    request_id = getattr(request.state, "request_id", "")
-    LOG.exception("unexpected error in request %s %s %s", request_id, request.method, request.url.path)
-    return neutron_error(
-        errors.TrunkdError(f"Request Failed: internal server error while processing your request ({request_id}).")
-    )
+def internal_error(request_id: str) -> JSONResponse:
+    return neutron_error(errors.TrunkdError(
+        f"Request Failed: internal server error while processing your request ({request_id})."
+    ))
+
+
+async def on_unexpected(request: Request, _exc: Exception) -> Response:
+    return internal_error(request.scope.get("state", {}).get("request_id", ""))
 
 
 HANDLERS = {

@@ -30,6 +30,11 @@ def reader(ctx: RequestContext, target: Mapping[str, Any]) -> bool:
     return ctx.is_admin or (_has(ctx, "reader") and target.get("project_id") == ctx.project_id)
 
 
+def reader_or_shared(ctx: RequestContext, target: Mapping[str, Any]) -> bool:
+    """Neutron's get_network: a shared network is readable by every project."""
+    return reader(ctx, target) or bool(target.get("shared"))
+
+
 def network_owner(ctx: RequestContext, target: Mapping[str, Any]) -> bool:
     return ctx.is_admin or (_has(ctx, "member") and target.get("network:project_id") == ctx.project_id)
 
@@ -53,6 +58,7 @@ def _crud(resource: str) -> dict[str, Check]:
 
 RULES: dict[str, Check] = {
     **_crud("network"),
+    "get_network": reader_or_shared,
     **_crud("port"),
     **_crud("trunk"),
     "get_subports": reader,

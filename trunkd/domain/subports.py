@@ -131,8 +131,8 @@ def resolve_subports(
     """
     resolved: list[SubPort] = []
     for spec in specs:
-        port = facts.get(spec.port_id)
-        port = port if port is not None and port.visible else None
+        found = facts.get(spec.port_id)
+        port = found if found is not None and found.visible else None
         seg_type, seg_id = spec.segmentation_type, spec.segmentation_id
         if spec.inherits and port is not None:
             seg_type = port.network_type if port.network_type is not None else _MISSING
@@ -161,7 +161,8 @@ def resolve_subports(
             raise errors.InvalidInput(error_message=f"Unknown segmentation_type '{seg_type}'")
         if not validators[seg_type](number):
             raise errors.InvalidInput(error_message=f"Segmentation ID '{number}' is not in range")
-        if port is not None and port.trunk_role is TrunkRole.SUBPORT:
+        # Neutron's subport lookup is not project-scoped: in use wins over not found
+        if found is not None and found.trunk_role is TrunkRole.SUBPORT:
             raise errors.TrunkPortInUse(port_id=spec.port_id)
         if port is not None and port.trunk_role is TrunkRole.PARENT:
             raise errors.ParentPortInUse(port_id=spec.port_id)

@@ -103,7 +103,7 @@ def create_networks(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) 
 def get_network(env: Env, ctx: RequestContext, net_id: str) -> Network:
     with env.db.read() as uow:
         net = visible_network(uow, ctx, net_id)
-    env.policy.enforce(ctx, "get_network", {"project_id": net.project_id})
+    env.policy.enforce(ctx, "get_network", {"project_id": net.project_id, "shared": net.shared})
     return net
 
 

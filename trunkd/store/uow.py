@@ -101,7 +101,9 @@ class Database:
                     uow.commit()
                     return result
             except DBAPIError as exc:
-                if not _retryable(exc) or attempt == ATTEMPTS:
+                if not _retryable(exc):
+                    raise
+                if attempt == ATTEMPTS:
                     if isinstance(exc, IntegrityError):
                         LOG.warning("constraint kept rejecting request %s: %s", request_id, exc.orig)
                         raise errors.Conflict(
