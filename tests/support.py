@@ -19,6 +19,7 @@ import psycopg
 
 PG_ADMIN_URL = os.environ.get("TRUNKD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI") == "true"
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -77,7 +78,7 @@ class Server:
                 "--host", "127.0.0.1", "--port", str(self.port), *self.args]
 
     def start(self, timeout: float = 30.0) -> Server:
-        env = {**os.environ, "TRUNKD_LOG_LEVEL": "warning", **self.env}
+        env = {**os.environ, "TRUNKD_LOG_LEVEL": "warning", "PYTHONPATH": str(REPO), **self.env}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(self.command(), cwd=self.workdir, env=env, stdout=log,
                                          stderr=subprocess.STDOUT)

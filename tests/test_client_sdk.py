@@ -129,6 +129,14 @@ def test_create_trunk_without_subports_has_empty_subport_list(conn: Connection) 
     assert conn.network.get_trunk_subports(trunk) == {"sub_ports": []}
 
 
+def test_get_trunk_with_fields_returns_only_those_fields(conn: Connection) -> None:
+    name = unique("trunk")
+    trunk = conn.network.create_trunk(port_id=new_port(conn).id, name=name)
+    partial = conn.network.get_trunk(trunk.id, fields=["id", "name"])
+    assert partial.id == trunk.id and partial.name == name
+    assert partial.port_id is None and partial.status is None and partial.sub_ports is None
+
+
 def test_find_trunk_by_name_and_by_id(conn: Connection) -> None:
     name = unique("trunk")
     trunk = conn.network.create_trunk(port_id=new_port(conn).id, name=name)
@@ -295,6 +303,13 @@ def test_out_of_range_segmentation_id_raises_bad_request(conn: Connection) -> No
     assert "5000" in str(info.value.details)
 
 
+def test_subport_without_segmentation_raises_bad_request(conn: Connection) -> None:
+    sub = new_port(conn)
+    with pytest.raises(exceptions.BadRequestException) as info:
+        conn.network.create_trunk(port_id=new_port(conn).id, sub_ports=[{"port_id": sub.id}])
+    assert "missing segmentation information" in str(info.value.details)
+
+
 def test_parent_port_already_used_raises_conflict_with_neutron_message(conn: Connection) -> None:
     parent = new_port(conn)
     conn.network.create_trunk(port_id=parent.id)
@@ -320,6 +335,10 @@ def test_get_port_shows_trunk_details_only_on_the_parent(conn: Connection) -> No
     assert conn.network.get_port(plain.id).trunk_details is None
     listed = {p.id: p.trunk_details for p in conn.network.ports(network_id=parent.network_id)}
     assert listed[parent.id] == details
+    selected = {p.id: p for p in conn.network.ports(fields=["id", "trunk_details"])}
+    assert selected[parent.id].trunk_details == details
+    assert selected[parent.id].mac_address is None
+    assert selected[sub.id].trunk_details is None
 
 
 def test_deleting_a_parent_port_raises_conflict(conn: Connection) -> None:

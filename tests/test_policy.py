@@ -99,6 +99,15 @@ def test_no_role_at_all_may_not_even_read(member: Api, project: str) -> None:
     assert_forbidden(nobody.post("/v2.0/networks", {"network": {}}), "create_network")
 
 
+def test_no_role_at_all_lists_nothing(member: Api, project: str) -> None:
+    trunk = member.trunk()
+    nobody = member.as_(project, "")
+    for collection in ("trunks", "ports", "networks"):
+        r = nobody.get(f"/v2.0/{collection}")
+        assert r.status_code == 200 and r.json()[collection] == [], collection
+    assert member.get("/v2.0/trunks").json()["trunks"] == [trunk]
+
+
 # -- other projects' resources are invisible -----------------------------------------------------
 def test_another_projects_trunk_is_404_for_every_call(member: Api, other: Api) -> None:
     spare = member.port()

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trunkd.api import background
 from trunkd.api.errors import HANDLERS, internal_error
 from trunkd.api.policy import NoAuthPolicy
-from trunkd.api.routes import events, meta, networks, ports, tags, trunks
+from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.service.env import Env, Settings
@@ -73,10 +73,14 @@ def create_app(env: Env, config: Config) -> Starlette:
         env.db.dispose()
 
     app = Starlette(
-        routes=[*meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *tags.ROUTES, *events.ROUTES],
+        routes=[
+            *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
+            *events.ROUTES, *agents.ROUTES,
+        ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # Neutron answers 404 to /v2.0 (no slash), not a redirect
     app.state.env = env
     app.state.signal = signal
     return RequestId(app)  # type: ignore[return-value]

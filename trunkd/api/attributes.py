@@ -101,6 +101,15 @@ TRUNK: Mapping[str, Attr] = {
     "tags": READ_ONLY,
 }
 
+AGENT: Mapping[str, Attr] = {
+    "host": Attr(post=True, required=True, check=v.name_string(255)),
+    "agent_type": Attr(post=True, required=True, check=v.name_string(255)),
+    "binary": Attr(post=True, required=True, check=v.name_string(255)),
+    "topic": Attr(post=True, default="", check=v.string(255)),
+    "configurations": Attr(post=True, check=v.mapping),
+    "event_cursor": Attr(post=True, check=v.integer(0, 2**62)),
+}
+
 
 def _bad(msg: str) -> errors.HTTPBadRequest:
     return errors.HTTPBadRequest(msg=msg)

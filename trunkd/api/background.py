@@ -11,6 +11,7 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 
 from trunkd.config import Config
+from trunkd.service.agents import announce_lost
 from trunkd.service.dispatcher import dispatch_once
 from trunkd.service.env import Env
 from trunkd.service.events import prune_events
@@ -33,14 +34,13 @@ async def _dispatch_forever(env: Env, signal: CommitSignal) -> None:
             await signal.wait(armed, IDLE_POLL)
 
 
-async def _prune_forever(env: Env, config: Config) -> None:
-    age = timedelta(seconds=config.event_retention_seconds)
+async def _every(seconds: float, job: Callable[[], object], what: str) -> None:
     while True:
         try:
-            await run_in_threadpool(prune_events, env, age, config.event_retention_count)
+            await run_in_threadpool(job)
         except Exception:
-            LOG.exception("event retention failed; retrying later")
-        await asyncio.sleep(config.event_prune_interval)
+            LOG.exception("%s failed; retrying later", what)
+        await asyncio.sleep(seconds)
 
 
 @contextlib.asynccontextmanager
@@ -48,7 +48,12 @@ async def running(env: Env, config: Config, signal: CommitSignal) -> AsyncIterat
     """Start the background tasks for the app's lifetime."""
     signal.attach(asyncio.get_running_loop())
     env.db.add_listener(signal.fire)
-    jobs: list[Callable[[], Awaitable[None]]] = [lambda: _prune_forever(env, config)]
+    age = timedelta(seconds=config.event_retention_seconds)
+    jobs: list[Callable[[], Awaitable[None]]] = [
+        lambda: _every(config.event_prune_interval,
+                       lambda: prune_events(env, age, config.event_retention_count), "event retention"),
+        lambda: _every(max(config.agent_down_time / 3, 0.1), lambda: announce_lost(env), "agent loss check"),
+    ]
     if env.db.engine.dialect.name == "postgresql":
         jobs.append(lambda: listen_postgres(env.db.url, signal))
     if any(d.agent_type is None for d in env.drivers.drivers):

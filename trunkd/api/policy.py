@@ -78,6 +78,8 @@ RULES: dict[str, Check] = {
     "get_agent": admin_or_service,
     "report_agent": admin_or_service,
     "delete_agent": admin,
+    "bind_subports": admin_or_service,
+    "report_trunk_status": admin_or_service,
 }
 
 

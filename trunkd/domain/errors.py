@@ -213,3 +213,14 @@ class StartupCheckFailed(TrunkdError):
     """A start-up check failed; the message is the one line the operator sees."""
 
     template = "%(msg)s"
+
+
+class ParentPortNotBound(Conflict):
+    template = "Trunk %(trunk_id)s cannot bind subports: its parent port %(port_id)s is not bound to a host."
+
+
+class StaleStatusReport(Conflict):
+    template = (
+        "Status report for trunk %(trunk_id)s was computed from revision %(reported)s but the trunk is at "
+        "revision %(current)s; resync and report again."
+    )

@@ -116,3 +116,27 @@ class TrunkDetails:
 
     trunk_id: str
     sub_ports: list[tuple[SubPort, str]]
+
+
+@dataclass
+class Agent:
+    id: str
+    host: str
+    agent_type: str
+    binary: str
+    topic: str
+    admin_state_up: bool
+    configurations: dict[str, Any]
+    event_cursor: int | None
+    created_at: datetime
+    started_at: datetime
+    heartbeat_at: datetime
+    lost_reported: bool
+
+    def reaches(self, network_type: str | None, physical_network: str | None) -> bool:
+        """Can this agent wire a port of a network with this segment?"""
+        if network_type in ("vlan", "flat"):
+            return physical_network in (self.configurations.get("bridge_mappings") or {})
+        if network_type in ("vxlan", "gre", "geneve"):
+            return network_type in (self.configurations.get("tunnel_types") or ["vxlan"])
+        return True

@@ -31,6 +31,13 @@ class TrunkDriver:
         """None when healthy, else what is wrong."""
         return self.health_problem
 
+    def precommit(self, operation: str, state: Mapping[str, Any]) -> None:
+        """Runs inside the request's transaction; raise a TrunkdError to veto the change.
+
+        `operation` is create, add_subports, remove_subports or delete; `state` the trunk as it
+        will be (as it was, for delete), with `changed_sub_ports` for membership changes.
+        """
+
     def react(self, kind: str, state: Mapping[str, Any]) -> TrunkStatus | None:
         """An agentless driver's answer to a committed trunk event: the status to move to."""
         return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from trunkd.domain import errors
 from trunkd.domain.segmentation import SegmentationValidator, validators_for
@@ -15,6 +16,11 @@ class DriverRegistry:
         types = [d.segmentation_types for d in self.drivers]
         self.segmentation_types: frozenset[str] = frozenset.intersection(*types) if types else frozenset()
         self.validators: dict[str, SegmentationValidator] = validators_for(self.segmentation_types)
+
+    def precommit(self, operation: str, state: Mapping[str, Any]) -> None:
+        """Give every driver its chance to veto, inside the transaction."""
+        for driver in self.drivers:
+            driver.precommit(operation, state)
 
     def handling(self, vif_type: str, host_agent_types: frozenset[str]) -> list[TrunkDriver]:
         return [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from trunkd.config import Config
 from trunkd.domain import errors
 from trunkd.domain.segmentation import VALIDATORS
@@ -36,12 +38,25 @@ def check_drivers(drivers: list[TrunkDriver]) -> None:
         )
 
 
-def load_drivers(config: Config) -> DriverRegistry:
-    unknown = [name for name in config.drivers if name not in BUILTIN]
-    if unknown:
+def _load(name: str) -> TrunkDriver:
+    """A built-in driver by name, or any `package.module:factory` returning a TrunkDriver."""
+    if name in BUILTIN:
+        return BUILTIN[name]()
+    module_name, _, factory = name.partition(":")
+    if not factory:
         raise errors.StartupCheckFailed(
-            msg=f"unknown trunk driver(s) {unknown}: choose from {sorted(BUILTIN)}"
+            msg=f"unknown trunk driver '{name}': choose from {sorted(BUILTIN)} or give module:factory"
         )
-    drivers = [BUILTIN[name]() for name in config.drivers]
+    try:
+        driver = getattr(importlib.import_module(module_name), factory)()
+    except (ImportError, AttributeError) as exc:
+        raise errors.StartupCheckFailed(msg=f"trunk driver '{name}' could not be loaded: {exc}") from None
+    if not isinstance(driver, TrunkDriver):
+        raise errors.StartupCheckFailed(msg=f"trunk driver '{name}' is not a TrunkDriver")
+    return driver
+
+
+def load_drivers(config: Config) -> DriverRegistry:
+    drivers = [_load(name) for name in config.drivers]
     check_drivers(drivers)
     return DriverRegistry(drivers)

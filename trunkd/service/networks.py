@@ -109,7 +109,9 @@ def get_network(env: Env, ctx: RequestContext, net_id: str) -> Network:
 
 def list_networks(env: Env, ctx: RequestContext, query: ListQuery) -> list[Network]:
     with env.db.read() as uow:
-        return uow.networks.list(query, scope(ctx))
+        found = uow.networks.list(query, scope(ctx))
+    return [n for n in found
+            if env.policy.allowed(ctx, "get_network", {"project_id": n.project_id, "shared": n.shared})]
 
 
 def update_network(

@@ -81,7 +81,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
     elif uow.ports.mac_taken(net.id, mac):
         raise errors.MacAddressInUse(net_id=net.id, mac=mac)
     host = attrs.get("binding:host_id", "")
-    vif_type, vif_details = binding.resolve(uow, host, env.settings.agent_down_time)
+    vif_type, vif_details = binding.resolve(uow, net, host, env.settings.agent_down_time)
     stamp = now()
     port = Port(
         id=str(uuid.uuid4()), project_id=attrs["project_id"], network_id=net.id,
@@ -109,7 +109,8 @@ def list_ports(
     env: Env, ctx: RequestContext, query: ListQuery
 ) -> tuple[list[Port], dict[str, TrunkDetails]]:
     with env.db.read() as uow:
-        found = uow.ports.list(query, scope(ctx))
+        found = [p for p in uow.ports.list(query, scope(ctx))
+                 if env.policy.allowed(ctx, "get_port", {"project_id": p.project_id})]
         return found, uow.ports.trunk_details(p.id for p in found)
 
 
@@ -126,8 +127,10 @@ def update_port(
         check_revision(if_match, port.revision_number)
         changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items()})
         if "host_id" in changes:
+            net = uow.networks.get(port.network_id)
+            assert net is not None
             changes["vif_type"], changes["vif_details"] = binding.resolve(
-                uow, changes["host_id"], env.settings.agent_down_time  # type: ignore[arg-type]
+                uow, net, str(changes["host_id"]), env.settings.agent_down_time
             )
         if not changes:
             return port, uow.ports.trunk_details([port_id]).get(port_id)

@@ -22,6 +22,7 @@ from trunkd.domain.subports import (
 from trunkd.domain.views import trunk_dict
 from trunkd.service.common import check_revision, real_changes
 from trunkd.service.env import Env, scope
+from trunkd.service.subport_binding import unbind_subports
 from trunkd.service.trunk_status import host_of
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
@@ -79,6 +80,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[s
     uow.trunks.insert(trunk)
     stored = uow.trunks.get(trunk_id)  # as a later GET shows it (subports in stored order)
     assert stored is not None
+    env.drivers.precommit("create", trunk_dict(stored))
     uow.record(_event(events.TRUNK_CREATED, stored, parent.host_id or None))
     return stored
 
@@ -102,7 +104,9 @@ def get_trunk(env: Env, ctx: RequestContext, trunk_id: str, rule: str = "get_tru
 
 def list_trunks(env: Env, ctx: RequestContext, query: ListQuery) -> list[Trunk]:
     with env.db.read() as uow:
-        return uow.trunks.list(query, scope(ctx))
+        found = uow.trunks.list(query, scope(ctx))
+    # as Neutron: each listed item must also pass get_trunk (a caller without reader sees none)
+    return [t for t in found if env.policy.allowed(ctx, "get_trunk", {"project_id": t.project_id})]
 
 
 # -- update / delete ------------------------------------------------------------------------
@@ -136,7 +140,9 @@ def delete_trunk(env: Env, ctx: RequestContext, trunk_id: str, if_match: int | N
             agent_types = uow.agents.live_types(parent.host_id, env.settings.agent_down_time)
             if not env.drivers.can_trunk_or_untrunk(True, parent.vif_type, agent_types):
                 raise errors.TrunkInUse(trunk_id=trunk_id)
+        env.drivers.precommit("delete", trunk_dict(trunk))
         uow.trunks.delete(trunk)
+        unbind_subports(uow, [s.port_id for s in trunk.sub_ports])
         uow.record(_event(events.TRUNK_DELETED, trunk, parent.host_id or None if parent else None, trunk))
 
     env.db.transact(work, ctx.request_id)
@@ -150,16 +156,19 @@ def _sub_ports_of(body: Any) -> Any:
     return body["sub_ports"]
 
 
+_OPERATION = {events.SUBPORTS_ADDED: "add_subports", events.SUBPORTS_REMOVED: "remove_subports"}
+
+
 def _membership_changed(
-    uow: UnitOfWork, trunk: Trunk, kind: str, changed: list[SubPort]
+    env: Env, uow: UnitOfWork, trunk: Trunk, kind: str, changed: list[SubPort]
 ) -> Trunk:
-    """Status to DOWN, revision bumped, one event naming exactly the subports that changed."""
+    """Status to DOWN, revision bumped, drivers' precommit vetoes, one event naming the change."""
     uow.trunks.update(trunk.id, {"status": TrunkStatus.DOWN.value, "status_reason": ""})
     updated = uow.trunks.get(trunk.id)
     assert updated is not None
-    uow.record(
-        _event(kind, updated, host_of(uow, trunk), trunk, changed_sub_ports=[s.as_dict() for s in changed])
-    )
+    changed_sub_ports = [s.as_dict() for s in changed]
+    env.drivers.precommit(_OPERATION[kind], {**trunk_dict(updated), "changed_sub_ports": changed_sub_ports})
+    uow.record(_event(kind, updated, host_of(uow, trunk), trunk, changed_sub_ports=changed_sub_ports))
     return updated
 
 
@@ -187,7 +196,7 @@ def add_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Tru
         if not subs:
             return trunk
         uow.trunks.add_subports(trunk_id, subs)
-        return _membership_changed(uow, trunk, events.SUBPORTS_ADDED, subs)
+        return _membership_changed(env, uow, trunk, events.SUBPORTS_ADDED, subs)
 
     return env.db.transact(work, ctx.request_id)
 
@@ -213,6 +222,7 @@ def remove_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> 
         if not removed:
             return trunk
         uow.trunks.remove_subports(trunk_id, [s.port_id for s in removed])
-        return _membership_changed(uow, trunk, events.SUBPORTS_REMOVED, removed)
+        unbind_subports(uow, [s.port_id for s in removed])
+        return _membership_changed(env, uow, trunk, events.SUBPORTS_REMOVED, removed)
 
     return env.db.transact(work, ctx.request_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Connection, exists, func, or_, select
 
 from trunkd.domain.listing import ListQuery
@@ -82,3 +84,9 @@ class NetworkRepo:
             & (networks.c.segmentation_id == seg_id)
         )
         return bool(self.conn.execute(select(exists().where(cond))).scalar())
+
+    def get_many(self, net_ids: Collection[str]) -> dict[str, Network]:
+        if not net_ids:
+            return {}
+        rows = self.conn.execute(select(networks).where(networks.c.id.in_(list(net_ids))))
+        return {r.id: Network(**r._mapping) for r in rows}

@@ -9,7 +9,14 @@ from sqlalchemy import Connection, exists, func, select
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Port, PortFacts, SubPort, TrunkDetails, TrunkRole
 from trunkd.store import listing
-from trunkd.store.resources import delete_row, insert_row, lock_clause, select_by_id, update_row
+from trunkd.store.resources import (
+    delete_row,
+    insert_row,
+    lock_clause,
+    select_by_id,
+    update_many,
+    update_row,
+)
 from trunkd.store.tables import networks, port_claims, port_tags, ports, subports, trunks
 from trunkd.store.tags import TagRepo
 
@@ -134,3 +141,13 @@ class PortRepo:
             return TrunkRole.PARENT, row.id
         row = self.conn.execute(select(subports.c.trunk_id).where(subports.c.port_id == port_id)).first()
         return (TrunkRole.SUBPORT, row.trunk_id) if row is not None else None
+
+    def get_many(self, port_ids: Collection[str]) -> list[Port]:
+        if not port_ids:
+            return []
+        rows = list(self.conn.execute(select(ports).where(ports.c.id.in_(list(port_ids)))))
+        tags = self.tags.of(r.id for r in rows)
+        return [Port(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
+
+    def update_many(self, port_ids: Collection[str], values: dict[str, object]) -> None:
+        update_many(self.conn, ports, port_ids, values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
@@ -41,3 +41,13 @@ def select_by_id(table: Table, row_id: str, *, lock: bool = False, conn: Connect
     if lock and conn is not None and lock_clause(conn):
         stmt = stmt.with_for_update()
     return stmt
+
+
+def update_many(conn: Connection, table: Table, row_ids: Collection[str], values: Mapping[str, Any]) -> None:
+    """Apply the same real change to many rows in one statement, bumping each revision."""
+    if row_ids:
+        conn.execute(
+            update(table)
+            .where(table.c.id.in_(list(row_ids)))
+            .values(**values, revision_number=table.c.revision_number + 1, updated_at=now())
+        )

@@ -1,0 +1,30 @@
+"""Agent-side trunk calls: bind a trunk's subports, report the trunk's status."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from trunkd.api import views
+from trunkd.api.http import call, ctx_of, env_of, json_body, ok
+from trunkd.service import subport_binding as svc
+
+
+async def bind_subports(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    body = await json_body(request, required=False)
+    trunk, outcomes, host = await call(svc.bind_subports, env, ctx, request.path_params["id"], body)
+    return ok({"trunk": views.trunk(trunk), "sub_ports": [o.as_dict(host) for o in outcomes]})
+
+
+async def report_status(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    trunk = await call(svc.report_status, env, ctx, request.path_params["id"], await json_body(request))
+    return ok({"trunk": views.trunk(trunk)})
+
+
+ROUTES = [
+    Route("/v2.0/trunks/{id}/bind_subports", bind_subports, methods=["PUT"]),
+    Route("/v2.0/trunks/{id}/status", report_status, methods=["PUT"]),
+]
