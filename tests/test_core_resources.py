@@ -469,7 +469,8 @@ def test_port_update_honours_if_match(member: Api) -> None:
     assert r.status_code == 412 and error_type(r) == "RevisionNumberConstraintFailed"
     r = member.delete(f"/v2.0/ports/{port['id']}", headers={"If-Match": "revision_number=3"})
     assert r.status_code == 412
-    r = member.put(f"/v2.0/ports/{port['id']}", {"port": {"name": "x"}}, headers={"If-Match": "bogus=1,revision_number=x"})
+    r = member.put(f"/v2.0/ports/{port['id']}", {"port": {"name": "x"}},
+                   headers={"If-Match": "revision_number=x"})
     assert r.status_code == 400
 
 

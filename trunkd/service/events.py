@@ -36,7 +36,7 @@ def read_events(
         rows = outbox.read(uow.conn, after, limit, resource_types, host)
     last = rows[-1]["seq"] if rows else after
     next_after = last if len(rows) == limit else max(last, latest)
-    return FeedPage([outbox.serialise(r) for r in rows], max(latest, after), next_after)
+    return FeedPage([outbox.serialise(r) for r in rows], latest, next_after)
 
 
 def prune_events(env: Env, max_age: timedelta, max_count: int) -> int:

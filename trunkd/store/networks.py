@@ -60,10 +60,17 @@ class NetworkRepo:
         return [Network(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
 
     def next_segmentation_id(self, network_type: str) -> int:
-        stmt = select(func.coalesce(func.max(networks.c.segmentation_id), 0)).where(
-            networks.c.network_type == network_type
+        """The lowest free id of this type (not max + 1, which overflows after an explicit top id)."""
+        of_type = networks.c.network_type == network_type
+        if not self.conn.execute(select(exists().where(of_type, networks.c.segmentation_id == 1))).scalar():
+            return 1
+        taken = networks.alias("taken")
+        after = networks.c.segmentation_id + 1
+        stmt = select(func.min(after)).where(
+            of_type,
+            ~exists().where(taken.c.network_type == network_type, taken.c.segmentation_id == after),
         )
-        return int(self.conn.execute(stmt).scalar_one()) + 1
+        return int(self.conn.execute(stmt).scalar_one())
 
     def insert(self, net: Network) -> None:
         insert_row(self.conn, networks, {k: v for k, v in vars(net).items() if k != "tags"})

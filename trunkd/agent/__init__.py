@@ -1,0 +1,1 @@
+"""The host agent side: following the event feed (and, later, programming Open vSwitch)."""
