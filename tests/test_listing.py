@@ -113,6 +113,24 @@ def test_paging_with_marker_rebuilds_the_sorted_list(member: Api, five: list[dic
     assert ids(member.get("/v2.0/trunks", params=params)) == []
 
 
+@pytest.mark.parametrize("key,direction", [("admin_state_up", "desc"), ("status", "asc"), ("name", "desc")])
+def test_paging_on_any_sort_key_with_ties_rebuilds_the_list(
+    member: Api, five: list[dict[str, Any]], key: str, direction: str
+) -> None:
+    r = member.put(f"/v2.0/trunks/{five[2]['id']}", {"trunk": {"admin_state_up": False}})
+    assert r.status_code == 200
+    expected = ids(member.get("/v2.0/trunks", params={"sort_key": key, "sort_dir": direction}))
+    got: list[str] = []
+    params: dict[str, Any] = {"sort_key": key, "sort_dir": direction, "limit": 2}
+    while True:
+        page = ids(member.get("/v2.0/trunks", params=params))
+        got += page
+        if len(page) < 2:
+            break
+        params["marker"] = page[-1]
+    assert got == expected and len(got) == 5
+
+
 def test_following_next_links_then_previous_links_walks_both_ways(
     member: Api, five: list[dict[str, Any]]
 ) -> None:
@@ -454,6 +472,17 @@ def test_networks_filter_sort_and_page_with_networks_links(member: Api) -> None:
     r = follow(member, links["next"])
     assert names(r, "networks") == ["n-c"]
     assert set(page_links(r, "networks")) == {"previous"}
+
+
+def test_networks_page_on_a_boolean_sort_key(member: Api) -> None:
+    made = sorted(member.network()["id"] for _ in range(3))
+    params: dict[str, Any] = {"project_id": member.project, "sort_key": "shared", "sort_dir": "asc", "limit": 1}
+    got: list[str] = []
+    for _ in made:
+        page = ids(member.get("/v2.0/networks", params=params), "networks")
+        got += page
+        params["marker"] = page[-1]
+    assert got == made
 
 
 def test_networks_reject_unknown_filter_and_honour_fields(member: Api) -> None:

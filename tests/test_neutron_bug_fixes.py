@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -225,8 +226,7 @@ def test_concurrent_adds_of_one_port_to_different_trunks_make_one_subport(member
     sub = member.port()
     trunks = [member.trunk() for _ in range(5)]
     results = all_at_once([
-        (lambda t=t: member.put(f"/v2.0/trunks/{t['id']}/add_subports",  # type: ignore[misc]
-                                {"sub_ports": [vlan(sub["id"], 2)]}))
+        partial(member.put, f"/v2.0/trunks/{t['id']}/add_subports", {"sub_ports": [vlan(sub["id"], 2)]})
         for t in trunks
     ])
     assert sorted(r.status_code for r in results) == [200] + [409] * 4, [r.text for r in results]
@@ -235,24 +235,24 @@ def test_concurrent_adds_of_one_port_to_different_trunks_make_one_subport(member
     assert len(holders) == 1
 
 
+def race_parent_against_subport(member: Api, port_id: str, other_trunk_id: str) -> None:
+    created, added = all_at_once([
+        lambda: member.post("/v2.0/trunks", {"trunk": {"port_id": port_id}}),
+        lambda: member.put(f"/v2.0/trunks/{other_trunk_id}/add_subports",
+                           {"sub_ports": [vlan(port_id, 2)]}),
+    ])
+    assert created.status_code in (201, 409) and added.status_code in (200, 409), (created.text, added.text)
+    assert (created.status_code == 201) != (added.status_code == 200), (created.text, added.text)
+    if created.status_code == 409:
+        assert error_type(created) == "TrunkPortInUse"
+    else:
+        assert error_type(added) == "ParentPortInUse"
+
+
 def test_concurrent_parent_and_subport_claims_on_one_port_never_both_win(member: Api) -> None:
     """A new trunk on port P racing with adding P as a subport elsewhere: P ends up in one role."""
     for _ in range(3):
-        port = member.port()
-        other = member.trunk()
-        results = all_at_once([
-            lambda: member.post("/v2.0/trunks", {"trunk": {"port_id": port["id"]}}),
-            lambda: member.put(f"/v2.0/trunks/{other['id']}/add_subports",
-                               {"sub_ports": [vlan(port["id"], 2)]}),
-        ])
-        created, added = results
-        assert created.status_code in (201, 409) and added.status_code in (200, 409), \
-            (created.text, added.text)
-        assert (created.status_code == 201) != (added.status_code == 200), (created.text, added.text)
-        if created.status_code == 409:
-            assert error_type(created) == "TrunkPortInUse"
-        else:
-            assert error_type(added) == "ParentPortInUse"
+        race_parent_against_subport(member, member.port()["id"], member.trunk()["id"])
 
 
 def test_concurrent_adds_of_one_vlan_to_one_trunk_keep_it_unique(member: Api) -> None:
@@ -261,8 +261,7 @@ def test_concurrent_adds_of_one_vlan_to_one_trunk_keep_it_unique(member: Api) ->
     trunk = member.trunk()
     ports = [member.port() for _ in range(5)]
     results = all_at_once([
-        (lambda p=p: member.put(f"/v2.0/trunks/{trunk['id']}/add_subports",  # type: ignore[misc]
-                                {"sub_ports": [vlan(p["id"], 42)]}))
+        partial(member.put, f"/v2.0/trunks/{trunk['id']}/add_subports", {"sub_ports": [vlan(p["id"], 42)]})
         for p in ports
     ])
     assert sorted(r.status_code for r in results) == [200] + [409] * 4, [r.text for r in results]

@@ -153,6 +153,58 @@ def test_update_without_a_real_change_keeps_the_revision(member: Api) -> None:
     assert r.json()["trunk"]["revision_number"] == trunk["revision_number"]
 
 
+@pytest.mark.parametrize("attr", ["status", "port_id", "sub_ports", "project_id", "tenant_id", "tags",
+                                  "status_reason", "revision_number", "id"])
+def test_update_of_a_read_only_attribute_is_400(member: Api, attr: str) -> None:
+    trunk = member.trunk()
+    r = member.put(f"/v2.0/trunks/{trunk['id']}", {"trunk": {attr: trunk[attr]}})
+    assert r.status_code == 400 and error_type(r) == "HTTPBadRequest"
+    assert f"Cannot update read-only attribute {attr}" in r.json()["NeutronError"]["message"]
+    assert show(member, trunk["id"]) == trunk
+
+
+@pytest.mark.parametrize(("body", "text"), [
+    ({"trunk": {"colour": "red"}}, "Unrecognized attribute(s) 'colour'"),
+    ({"name": "x"}, "Unable to find 'trunk' in request body"),
+    ({"trunk": {"name": " padded"}}, "Invalid input for name"),
+    ({"trunk": {"name": "x" * 256}}, "Invalid input for name"),
+    ({"trunk": {"admin_state_up": "maybe"}}, "Invalid input for admin_state_up"),
+])
+def test_bad_update_bodies_are_400(member: Api, body: dict[str, Any], text: str) -> None:
+    trunk = member.trunk()
+    r = member.put(f"/v2.0/trunks/{trunk['id']}", body)
+    assert r.status_code == 400 and error_type(r) == "HTTPBadRequest"
+    assert text in r.json()["NeutronError"]["message"]
+    assert show(member, trunk["id"]) == trunk
+
+
+@pytest.mark.parametrize(("extra", "text"), [
+    ({"tags": ["red"]}, "tags"),
+    ({"status": "ACTIVE"}, "status"),
+    ({"colour": "red"}, "Unrecognized attribute(s) 'colour'"),
+    ({"project_id": "a", "tenant_id": "b"}, "project_id"),
+    ({"sub_ports": {"port_id": str(uuid.uuid4())}}, "Invalid input for sub_ports"),
+])
+def test_bad_create_bodies_are_400_and_create_nothing(member: Api, extra: dict[str, Any], text: str) -> None:
+    r = member.post("/v2.0/trunks", {"trunk": {"port_id": member.port()["id"], **extra}})
+    assert r.status_code == 400 and error_type(r) == "HTTPBadRequest"
+    assert text in r.json()["NeutronError"]["message"]
+    assert member.get("/v2.0/trunks").json()["trunks"] == []
+
+
+def test_create_without_port_id_is_400_before_anything_else(member: Api) -> None:
+    r = member.post("/v2.0/trunks", {"trunk": {"name": "no-parent"}})
+    assert r.status_code == 400 and error_type(r) == "HTTPBadRequest"
+    assert r.json()["NeutronError"]["message"] == (
+        "Failed to parse request. Required attribute 'port_id' not specified"
+    )
+
+
+def test_admin_state_up_accepts_neutron_boolean_spellings(member: Api) -> None:
+    assert member.trunk(admin_state_up="false")["admin_state_up"] is False
+    assert member.trunk(admin_state_up="1")["admin_state_up"] is True
+
+
 # -- list (item 7) -----------------------------------------------------------------------------
 def test_list_contains_created_trunks_identical_to_their_create_responses(member: Api) -> None:
     first, second = member.trunk(), member.trunk(sub_ports=[vlan(member.port(), 10)])
@@ -200,6 +252,25 @@ def test_delete_trunk_with_subport_is_allowed_and_frees_the_ports(member: Api) -
     assert "trunk_details" not in member.get(f"/v2.0/ports/{parent['id']}").json()["port"]
     assert member.trunk(sub["id"])["port_id"] == sub["id"]
     assert member.trunk(parent["id"])["port_id"] == parent["id"]
+
+
+def test_deleted_trunk_no_longer_holds_its_ports(member: Api) -> None:
+    parent, sub = member.port(), member.port()
+    trunk = member.trunk(parent["id"], sub_ports=[vlan(sub, 2)])
+    assert member.delete(f"/v2.0/trunks/{trunk['id']}").status_code == 204
+    assert member.delete(f"/v2.0/ports/{sub['id']}").status_code == 204
+    assert member.delete(f"/v2.0/ports/{parent['id']}").status_code == 204
+
+
+def test_removed_subport_and_its_vlan_are_free_again(member: Api) -> None:
+    sub, other = member.port(), member.port()
+    trunk = member.trunk(sub_ports=[vlan(sub, 2)])
+    remove_subports(member, trunk["id"], [{"port_id": sub["id"]}])
+    # the port may join another trunk, and VLAN 2 may be reused on this one
+    assert add_subports(member, member.trunk()["id"], [vlan(sub, 2)])["sub_ports"] == [vlan(sub, 2)]
+    assert add_subports(member, trunk["id"], [vlan(other, 2)])["sub_ports"] == [vlan(other, 2)]
+    remove_subports(member, trunk["id"], [{"port_id": other["id"]}])
+    assert member.delete(f"/v2.0/ports/{other['id']}").status_code == 204
 
 
 def test_remove_subport_leaves_only_the_other(member: Api) -> None:

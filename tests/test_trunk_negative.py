@@ -358,6 +358,17 @@ def test_unknown_segmentation_type_is_400_invalid_input(member: Api, segmentatio
     assert r.status_code == 400 and error_type(r) == "InvalidInput"
 
 
+@pytest.mark.parametrize("segmentation_type", [["vlan"], {"vlan": 1}], ids=["list", "object"])
+def test_non_string_segmentation_type_is_400_not_500(member: Api, segmentation_type: Any) -> None:
+    item = {"port_id": member.port()["id"], "segmentation_type": segmentation_type, "segmentation_id": 2}
+    trunk = member.trunk()
+    r = add(member, trunk["id"], [item])
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
+    r = create(member, member.port()["id"], [item])
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
+    assert sub_ports_of(member, trunk["id"]) == []
+
+
 def test_unknown_segmentation_type_message_names_it(member: Api) -> None:
     trunk = member.trunk()
     item = {"port_id": member.port()["id"], "segmentation_type": "fake", "segmentation_id": 2}

@@ -80,7 +80,7 @@ def integer(low: int, high: int) -> Validator:
 
 
 def mac_address(value: Any) -> str:
-    if not isinstance(value, str) or not MAC_RE.match(value):
+    if not isinstance(value, str) or not MAC_RE.match(value) or value == "00:00:00:00:00:00":
         raise ValueError(f"'{value}' is not a valid MAC address")
     return value.lower()
 

@@ -66,7 +66,7 @@ def shape_error(value: Any, *, removal: bool = False) -> str | None:
                 "Must specify both segmentation_id and segmentation_type"
             )
         if seg_id is not None:
-            key = (seg_type, _as_int_or_raw(seg_id))
+            key = (seg_type if isinstance(seg_type, str) else repr(seg_type), _as_int_or_raw(seg_id))
             if key in seen_segments:
                 return f"Segmentation ID '{seg_id}' for '{port_id}' is not unique"
             seen_segments.add(key)
@@ -157,7 +157,7 @@ def resolve_subports(
             raise errors.InvalidInput(
                 error_message=f"Invalid subport details: segmentation_id '{seg_id}' is not an integer"
             ) from None
-        if seg_type not in validators:
+        if not isinstance(seg_type, str) or seg_type not in validators:
             raise errors.InvalidInput(error_message=f"Unknown segmentation_type '{seg_type}'")
         if not validators[seg_type](number):
             raise errors.InvalidInput(error_message=f"Segmentation ID '{number}' is not in range")

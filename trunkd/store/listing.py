@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     Connection,
+    Integer,
     Select,
     Table,
     and_,
+    cast,
     exists,
     false,
     not_,
@@ -51,12 +54,20 @@ def apply_filters(
     return stmt
 
 
+def _ordered(col: Column, value: Any) -> tuple[ColumnElement[Any], Any]:
+    """Booleans have no < or > in SQLAlchemy: compare them as 0/1, the order ORDER BY gives them."""
+    if isinstance(col.type, Boolean):
+        return cast(col, Integer), int(value)
+    return col, value
+
+
 def _after(keys: list[tuple[Column, bool]], marker: Mapping[str, Any]) -> ColumnElement[bool]:
     """Rows strictly after `marker` in the order `keys` (lexicographic)."""
     clauses: list[ColumnElement[bool]] = []
     for i, (col, asc) in enumerate(keys):
         equal_before = [c == marker[c.key] for c, _ in keys[:i]]
-        beyond = col > marker[col.key] if asc else col < marker[col.key]
+        left, value = _ordered(col, marker[col.key])
+        beyond = left > value if asc else left < value
         clauses.append(and_(*equal_before, beyond))
     return or_(*clauses) if clauses else true()
 

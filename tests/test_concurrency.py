@@ -1,0 +1,153 @@
+"""Concurrent writers against a multi-process server: constraints and locks keep every rule.
+
+Each test is bounded in requests (at most a few hundred) and time (HTTP timeouts, pool joins).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.support import Api, Server
+
+CLIENTS = 50
+Call = Callable[[httpx.Client], httpx.Response]
+
+
+@pytest.fixture(scope="module")
+def multi(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.support import throwaway_database
+
+    workdir = tmp_path_factory.mktemp(f"multi-{engine}")
+    with throwaway_database(engine, workdir) as url:
+        srv = Server(database=url, workdir=workdir, args=["--workers", "4" if engine == "postgresql" else "2"])
+        srv.start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
+
+
+def run_all(calls: list[Call], url: str) -> list[httpx.Response]:
+    """Fire the calls from CLIENTS threads at once, each thread with its own connection."""
+    def one(call: Call) -> httpx.Response:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            return call(client)
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        return list(pool.map(one, calls))
+
+
+def add_call(trunk: str, port: str, vlan: int) -> Call:
+    body = {"sub_ports": [{"port_id": port, "segmentation_type": "vlan", "segmentation_id": vlan}]}
+    return lambda c: c.put(f"/v2.0/trunks/{trunk}/add_subports", json=body)
+
+
+def remove_call(trunk: str, port: str) -> Call:
+    return lambda c: c.put(f"/v2.0/trunks/{trunk}/remove_subports", json={"sub_ports": [{"port_id": port}]})
+
+
+def create_call(parent: str) -> Call:
+    return lambda c: c.post("/v2.0/trunks", json={"trunk": {"port_id": parent}})
+
+
+def rename_call(trunk: str, name: str, headers: dict[str, str]) -> Call:
+    return lambda c: c.put(f"/v2.0/trunks/{trunk}", json={"trunk": {"name": name}}, headers=headers)
+
+
+def kind(r: httpx.Response) -> str:
+    return str(r.json()["NeutronError"]["type"]) if r.status_code >= 400 else ""
+
+
+def test_colliding_add_subports_end_with_each_port_and_vlan_once(multi: Server) -> None:
+    admin = Api(multi.url)
+    trunks = [admin.trunk()["id"] for _ in range(2)]
+    pool = [admin.port()["id"] for _ in range(20)]
+    requests = [(trunks[i % 2], pool[(i * 7) % 20], 1 + (i * 3) % 15) for i in range(CLIENTS)]
+    responses = run_all([add_call(t, p, v) for t, p, v in requests], multi.url)
+    assert all(r.status_code < 500 for r in responses), [r.text for r in responses if r.status_code >= 500]
+    assert {kind(r) for r in responses if r.status_code != 200} <= {"DuplicateSubPort", "TrunkPortInUse"}
+    assert all(r.status_code in (200, 409) for r in responses)
+    won = {req for req, r in zip(requests, responses, strict=True) if r.status_code == 200}
+    final = {(t, s["port_id"], s["segmentation_id"])
+             for t in trunks for s in admin.get(f"/v2.0/trunks/{t}/get_subports").json()["sub_ports"]}
+    assert final == won
+    ports = [p for _, p, _ in final]
+    assert len(ports) == len(set(ports)), "a port is in at most one place"
+    assert len({(t, v) for t, _, v in final}) == len(final), "a (trunk, vlan) is used at most once"
+
+
+def test_concurrent_create_on_one_parent_gives_exactly_one_trunk(multi: Server) -> None:
+    admin = Api(multi.url)
+    parent = admin.port()["id"]
+    responses = run_all([create_call(parent)] * 20, multi.url)
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 19
+    assert {kind(r) for r in responses if r.status_code == 409} == {"ParentPortInUse"}
+    assert len(admin.get("/v2.0/trunks", params={"port_id": parent}).json()["trunks"]) == 1
+
+
+def test_mixed_writes_on_one_trunk_leave_no_orphans_and_distinct_revisions(multi: Server) -> None:
+    admin = Api(multi.url)
+    trunk = admin.trunk()["id"]
+    pool = [admin.port()["id"] for _ in range(12)]
+    rng = random.Random(7)
+
+    def op(i: int) -> Call:
+        if i == 40:
+            return lambda c: c.delete(f"/v2.0/trunks/{trunk}")
+        if rng.random() < 0.6:
+            return add_call(trunk, pool[i % 12], 1 + i % 12)
+        return remove_call(trunk, pool[i % 12])
+
+    responses = run_all([op(i) for i in range(CLIENTS)], multi.url)
+    assert all(r.status_code < 500 for r in responses), [r.text for r in responses if r.status_code >= 500]
+    revisions = [r.json()["revision_number"] for r in responses if r.status_code == 200]
+    assert len(revisions) == len(set(revisions)), "every successful write got its own revision"
+    engine = sa.create_engine(multi.database)
+    with engine.connect() as conn:
+        orphans = conn.execute(sa.text(
+            "select count(*) from subports s left join trunks t on t.id = s.trunk_id where t.id is null"
+        )).scalar_one()
+        loose_claims = conn.execute(sa.text(
+            "select count(*) from port_claims c where c.role = 'subport' and not exists "
+            "(select 1 from subports s where s.port_id = c.port_id)"
+        )).scalar_one()
+    engine.dispose()
+    assert (orphans, loose_claims) == (0, 0)
+    shown = admin.get(f"/v2.0/trunks/{trunk}")
+    deleted = any(r.status_code == 204 for r in responses)
+    assert shown.status_code == (404 if deleted else 200)
+
+
+def test_if_match_lets_exactly_one_writer_win_per_revision(multi: Server) -> None:
+    admin = Api(multi.url)
+    trunk = admin.trunk()
+    headers = {"If-Match": f"revision_number={trunk['revision_number']}"}
+    responses = run_all([rename_call(trunk["id"], f"w{i}", headers) for i in range(20)], multi.url)
+    assert sorted(r.status_code for r in responses) == [200] + [412] * 19
+    winner = next(r for r in responses if r.status_code == 200).json()["trunk"]
+    assert admin.get(f"/v2.0/trunks/{trunk['id']}").json()["trunk"]["name"] == winner["name"]
+
+
+def test_a_port_raced_as_parent_and_as_subport_lands_in_one_place(multi: Server) -> None:
+    admin = Api(multi.url)
+    host_trunk = admin.trunk()["id"]
+    contested = [admin.port()["id"] for _ in range(10)]
+    calls: list[Call] = []
+    for i, port in enumerate(contested):
+        calls += [create_call(port), add_call(host_trunk, port, 100 + i)]
+    responses = run_all(calls, multi.url)
+    assert all(r.status_code in (200, 201, 409) for r in responses), [r.text for r in responses]
+    for i in range(len(contested)):
+        as_parent, as_sub = responses[2 * i], responses[2 * i + 1]
+        assert sorted([as_parent.status_code, as_sub.status_code]) in ([200, 409], [201, 409])
+    subs = {s["port_id"] for s in admin.get(f"/v2.0/trunks/{host_trunk}/get_subports").json()["sub_ports"]}
+    for port in contested:
+        parents = admin.get("/v2.0/trunks", params={"port_id": port}).json()["trunks"]
+        assert (len(parents), port in subs) in ((1, False), (0, True))
