@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 
-from tests.support import Api, error_type
+from tests.support import Api, Server, error_type
 
 
 def vlan(port_id: str, segmentation_id: Any) -> dict[str, Any]:
@@ -49,6 +50,17 @@ def disabled_trunk(api: Api, **attrs: Any) -> dict[str, Any]:
     trunk = api.trunk(admin_state_up=False, **attrs)
     assert trunk["admin_state_up"] is False
     return trunk
+
+
+def force_status(server: Server, trunk_id: str, status: str) -> None:
+    """Put a trunk into a status only a driver/agent could set (no such API yet)."""
+    engine = sqlalchemy.create_engine(server.database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text("UPDATE trunks SET status = :status WHERE id = :id"),
+                         {"status": status, "id": trunk_id})
+    finally:
+        engine.dispose()
 
 
 def trunk_count(api: Api) -> int:
@@ -237,6 +249,24 @@ def test_same_vlan_on_two_different_trunks_is_allowed(member: Api) -> None:
     a = member.trunk(sub_ports=[vlan(member.port()["id"], 2)])
     b = member.trunk(sub_ports=[vlan(member.port()["id"], 2)])
     assert a["sub_ports"][0]["segmentation_id"] == b["sub_ports"][0]["segmentation_id"] == 2
+
+
+def test_add_subports_on_a_trunk_in_error_is_409_trunk_in_error_state(server: Server, member: Api) -> None:
+    trunk = member.trunk()
+    force_status(server, trunk["id"], "ERROR")
+    r = add(member, trunk["id"], [vlan(member.port()["id"], 2)])
+    assert r.status_code == 409 and error_type(r) == "TrunkInErrorState"
+    assert trunk["id"] in message(r)
+    assert sub_ports_of(member, trunk["id"]) == []
+
+
+def test_remove_subports_is_the_way_out_of_error(server: Server, member: Api) -> None:
+    sub = member.port()
+    trunk = member.trunk(sub_ports=[vlan(sub["id"], 2)])
+    force_status(server, trunk["id"], "ERROR")
+    r = remove(member, trunk["id"], [{"port_id": sub["id"]}])
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "DOWN" and r.json()["sub_ports"] == []
 
 
 # -- items 16-18: remove / shapes --------------------------------------------------------------
