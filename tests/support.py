@@ -161,6 +161,15 @@ class Api:
         return r.json()["trunk"]
 
 
+def force_status(server: Server, trunk_id: str, status: str) -> None:
+    """Move a trunk to `status` as an agent would (PUT …/status as admin, at its current revision)."""
+    api = Api(server.url)
+    trunk = api.get(f"/v2.0/trunks/{trunk_id}").json()["trunk"]
+    r = api.put(f"/v2.0/trunks/{trunk_id}/status",
+                {"status": status, "reason": "set by test", "revision_number": trunk["revision_number"]})
+    assert r.status_code == 200, r.text
+
+
 def error_type(response: httpx.Response) -> str:
     """The NeutronError type of an error response (asserts the body shape)."""
     assert response.headers["content-type"].startswith("application/json"), response.text

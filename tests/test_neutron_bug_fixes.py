@@ -12,9 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy
 
-from tests.support import Api, Server, error_type
+from tests.support import Api, Server, error_type, force_status
 
 
 def vlan(port_id: str, segmentation_id: Any) -> dict[str, Any]:
@@ -40,16 +39,6 @@ def inherit_port(admin: Api) -> dict[str, Any]:
                            "provider:segmentation_id": 100})
     return admin.port(net["id"])
 
-
-def force_status(server: Server, trunk_id: str, status: str) -> None:
-    """Put a trunk into a status only a driver/agent could set (no such API yet)."""
-    engine = sqlalchemy.create_engine(server.database)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sqlalchemy.text("UPDATE trunks SET status = :status WHERE id = :id"),
-                         {"status": status, "id": trunk_id})
-    finally:
-        engine.dispose()
 
 
 def all_at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:

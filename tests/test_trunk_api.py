@@ -9,9 +9,8 @@ import uuid
 from typing import Any
 
 import pytest
-import sqlalchemy
 
-from tests.support import Api, Server, error_type
+from tests.support import Api, Server, error_type, force_status
 
 TRUNK_KEYS = {
     "admin_state_up", "id", "project_id", "tenant_id", "name", "port_id", "status", "status_reason",
@@ -59,16 +58,6 @@ def vlan_network(admin: Api, **attrs: Any) -> dict[str, Any]:
         assert r.status_code == 409, r.text  # that VLAN is taken: try another
     raise AssertionError("no free VLAN found")
 
-
-def force_status(server: Server, trunk_id: str, status: str) -> None:
-    """Put a trunk into a status only a driver/agent could set (no such API yet)."""
-    engine = sqlalchemy.create_engine(server.database)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sqlalchemy.text("UPDATE trunks SET status = :status WHERE id = :id"),
-                         {"status": status, "id": trunk_id})
-    finally:
-        engine.dispose()
 
 
 # -- create / show / delete (SPEC §2.1 items 1-4) ---------------------------------------------

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy
 
-from tests.support import Api, Server, error_type
+from tests.support import Api, Server, error_type, force_status
 
 
 def vlan(port_id: str, segmentation_id: Any) -> dict[str, Any]:
@@ -51,16 +50,6 @@ def disabled_trunk(api: Api, **attrs: Any) -> dict[str, Any]:
     assert trunk["admin_state_up"] is False
     return trunk
 
-
-def force_status(server: Server, trunk_id: str, status: str) -> None:
-    """Put a trunk into a status only a driver/agent could set (no such API yet)."""
-    engine = sqlalchemy.create_engine(server.database)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sqlalchemy.text("UPDATE trunks SET status = :status WHERE id = :id"),
-                         {"status": status, "id": trunk_id})
-    finally:
-        engine.dispose()
 
 
 def trunk_count(api: Api) -> int:
