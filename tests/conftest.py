@@ -56,11 +56,6 @@ def member(server: Server, project: str) -> Api:
 
 
 @pytest.fixture
-def tmp_workdir(tmp_path: Path) -> Path:
-    return tmp_path
-
-
-@pytest.fixture
 def make_server(engine: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start dedicated servers (own database unless one is given); all stopped afterwards."""
     started: list[Server] = []

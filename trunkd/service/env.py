@@ -23,7 +23,6 @@ class Authorizer(Protocol):
 @dataclass(frozen=True)
 class Settings:
     agent_down_time: float = 75.0
-    default_mtu: int = 1500
 
 
 @dataclass

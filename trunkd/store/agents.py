@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from trunkd.domain.model import Agent
 from trunkd.store.clock import now
+from trunkd.store.resources import locked
 from trunkd.store.tables import agents
 
 
@@ -37,9 +38,7 @@ class AgentRepo:
 
     def find(self, agent_type: str, host: str, *, lock: bool = False) -> Agent | None:
         stmt = select(agents).where(agents.c.agent_type == agent_type, agents.c.host == host)
-        if lock and self.conn.dialect.name != "sqlite":
-            stmt = stmt.with_for_update()
-        row = self.conn.execute(stmt).first()
+        row = self.conn.execute(locked(self.conn, stmt, lock)).first()
         return Agent(**row._mapping) if row is not None else None
 
     def list(self) -> list[Agent]:

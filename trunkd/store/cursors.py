@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 
 from trunkd.store.clock import now
-from trunkd.store.resources import lock_clause
+from trunkd.store.resources import locked
 from trunkd.store.tables import consumer_cursors
 
 
@@ -16,9 +16,7 @@ class CursorRepo:
     def take(self, name: str) -> int:
         """The consumer's position, row-locked so one process consumes at a time (0 if new)."""
         stmt = select(consumer_cursors.c.seq).where(consumer_cursors.c.name == name)
-        if lock_clause(self.conn):
-            stmt = stmt.with_for_update()
-        found = self.conn.execute(stmt).scalar()
+        found = self.conn.execute(locked(self.conn, stmt, True)).scalar()
         if found is None:
             self.conn.execute(insert(consumer_cursors).values(name=name, seq=0, updated_at=now()))
             return 0

@@ -41,7 +41,7 @@ class NetworkRepo:
         return or_(networks.c.project_id == project_id, networks.c.shared.is_(True))
 
     def get(self, net_id: str, project_id: str | None = None, *, lock: bool = False) -> Network | None:
-        stmt = select_by_id(networks, net_id, lock=lock, conn=self.conn)
+        stmt = select_by_id(self.conn, networks, net_id, lock=lock)
         scope = self._scope(project_id)
         if scope is not None:
             stmt = stmt.where(scope)

@@ -45,7 +45,7 @@ class PortRepo:
         self.tags = TagRepo(conn, port_tags)
 
     def get(self, port_id: str, project_id: str | None = None, *, lock: bool = False) -> Port | None:
-        stmt = select_by_id(ports, port_id, lock=lock, conn=self.conn)
+        stmt = select_by_id(self.conn, ports, port_id, lock=lock)
         if project_id is not None:
             stmt = stmt.where(ports.c.project_id == project_id)
         row = self.conn.execute(stmt).first()

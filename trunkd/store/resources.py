@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Select, Table, delete, insert, select, update
 
 from trunkd.store.clock import now
 
@@ -36,11 +36,13 @@ def lock_clause(conn: Connection) -> bool:
     return conn.dialect.name != "sqlite"
 
 
-def select_by_id(table: Table, row_id: str, *, lock: bool = False, conn: Connection | None = None):  # type: ignore[no-untyped-def]
-    stmt = select(table).where(table.c.id == row_id)
-    if lock and conn is not None and lock_clause(conn):
-        stmt = stmt.with_for_update()
-    return stmt
+def locked(conn: Connection, stmt: Select[Any], lock: bool) -> Select[Any]:
+    """`stmt` FOR UPDATE when asked and the engine has row locks."""
+    return stmt.with_for_update() if lock and lock_clause(conn) else stmt
+
+
+def select_by_id(conn: Connection, table: Table, row_id: str, *, lock: bool = False) -> Select[Any]:
+    return locked(conn, select(table).where(table.c.id == row_id), lock)
 
 
 def update_many(conn: Connection, table: Table, row_ids: Collection[str], values: Mapping[str, Any]) -> None:

@@ -35,7 +35,7 @@ class TrunkRepo:
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, trunk_id: str, project_id: str | None = None, *, lock: bool = False) -> Trunk | None:
-        stmt = select_by_id(trunks, trunk_id, lock=lock, conn=self.conn).with_only_columns(*_TRUNK_FIELDS)
+        stmt = select_by_id(self.conn, trunks, trunk_id, lock=lock).with_only_columns(*_TRUNK_FIELDS)
         if project_id is not None:
             stmt = stmt.where(trunks.c.project_id == project_id)
         row = self.conn.execute(stmt).first()
