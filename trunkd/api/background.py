@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -49,7 +50,7 @@ async def running(env: Env, config: Config, signal: CommitSignal) -> AsyncIterat
     signal.attach(asyncio.get_running_loop())
     env.db.add_listener(signal.fire)
     age = timedelta(seconds=config.event_retention_seconds)
-    jobs: list[Callable[[], Awaitable[None]]] = [
+    jobs: list[Callable[[], Coroutine[Any, Any, None]]] = [
         lambda: _every(config.event_prune_interval,
                        lambda: prune_events(env, age, config.event_retention_count), "event retention"),
         lambda: _every(max(config.agent_down_time / 3, 0.1), lambda: announce_lost(env), "agent loss check"),

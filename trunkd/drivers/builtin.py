@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from trunkd.domain import events
@@ -43,4 +43,4 @@ def ovs(can_trunk_bound_port: bool = True) -> TrunkDriver:
     )
 
 
-BUILTIN = {"noop": noop, "ovs": ovs}
+BUILTIN: dict[str, Callable[[], TrunkDriver]] = {"noop": noop, "ovs": ovs}

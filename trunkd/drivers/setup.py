@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from trunkd.config import Config
 from trunkd.domain import errors
@@ -48,7 +49,8 @@ def _load(name: str) -> TrunkDriver:
             msg=f"unknown trunk driver '{name}': choose from {sorted(BUILTIN)} or give module:factory"
         )
     try:
-        driver = getattr(importlib.import_module(module_name), factory)()
+        make: Callable[[], object] = getattr(importlib.import_module(module_name), factory)
+        driver = make()
     except (ImportError, AttributeError) as exc:
         raise errors.StartupCheckFailed(msg=f"trunk driver '{name}' could not be loaded: {exc}") from None
     if not isinstance(driver, TrunkDriver):

@@ -63,11 +63,11 @@ def report_state(env: Env, ctx: RequestContext, attrs: dict[str, Any]) -> tuple[
         if found.lost_reported:
             values["started_at"] = stamp
         uow.agents.update(found.id, values)
-        agent = uow.agents.get(found.id)
-        assert agent is not None
+        refreshed = uow.agents.get(found.id)
+        assert refreshed is not None
         if found.lost_reported:  # back after being declared lost
-            uow.record(_event(events.AGENT_REGISTERED, agent, down))
-        return agent, False
+            uow.record(_event(events.AGENT_REGISTERED, refreshed, down))
+        return refreshed, False
 
     return env.db.transact(work, ctx.request_id)
 
@@ -75,7 +75,7 @@ def report_state(env: Env, ctx: RequestContext, attrs: dict[str, Any]) -> tuple[
 def list_agents(env: Env, ctx: RequestContext) -> list[Agent]:
     env.policy.enforce(ctx, "get_agent", {"project_id": ctx.project_id})
     with env.db.read() as uow:
-        return uow.agents.list()
+        return uow.agents.all()
 
 
 def get_agent(env: Env, ctx: RequestContext, agent_id: str) -> Agent:

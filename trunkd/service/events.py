@@ -29,7 +29,7 @@ def read_events(
     env.policy.enforce(ctx, "get_events", {"project_id": ctx.project_id})
     with env.db.read() as uow:
         pruned = outbox.pruned_through(uow.conn)
-        _low, latest = outbox.bounds(uow.conn)
+        latest = outbox.latest(uow.conn)
         if after < pruned:
             raise errors.EventCursorExpired(after=after, oldest=pruned + 1, latest=latest)
         limit = min(limit, MAX_LIMIT)

@@ -61,6 +61,7 @@ def _segment(uow: UnitOfWork, attrs: dict[str, Any]) -> tuple[str, str | None, i
             raise errors.InvalidInput(error_message="provider:physical_network specified for vxlan network")
         if seg_id is None:
             return net_type, None, uow.networks.next_segmentation_id("vxlan")
+    assert seg_id is not None  # vlan without an id raised above; vxlan without one returned
     if not VALIDATORS[net_type](seg_id):
         raise errors.InvalidInput(
             error_message=f"segmentation_id {seg_id} out of range for {net_type} networks"
@@ -109,7 +110,7 @@ def get_network(env: Env, ctx: RequestContext, net_id: str) -> Network:
 
 def list_networks(env: Env, ctx: RequestContext, query: ListQuery) -> list[Network]:
     with env.db.read() as uow:
-        found = uow.networks.list(query, scope(ctx))
+        found = uow.networks.page(query, scope(ctx))
     return [n for n in found
             if env.policy.allowed(ctx, "get_network", {"project_id": n.project_id, "shared": n.shared})]
 

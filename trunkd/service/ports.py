@@ -109,7 +109,7 @@ def list_ports(
     env: Env, ctx: RequestContext, query: ListQuery
 ) -> tuple[list[Port], dict[str, TrunkDetails]]:
     with env.db.read() as uow:
-        found = [p for p in uow.ports.list(query, scope(ctx))
+        found = [p for p in uow.ports.page(query, scope(ctx))
                  if env.policy.allowed(ctx, "get_port", {"project_id": p.project_id})]
         return found, uow.ports.trunk_details(p.id for p in found)
 

@@ -104,7 +104,7 @@ def get_trunk(env: Env, ctx: RequestContext, trunk_id: str, rule: str = "get_tru
 
 def list_trunks(env: Env, ctx: RequestContext, query: ListQuery) -> list[Trunk]:
     with env.db.read() as uow:
-        found = uow.trunks.list(query, scope(ctx))
+        found = uow.trunks.page(query, scope(ctx))
     # as Neutron: each listed item must also pass get_trunk (a caller without reader sees none)
     return [t for t in found if env.policy.allowed(ctx, "get_trunk", {"project_id": t.project_id})]
 

@@ -41,7 +41,7 @@ class AgentRepo:
         row = self.conn.execute(locked(self.conn, stmt, lock)).first()
         return Agent(**row._mapping) if row is not None else None
 
-    def list(self) -> list[Agent]:
+    def all(self) -> list[Agent]:
         rows = self.conn.execute(select(agents).order_by(agents.c.host, agents.c.agent_type))
         return [Agent(**r._mapping) for r in rows]
 

@@ -61,7 +61,7 @@ def _ordered(col: Column, value: Any) -> tuple[ColumnElement[Any], Any]:
     return col, value
 
 
-def _after(keys: list[tuple[Column, bool]], marker: Mapping[str, Any]) -> ColumnElement[bool]:
+def _after(keys: list[tuple[Column, bool]], marker: Mapping[Any, Any]) -> ColumnElement[bool]:
     """Rows strictly after `marker` in the order `keys` (lexicographic)."""
     clauses: list[ColumnElement[bool]] = []
     for i, (col, asc) in enumerate(keys):

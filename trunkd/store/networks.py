@@ -50,7 +50,7 @@ class NetworkRepo:
             return None
         return Network(**row._mapping, tags=self.tags.of([net_id]).get(net_id, []))
 
-    def list(self, query: ListQuery, project_id: str | None) -> list[Network]:
+    def page(self, query: ListQuery, project_id: str | None) -> list[Network]:
         stmt = listing.apply_filters(select(networks), networks, network_tags, COLUMNS, query)
         scope = self._scope(project_id)
         if scope is not None:

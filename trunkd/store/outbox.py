@@ -59,10 +59,9 @@ def read(
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def bounds(conn: Connection) -> tuple[int, int]:
-    """(oldest kept seq, latest seq); (0, 0) when empty."""
-    low, high = conn.execute(select(func.min(outbox.c.seq), func.max(outbox.c.seq))).one()
-    return int(low or 0), int(high or 0)
+def latest(conn: Connection) -> int:
+    """The newest sequence number written (0 when none)."""
+    return int(conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one())
 
 
 def serialise(row: dict[str, Any]) -> dict[str, Any]:
@@ -95,9 +94,8 @@ def pruned_through(conn: Connection) -> int:
 def prune(conn: Connection, *, max_age: timedelta, max_count: int, keep_from: int | None) -> int:
     """Delete events older than `max_age` or beyond the newest `max_count`, but never one at or
     after `keep_from` (the oldest cursor a registered agent still needs). Returns the watermark."""
-    high = int(conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one())
-    by_count = high - max_count
-    by_age = conn.execute(
+    by_count = latest(conn) - max_count
+    by_age: int = conn.execute(
         select(func.coalesce(func.max(outbox.c.seq), 0)).where(outbox.c.created_at < now() - max_age)
     ).scalar_one()
     cutoff = max(by_count, int(by_age))

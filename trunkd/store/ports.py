@@ -53,7 +53,7 @@ class PortRepo:
             return None
         return Port(**row._mapping, tags=self.tags.of([port_id]).get(port_id, []))
 
-    def list(self, query: ListQuery, project_id: str | None) -> list[Port]:
+    def page(self, query: ListQuery, project_id: str | None) -> list[Port]:
         stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query)
         if project_id is not None:
             stmt = stmt.where(ports.c.project_id == project_id)

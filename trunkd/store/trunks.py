@@ -41,7 +41,7 @@ class TrunkRepo:
         row = self.conn.execute(stmt).first()
         return self._hydrate([row])[0] if row is not None else None
 
-    def list(self, query: ListQuery, project_id: str | None) -> list[Trunk]:
+    def page(self, query: ListQuery, project_id: str | None) -> list[Trunk]:
         stmt = listing.apply_filters(select(*_TRUNK_FIELDS), trunks, trunk_tags, COLUMNS, query)
         if project_id is not None:
             stmt = stmt.where(trunks.c.project_id == project_id)
