@@ -176,3 +176,24 @@ def test_long_poll_on_one_process_wakes_for_a_commit_on_another(
     assert [e["seq"] for e in woke] == sorted(e["seq"] for e in woke)
     with psycopg.connect(a.database.replace("postgresql+psycopg", "postgresql")) as conn:
         assert conn.execute("select count(*) from outbox where seq > %s", (head,)).fetchone() == (6,)
+
+
+def test_retention_never_prunes_past_a_registered_agents_cursor(make_server: Callable[..., Server]) -> None:
+    srv = make_server(TRUNKD_EVENT_RETENTION_COUNT="2", TRUNKD_EVENT_PRUNE_INTERVAL="0.2")
+    admin = Api(srv.url)
+    admin.network()
+    agent = {"host": "slow-host", "agent_type": "Open vSwitch agent", "binary": "trunkd-agent"}
+    r = admin.post("/v2.0/agents", {"agent": {**agent, "event_cursor": 1}})
+    assert r.status_code == 201
+    for _ in range(8):
+        admin.network()
+    time.sleep(1.0)  # several retention passes
+    kept = feed(admin, 1)["events"]
+    assert len(kept) == 9, "the agent at cursor 1 still gets every later event"
+    head = kept[-1]["seq"]
+    assert admin.post("/v2.0/agents", {"agent": {**agent, "event_cursor": head}}).status_code == 200
+    deadline = time.monotonic() + 20
+    while admin.get("/v2.0/events", params={"after": 1}).status_code != 410 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    r = admin.get("/v2.0/events", params={"after": 1})
+    assert r.status_code == 410 and error_type(r) == "EventCursorExpired"
