@@ -17,7 +17,7 @@ from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
 PROVIDER_TYPES = ("vlan", "vxlan", "flat")
-MAX_VXLAN_TRIES = 8
+MAX_VXLAN_ID = 16777215
 
 
 def _event(kind: str, net: Network, previous: Network | None = None) -> events.Event:
@@ -60,7 +60,7 @@ def _segment(uow: UnitOfWork, attrs: dict[str, Any]) -> tuple[str, str | None, i
         if physnet is not None:
             raise errors.InvalidInput(error_message="provider:physical_network specified for vxlan network")
         if seg_id is None:
-            return net_type, None, uow.networks.next_segmentation_id("vxlan")
+            return net_type, None, uow.networks.next_segmentation_id("vxlan", MAX_VXLAN_ID)
     assert seg_id is not None  # vlan without an id raised above; vxlan without one returned
     if not VALIDATORS[net_type](seg_id):
         raise errors.InvalidInput(

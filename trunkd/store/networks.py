@@ -59,9 +59,15 @@ class NetworkRepo:
         tags = self.tags.of(r.id for r in rows)
         return [Network(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
 
-    def next_segmentation_id(self, network_type: str) -> int:
-        """The lowest free id of this type (not max + 1, which overflows after an explicit top id)."""
-        of_type = networks.c.network_type == network_type
+    def next_segmentation_id(self, network_type: str, highest: int) -> int:
+        """A free id of this type (tunnel types have no physical network): max + 1, found
+        through the segment index, or the lowest gap once max + 1 would pass `highest`."""
+        of_type = (networks.c.network_type == network_type) & (
+            func.coalesce(networks.c.physical_network, "") == ""
+        )
+        top = self.conn.execute(select(func.max(networks.c.segmentation_id)).where(of_type)).scalar()
+        if top is None or top < highest:
+            return int(top or 0) + 1
         if not self.conn.execute(select(exists().where(of_type, networks.c.segmentation_id == 1))).scalar():
             return 1
         taken = networks.alias("taken")
