@@ -28,10 +28,8 @@ class DriverRegistry:
             if d.is_interface_compatible(vif_type) and d.is_agent_compatible(host_agent_types)
         ]
 
-    def can_trunk_or_untrunk(self, bound: bool, vif_type: str, host_agent_types: frozenset[str]) -> bool:
-        """Neutron's rule: unbound always; bound only if the one driver in charge allows it."""
-        if not bound:
-            return True
+    def can_trunk_bound(self, vif_type: str, host_agent_types: frozenset[str]) -> bool:
+        """Whether the one driver in charge of a bound port lets it be trunked or untrunked."""
         drivers = self.handling(vif_type, host_agent_types)
         if len(drivers) > 1:
             raise errors.TrunkPluginDriverConflict()

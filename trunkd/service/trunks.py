@@ -54,6 +54,13 @@ def _event(kind: str, trunk: Trunk, host: str | None, previous: Trunk | None = N
     return events.Event(kind, "trunk", trunk.id, trunk.project_id, state, prev, host=host)
 
 
+def _can_trunk(env: Env, uow: UnitOfWork, host_id: str, vif_type: str) -> bool:
+    """Neutron's rule: an unbound port always; a bound one only if the driver in charge allows it."""
+    if not host_id:
+        return True
+    return env.drivers.can_trunk_bound(vif_type, uow.agents.live_types(host_id, env.settings.agent_down_time))
+
+
 # -- create ---------------------------------------------------------------------------------
 def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[str, Any]) -> Trunk:
     trunk_id = str(uuid.uuid4())
@@ -61,10 +68,8 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[s
     parent_id = attrs["port_id"]
     facts = _facts(uow, ctx, [parent_id, *(s.port_id for s in specs)])
     parent_facts = facts.get(parent_id)
-    trunkable = True
-    if parent_facts is not None and parent_facts.visible and parent_facts.is_bound:
-        agent_types = uow.agents.live_types(parent_facts.host_id, env.settings.agent_down_time)
-        trunkable = env.drivers.can_trunk_or_untrunk(True, parent_facts.vif_type, agent_types)
+    trunkable = parent_facts is None or not parent_facts.visible or _can_trunk(
+        env, uow, parent_facts.host_id, parent_facts.vif_type)
     parent = check_parent(parent_id, parent_facts, trunkable)
     subs = resolve_subports(
         specs, trunk_id=trunk_id, parent=parent, facts=facts, validators=env.drivers.validators
@@ -136,10 +141,8 @@ def delete_trunk(env: Env, ctx: RequestContext, trunk_id: str, if_match: int | N
         if not trunk.admin_state_up:
             raise errors.TrunkDisabled(trunk_id=trunk_id)
         parent = uow.ports.get(trunk.port_id)
-        if parent is not None and parent.host_id:
-            agent_types = uow.agents.live_types(parent.host_id, env.settings.agent_down_time)
-            if not env.drivers.can_trunk_or_untrunk(True, parent.vif_type, agent_types):
-                raise errors.TrunkInUse(trunk_id=trunk_id)
+        if parent is not None and not _can_trunk(env, uow, parent.host_id, parent.vif_type):
+            raise errors.TrunkInUse(trunk_id=trunk_id)
         env.drivers.precommit("delete", trunk_dict(trunk))
         uow.trunks.delete(trunk)
         unbind_subports(uow, [s.port_id for s in trunk.sub_ports])
