@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from dataclasses import replace
 
@@ -25,15 +26,27 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def serve(config: Config) -> int:
-    import uvicorn
-
     from trunkd.drivers.setup import load_drivers
     from trunkd.store.migrate import upgrade
 
     load_drivers(config)
     upgrade(config.database)
     os.environ.update(config.to_env())
-    uvicorn.run(
+    _run_uvicorn(config)
+    return 0
+
+
+def _run_uvicorn(config: Config) -> None:
+    """uvicorn, with its own worker supervisor when --workers > 1.
+
+    For workers uvicorn binds the socket itself with protocol 0, so asyncio never sets
+    TCP_NODELAY on accepted connections and every keep-alive response waits ~40 ms for a
+    delayed ACK. We bind the listening socket as IPPROTO_TCP and hand it to the same supervisor.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    uv_config = uvicorn.Config(
         "trunkd.api.app:app_from_env",
         factory=True,
         host=config.host,
@@ -41,7 +54,18 @@ def serve(config: Config) -> int:
         workers=config.workers,
         log_level=os.environ.get("TRUNKD_LOG_LEVEL", "info"),
     )
-    return 0
+    if config.workers == 1:
+        server = uvicorn.Server(uv_config)
+        server.run()
+        if not server.started:
+            raise SystemExit(3)  # e.g. the port is taken; uvicorn has logged why
+        return
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((config.host, config.port))
+    sock.set_inheritable(True)
+    Multiprocess(uv_config, sockets=[sock]).run()
 
 
 def db_upgrade(config: Config) -> int:
