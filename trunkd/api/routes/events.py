@@ -13,6 +13,9 @@ from trunkd.domain import errors
 from trunkd.service import events as svc
 
 MAX_WAIT = 60.0
+# Re-read at least this often while waiting: commits of another process that cannot signal this
+# one (several processes on one SQLite file, a dropped LISTEN connection) are seen within it.
+RECHECK = 1.0
 
 
 def _number(request: Request, name: str, default: float, low: float, high: float) -> float:
@@ -43,7 +46,7 @@ async def index(request: Request) -> Response:
         remaining = deadline - time.monotonic()
         if page.events or remaining <= 0:
             break
-        await signal.wait(armed, remaining)
+        await signal.wait(armed, min(remaining, RECHECK))
     return ok({"events": page.events, "next_after": page.next_after, "latest": page.latest})
 
 
