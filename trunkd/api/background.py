@@ -50,16 +50,16 @@ async def running(env: Env, config: Config, signal: CommitSignal) -> AsyncIterat
     signal.attach(asyncio.get_running_loop())
     env.db.add_listener(signal.fire)
     age = timedelta(seconds=config.event_retention_seconds)
-    jobs: list[Callable[[], Coroutine[Any, Any, None]]] = [
-        lambda: _every(config.event_prune_interval,
-                       lambda: prune_events(env, age, config.event_retention_count), "event retention"),
-        lambda: _every(max(config.agent_down_time / 3, 0.1), lambda: announce_lost(env), "agent loss check"),
+    jobs: list[Coroutine[Any, Any, None]] = [
+        _every(config.event_prune_interval,
+               lambda: prune_events(env, age, config.event_retention_count), "event retention"),
+        _every(max(config.agent_down_time / 3, 0.1), lambda: announce_lost(env), "agent loss check"),
     ]
     if env.db.engine.dialect.name == "postgresql":
-        jobs.append(lambda: listen_postgres(env.db.url, signal))
+        jobs.append(listen_postgres(env.db.url, signal))
     if any(d.agent_type is None for d in env.drivers.drivers):
-        jobs.append(lambda: _dispatch_forever(env, signal))
-    tasks = [asyncio.create_task(job()) for job in jobs]
+        jobs.append(_dispatch_forever(env, signal))
+    tasks = [asyncio.create_task(job) for job in jobs]
     try:
         yield
     finally:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
 from trunkd.domain import errors
+from trunkd.domain.context import RequestContext
+from trunkd.service.env import Env
+
+T = TypeVar("T")
 
 
 def check_revision(expected: int | None, current: int) -> None:
@@ -14,3 +21,9 @@ def check_revision(expected: int | None, current: int) -> None:
 def real_changes(current: object, wanted: dict[str, object]) -> dict[str, object]:
     """The subset of `wanted` (model field -> value) that differs from `current`."""
     return {k: v for k, v in wanted.items() if getattr(current, k) != v}
+
+
+def readable(env: Env, ctx: RequestContext, rule: str, items: list[T],
+             target: Callable[[T], Mapping[str, Any]]) -> list[T]:
+    """As Neutron: each listed item must also pass the read rule (a caller without reader sees none)."""
+    return [item for item in items if env.policy.allowed(ctx, rule, target(item))]

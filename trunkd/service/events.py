@@ -11,6 +11,7 @@ from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
 from trunkd.service.env import Env
 from trunkd.store import outbox
+from trunkd.store.uow import UnitOfWork
 
 MAX_LIMIT = 1000
 
@@ -42,7 +43,7 @@ def read_events(
 def prune_events(env: Env, max_age: timedelta, max_count: int) -> int:
     """Apply retention; never drops an event a registered agent has not consumed."""
 
-    def work(uow: Any) -> int:
+    def work(uow: UnitOfWork) -> int:
         return outbox.prune(
             uow.conn, max_age=max_age, max_count=max_count, keep_from=uow.agents.oldest_cursor()
         )

@@ -11,7 +11,7 @@ from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
 from trunkd.domain.segmentation import VALIDATORS
 from trunkd.domain.views import network_dict
-from trunkd.service.common import check_revision, real_changes
+from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
@@ -111,8 +111,7 @@ def get_network(env: Env, ctx: RequestContext, net_id: str) -> Network:
 def list_networks(env: Env, ctx: RequestContext, query: ListQuery) -> list[Network]:
     with env.db.read() as uow:
         found = uow.networks.page(query, scope(ctx))
-    return [n for n in found
-            if env.policy.allowed(ctx, "get_network", {"project_id": n.project_id, "shared": n.shared})]
+    return readable(env, ctx, "get_network", found, lambda n: {"project_id": n.project_id, "shared": n.shared})
 
 
 def update_network(

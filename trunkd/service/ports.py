@@ -13,7 +13,7 @@ from trunkd.domain.model import Port, TrunkDetails, TrunkRole
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.views import port_dict
 from trunkd.service import binding
-from trunkd.service.common import check_revision, real_changes
+from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
 from trunkd.service.trunk_status import set_status
@@ -36,7 +36,7 @@ MAC_PREFIX = "fa:16:3e"
 _rng = random.SystemRandom()
 
 
-def _event(kind: str, port: Port, previous: Port | None = None) -> events.Event:
+def port_event(kind: str, port: Port, previous: Port | None = None) -> events.Event:
     return events.Event(
         kind, "port", port.id, port.project_id,
         port_dict(port) if kind != events.PORT_DELETED else None,
@@ -94,7 +94,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
     )
     uow.ports.insert(port)
     uow.ports.tags.add(port.id, port.tags)
-    uow.record(_event(events.PORT_CREATED, port))
+    uow.record(port_event(events.PORT_CREATED, port))
     return port
 
 
@@ -109,8 +109,8 @@ def list_ports(
     env: Env, ctx: RequestContext, query: ListQuery
 ) -> tuple[list[Port], dict[str, TrunkDetails]]:
     with env.db.read() as uow:
-        found = [p for p in uow.ports.page(query, scope(ctx))
-                 if env.policy.allowed(ctx, "get_port", {"project_id": p.project_id})]
+        found = readable(env, ctx, "get_port", uow.ports.page(query, scope(ctx)),
+                         lambda p: {"project_id": p.project_id})
         return found, uow.ports.trunk_details(p.id for p in found)
 
 
@@ -136,7 +136,7 @@ def update_port(
             return port, uow.ports.trunk_details([port_id]).get(port_id)
         uow.ports.update(port_id, changes)
         updated = visible_port(uow, ctx, port_id)
-        uow.record(_event(events.PORT_UPDATED, updated, port))
+        uow.record(port_event(events.PORT_UPDATED, updated, port))
         if updated.vif_type == binding.UNBOUND and port.vif_type != binding.UNBOUND:
             _parent_unbound(uow, port_id)
         return updated, uow.ports.trunk_details([port_id]).get(port_id)
@@ -166,6 +166,6 @@ def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | Non
                 raise errors.PortInUseAsSubPort(port_id=port_id, trunk_id=trunk_id)
             raise errors.PortInUseAsTrunkParent(port_id=port_id, trunk_id=trunk_id)
         uow.ports.delete(port_id)
-        uow.record(_event(events.PORT_DELETED, port, port))
+        uow.record(port_event(events.PORT_DELETED, port, port))
 
     env.db.transact(work, ctx.request_id)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Trunk
+from trunkd.domain.model import Agent, Port, Trunk
 from trunkd.domain.status import TrunkStatus
-from trunkd.domain.views import port_dict
 from trunkd.service import binding
 from trunkd.service.env import Env
+from trunkd.service.ports import port_event
 from trunkd.service.trunk_status import set_status
 from trunkd.store.uow import UnitOfWork
 
@@ -30,10 +31,9 @@ class Outcome:
                 "reason": self.reason, "binding:host_id": host if self.bound else None}
 
 
-def _record_port_changes(uow: UnitOfWork, before: dict[str, Any], port_ids: Collection[str]) -> None:
+def _record_port_changes(uow: UnitOfWork, before: Mapping[str, Port], port_ids: Collection[str]) -> None:
     for port in uow.ports.get_many(port_ids):
-        uow.record(events.Event(events.PORT_UPDATED, "port", port.id, port.project_id, port_dict(port),
-                                port_dict(before[port.id]), host=port.host_id or before[port.id].host_id or None))
+        uow.record(port_event(events.PORT_UPDATED, port, before[port.id]))
 
 
 def unbind_subports(uow: UnitOfWork, port_ids: Collection[str]) -> None:
@@ -53,7 +53,7 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
     parent that failed to bind is not recoverable here: the trunk goes ERROR.
     """
     env.policy.enforce(ctx, "bind_subports", {"project_id": ctx.project_id})
-    wanted = None if body is None else body.get("sub_ports") if isinstance(body, dict) else body
+    wanted = body.get("sub_ports") if isinstance(body, dict) else body
     if wanted is not None and not (
         isinstance(wanted, list) and all(isinstance(i, dict) and "port_id" in i for i in wanted)
     ):
@@ -81,7 +81,8 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         nets = uow.networks.get_many({p.network_id for p in ports.values()})
         agents = uow.agents.live(host, env.settings.agent_down_time)
         outcomes: list[Outcome] = []
-        bindings: dict[str, tuple[str, dict[str, Any]]] = {}
+        rebind: dict[str, list[str]] = defaultdict(list)  # agent id -> ports whose binding changes
+        by_id: dict[str, Agent] = {}
         for port_id in sorted(ids):
             net = nets[ports[port_id].network_id]
             agent = binding.reaching_agent(agents, net)
@@ -92,14 +93,16 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
                 continue
             outcomes.append(Outcome(port_id, True))
             port = ports[port_id]
-            vif = binding.ovs_binding(agent)
-            if (port.host_id, port.vif_type, port.vif_details, port.device_owner) != (host, *vif, SUBPORT_OWNER):
-                bindings[port_id] = vif
-        for vif_type, details in {(v[0], repr(v[1])): v for v in bindings.values()}.values():
-            same = [p for p, v in bindings.items() if v == (vif_type, details)]
+            if (port.host_id, port.vif_type, port.vif_details, port.device_owner) != (
+                host, *binding.ovs_binding(agent), SUBPORT_OWNER
+            ):
+                rebind[agent.id].append(port_id)
+                by_id[agent.id] = agent
+        for agent_id, same in rebind.items():
+            vif_type, details = binding.ovs_binding(by_id[agent_id])
             uow.ports.update_many(same, {"host_id": host, "vif_type": vif_type, "vif_details": details,
                                          "device_owner": SUBPORT_OWNER, "device_id": trunk.id})
-        _record_port_changes(uow, ports, list(bindings))
+        _record_port_changes(uow, ports, [p for same in rebind.values() for p in same])
         failed = [o for o in outcomes if not o.bound]
         if failed:
             names = ", ".join(f"{o.port_id} ({o.reason})" for o in failed)

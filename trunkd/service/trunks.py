@@ -20,7 +20,7 @@ from trunkd.domain.subports import (
     specs_from,
 )
 from trunkd.domain.views import trunk_dict
-from trunkd.service.common import check_revision, real_changes
+from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.subport_binding import unbind_subports
 from trunkd.service.trunk_status import host_of
@@ -110,8 +110,7 @@ def get_trunk(env: Env, ctx: RequestContext, trunk_id: str, rule: str = "get_tru
 def list_trunks(env: Env, ctx: RequestContext, query: ListQuery) -> list[Trunk]:
     with env.db.read() as uow:
         found = uow.trunks.page(query, scope(ctx))
-    # as Neutron: each listed item must also pass get_trunk (a caller without reader sees none)
-    return [t for t in found if env.policy.allowed(ctx, "get_trunk", {"project_id": t.project_id})]
+    return readable(env, ctx, "get_trunk", found, lambda t: {"project_id": t.project_id})
 
 
 # -- update / delete ------------------------------------------------------------------------
