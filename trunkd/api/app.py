@@ -11,12 +11,14 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background
-from trunkd.api.errors import HANDLERS, internal_error
+from trunkd.api.errors import HANDLERS, internal_error, unavailable
+from trunkd.api.limits import RequestLimits
 from trunkd.api.policy import NoAuthPolicy
 from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.service.env import Env, Settings
+from trunkd.store.faults import unavailable_cause
 from trunkd.store.signal import CommitSignal
 from trunkd.store.uow import Database
 
@@ -48,10 +50,13 @@ class RequestId:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            LOG.exception("unexpected error in request %s %s %s", request_id, scope["method"], scope["path"])
+        except Exception as exc:
+            cause = unavailable_cause(exc)  # already answered 503 and logged in one line
+            if cause is None:
+                LOG.exception("unexpected error in request %s %s %s", request_id, scope["method"], scope["path"])
             if not started:
-                await internal_error(request_id)(scope, receive, send_with_id)
+                response = unavailable(cause) if cause is not None else internal_error(request_id)
+                await response(scope, receive, send_with_id)
 
 
 def build_env(config: Config) -> Env:
@@ -83,7 +88,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app.router.redirect_slashes = False  # Neutron answers 404 to /v2.0 (no slash), not a redirect
     app.state.env = env
     app.state.signal = signal
-    return RequestId(app)  # type: ignore[return-value]
+    return RequestId(RequestLimits(app))  # type: ignore[return-value]
 
 
 def app_from_env() -> Starlette:

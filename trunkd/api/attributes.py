@@ -9,6 +9,7 @@ from typing import Any
 from trunkd.api import validators as v
 from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
+from trunkd.domain.limits import MAX_BULK
 from trunkd.domain.subports import shape_error
 
 _NO_DEFAULT = object()
@@ -83,7 +84,7 @@ PORT: Mapping[str, Attr] = {
     "status": STATUS,
     "tags": Attr(post=True, check=v.tag_list),
     "binding:host_id": Attr(post=True, put=True, check=v.string(255), filter=_text),
-    "binding:profile": Attr(post=True, put=True, check=v.mapping),
+    "binding:profile": Attr(post=True, put=True, check=v.binding_profile),
     "binding:vnic_type": Attr(post=True, put=True, default="normal", check=v.vnic_type, filter=_text),
     "binding:vif_type": Attr(filter=_text),
     "binding:vif_details": READ_ONLY,
@@ -181,6 +182,8 @@ def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, 
         items = body[collection]
         if not isinstance(items, list) or not items or len(body) != 1:
             raise _bad(f"Bulk request body must be {{'{collection}': [non-empty list]}}")
+        if len(items) > MAX_BULK:
+            raise _bad(f"Bulk request has {len(items)} {collection}; at most {MAX_BULK} are allowed")
         return [parse_create_item(i, attrs, ctx) for i in items], True
     return [parse_create_item(_body_item(body, resource), attrs, ctx)], False
 

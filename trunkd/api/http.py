@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -12,12 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from trunkd.api.identity import context_from
+from trunkd.api.limits import parse_body, read_body
 from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
+from trunkd.domain.limits import MAX_INT
 from trunkd.service.env import Env
 
 T = TypeVar("T")
-_IF_MATCH = re.compile(r"^\s*revision_number=(\d+)\s*$")
+_IF_MATCH = re.compile(r"^\s*revision_number=([0-9]{1,19})\s*$")
 
 
 def env_of(request: Request) -> Env:
@@ -37,19 +38,16 @@ async def call(fn: Callable[..., T], *args: Any) -> T:
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:
-    raw = await request.body()
+    raw = await read_body(request)
     if not raw.strip():
         if required:
             raise errors.HTTPBadRequest(msg="Request body is empty")
         return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise errors.HTTPBadRequest(msg="Malformed request body") from None
+    return await parse_body(raw)
 
 
 async def no_body(request: Request) -> None:
-    if (await request.body()).strip():
+    if (await read_body(request)).strip():
         raise errors.HTTPBadRequest(msg="Request body is not supported for this operation")
 
 
@@ -60,7 +58,7 @@ def if_match(request: Request) -> int | None:
     if not revisions:
         return None
     match = _IF_MATCH.match(revisions[0])
-    if len(revisions) > 1 or match is None:
+    if len(revisions) > 1 or match is None or int(match.group(1)) > MAX_INT:
         raise errors.HTTPBadRequest(msg="Invalid If-Match header: expected one 'revision_number=N'")
     return int(match.group(1))
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from trunkd.api.attributes import Attr
 from trunkd.domain import errors
+from trunkd.domain.limits import MAX_PAGE
 from trunkd.domain.listing import TAG_FILTERS, ListQuery
 
 CONTROL = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"})
@@ -32,7 +33,7 @@ def _limit(request: Request) -> int | None:
         limit = -1
     if limit < 0:
         raise errors.BadRequest(resource="limit", msg=f"Limit must be an integer 0 or greater and not '{raw}'")
-    return limit or None
+    return min(limit, MAX_PAGE) or None
 
 
 def _sorts(request: Request, attrs: Mapping[str, Attr]) -> list[tuple[str, bool]]:

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from trunkd.domain.limits import MAX_TAGS, valid_tag
 from trunkd.domain.subports import is_uuid
 
 Validator = Callable[[Any], Any]
@@ -99,10 +100,28 @@ def vnic_type(value: Any) -> str:
     return str(value)
 
 
+def tag(value: Any) -> str:
+    if not valid_tag(value):
+        raise ValueError(f"'{value}' is not a valid tag")
+    return value
+
+
 def tag_list(value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(t, str) and 0 < len(t) <= 255 for t in value):
+    if not isinstance(value, list):
         raise ValueError(f"'{value}' is not a list of tags")
-    return list(dict.fromkeys(value))
+    tags = list(dict.fromkeys(tag(t) for t in value))
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"The number of tags exceed the per-resource limit of {MAX_TAGS}")
+    return tags
+
+
+def binding_profile(value: Any) -> dict[str, Any]:
+    """binding:profile; `migrating_to` names a host, so it is a host_id-sized string."""
+    profile = mapping(value)
+    host = profile.get("migrating_to")
+    if host is not None and not (isinstance(host, str) and len(host) <= 255):
+        raise ValueError(f"'migrating_to' must be a host name of at most 255 characters, not '{host}'")
+    return profile
 
 
 def anything(value: Any) -> Any:

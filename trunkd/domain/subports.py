@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from trunkd.domain import errors
+from trunkd.domain.limits import MAX_SUBPORTS, MAX_SUBPORTS_PER_TYPE
 from trunkd.domain.model import PortFacts, SubPort, TrunkRole
 from trunkd.domain.segmentation import INHERIT, SegmentationValidator
 
@@ -40,10 +42,26 @@ class SubportSpec:
         return repr(item)
 
 
+def count_error(value: Any) -> str | None:
+    """Why a sub_ports list is too long for one request (checked before any lookup), or None."""
+    if not isinstance(value, list):
+        return None
+    if len(value) > MAX_SUBPORTS:
+        return f"A request may name at most {MAX_SUBPORTS} subports, not {len(value)}"
+    per_type = Counter(str(i.get("segmentation_type")) for i in value if isinstance(i, dict))
+    crowded = sorted(t for t, n in per_type.items() if n > MAX_SUBPORTS_PER_TYPE)
+    if crowded:
+        return f"A request may name at most {MAX_SUBPORTS_PER_TYPE} subports of segmentation_type {crowded[0]}"
+    return None
+
+
 def shape_error(value: Any, *, removal: bool = False) -> str | None:
     """Why `value` is not a valid sub_ports list, or None. Every item is checked."""
     if not isinstance(value, list):
         return f"Invalid data format for subports: '{value}' is not a list"
+    too_many = count_error(value)
+    if too_many:
+        return too_many
     seen_ports: set[str] = set()
     seen_segments: set[tuple[Any, Any]] = set()
     for item in value:

@@ -9,8 +9,10 @@ from typing import Any
 
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
+from trunkd.domain.limits import MAX_REASON_LEN, MAX_REASON_PORTS
 from trunkd.domain.model import Agent, Port, Trunk
 from trunkd.domain.status import TrunkStatus
+from trunkd.domain.subports import count_error
 from trunkd.service import binding
 from trunkd.service.env import Env
 from trunkd.service.ports import port_event
@@ -36,6 +38,17 @@ def _record_port_changes(uow: UnitOfWork, before: Mapping[str, Port], port_ids: 
         uow.record(port_event(events.PORT_UPDATED, port, before[port.id]))
 
 
+def degraded_reason(failed: list[Outcome]) -> str:
+    """How many subports failed and the first few, always within the status_reason column."""
+    shown = failed[:MAX_REASON_PORTS]
+    names = "; ".join(f"{o.port_id} ({o.reason})" for o in shown)
+    more = f"; and {len(failed) - len(shown)} more" if len(failed) > len(shown) else ""
+    reason = f"{len(failed)} subport(s) failed to bind: {names}{more}"
+    if len(reason) > MAX_REASON_LEN:
+        reason = reason[: MAX_REASON_LEN - 1] + "…"
+    return reason
+
+
 def unbind_subports(uow: UnitOfWork, port_ids: Collection[str]) -> None:
     """Undo the trunk binding of ports leaving a trunk (set-based), with their events."""
     before = {p.id: p for p in uow.ports.get_many(port_ids) if p.device_owner == SUBPORT_OWNER}
@@ -58,6 +71,9 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         isinstance(wanted, list) and all(isinstance(i, dict) and "port_id" in i for i in wanted)
     ):
         raise errors.InvalidInput(error_message="'sub_ports' must be a list of {'port_id': …} objects")
+    too_many = count_error(wanted)
+    if too_many:
+        raise errors.InvalidInput(error_message=too_many)
 
     def work(uow: UnitOfWork) -> tuple[Trunk, list[Outcome], str]:
         trunk = uow.trunks.get(trunk_id, lock=True)
@@ -105,8 +121,7 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         _record_port_changes(uow, ports, [p for same in rebind.values() for p in same])
         failed = [o for o in outcomes if not o.bound]
         if failed:
-            names = ", ".join(f"{o.port_id} ({o.reason})" for o in failed)
-            trunk = set_status(uow, trunk, TrunkStatus.DEGRADED, f"subports failed to bind: {names}")
+            trunk = set_status(uow, trunk, TrunkStatus.DEGRADED, degraded_reason(failed))
         else:
             trunk = set_status(uow, trunk, TrunkStatus.BUILD, f"subports bound to {host}; wiring")
         return trunk, outcomes, host

@@ -8,15 +8,13 @@ from typing import Any
 
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
+from trunkd.domain.limits import MAX_TAGS, valid_tag
 from trunkd.domain.views import network_dict, port_dict, trunk_dict
 from trunkd.service.env import Env
 from trunkd.service.networks import visible_network
 from trunkd.service.ports import visible_port
 from trunkd.service.trunks import visible_trunk
 from trunkd.store.uow import UnitOfWork
-
-MAX_TAGS = 50
-MAX_TAG_LEN = 255
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ KINDS = {
 
 
 def check_tag(tag: Any) -> str:
-    if not isinstance(tag, str) or not tag or len(tag) > MAX_TAG_LEN or "," in tag or "/" in tag:
+    if not valid_tag(tag):
         raise errors.InvalidInput(error_message=f"'{tag}' is not a valid tag")
     return tag
 

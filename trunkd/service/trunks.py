@@ -15,6 +15,7 @@ from trunkd.domain.status import TrunkStatus
 from trunkd.domain.subports import (
     check_no_duplicate_segments,
     check_parent,
+    count_error,
     resolve_subports,
     shape_error,
     specs_from,
@@ -155,6 +156,9 @@ def _sub_ports_of(body: Any) -> Any:
     """The member actions need a JSON object with `sub_ports` (Neutron answers 500; we 400)."""
     if not isinstance(body, dict) or "sub_ports" not in body:
         raise errors.InvalidInput(error_message="Request body must be an object with a 'sub_ports' key")
+    too_many = count_error(body["sub_ports"])
+    if too_many:
+        raise errors.InvalidInput(error_message=too_many)
     return body["sub_ports"]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from trunkd.domain.limits import STATEMENT_TIMEOUT_MS
+
 DEFAULT_URL = "sqlite:///trunkd.db"
 
 
@@ -26,7 +28,10 @@ def make_engine(url: str = DEFAULT_URL, *, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # statement_timeout: a query (a hostile filter, a lock wait) ends after this even when its client has gone
+    options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         connect_args={"options": options})
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -36,7 +41,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before it is acknowledged, even if the machine loses power
+        # (NORMAL in WAL mode may lose the last commits then); it costs about 0.2 ms per commit.
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 

@@ -15,8 +15,8 @@ from sqlalchemy import (
     Table,
     and_,
     cast,
-    exists,
     false,
+    func,
     not_,
     or_,
     select,
@@ -27,16 +27,13 @@ from trunkd.domain.listing import ListQuery
 
 
 def _tag_condition(table: Table, tags: Table, kind: str, values: list[str]) -> ColumnElement[bool]:
-    def has(tag_values: list[str]) -> ColumnElement[bool]:
-        return exists().where(tags.c.resource_id == table.c.id, tags.c.tag.in_(tag_values))
-
-    if kind == "tags":
-        return and_(*(has([v]) for v in values))
-    if kind == "tags-any":
-        return has(values)
-    if kind == "not-tags":
-        return not_(and_(*(has([v]) for v in values)))
-    return not_(has(values))  # not-tags-any
+    """One set-based subquery per filter, whatever the number of values (no clause per tag)."""
+    wanted = sorted(set(values))
+    tagged = select(tags.c.resource_id).where(tags.c.tag.in_(wanted))
+    if kind in ("tags", "not-tags"):  # all of them: the resource carries as many of them as were asked
+        tagged = tagged.group_by(tags.c.resource_id).having(func.count() == len(wanted))
+    matches = table.c.id.in_(tagged)
+    return matches if kind in ("tags", "tags-any") else not_(matches)
 
 
 def apply_filters(
@@ -78,15 +75,23 @@ def paginate(
     table: Table,
     columns: Mapping[str, Column],
     query: ListQuery,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[Any]:
-    """Run `stmt` sorted and paged (marker = id of the last row seen)."""
+    """Run `stmt` sorted and paged (marker = id of the last row seen).
+
+    `visible` is the caller's scope: a marker outside it is ignored like an unknown one, so a row
+    the caller cannot see never positions the page (nor leaks its name or project by doing so).
+    """
     keys = [(columns[attr], asc) for attr, asc in query.sorts]
     if not any(col is table.c.id for col, _ in keys):
         keys.append((table.c.id, True))
     limit = query.limit or None
     if limit and query.marker:
         marker_cols = [col for col, _ in keys]
-        marker = conn.execute(select(*marker_cols).where(table.c.id == query.marker)).first()
+        found = select(*marker_cols).where(table.c.id == query.marker)
+        if visible is not None:
+            found = found.where(visible)
+        marker = conn.execute(found).first()
         if marker is not None:
             scan = [(c, asc != query.page_reverse) for c, asc in keys]
             stmt = stmt.where(_after(scan, marker._mapping))

@@ -55,7 +55,7 @@ class NetworkRepo:
         scope = self._scope(project_id)
         if scope is not None:
             stmt = stmt.where(scope)
-        rows = listing.paginate(self.conn, stmt, networks, COLUMNS, query)
+        rows = listing.paginate(self.conn, stmt, networks, COLUMNS, query, scope)
         tags = self.tags.of(r.id for r in rows)
         return [Network(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
 

@@ -55,14 +55,16 @@ class PortRepo:
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Port]:
         stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query)
-        if project_id is not None:
-            stmt = stmt.where(ports.c.project_id == project_id)
-        rows = listing.paginate(self.conn, stmt, ports, COLUMNS, query)
+        visible = ports.c.project_id == project_id if project_id is not None else None
+        if visible is not None:
+            stmt = stmt.where(visible)
+        rows = listing.paginate(self.conn, stmt, ports, COLUMNS, query, visible)
         tags = self.tags.of(r.id for r in rows)
         return [Port(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
 
     def mac_taken(self, network_id: str, mac: str) -> bool:
-        cond = (ports.c.network_id == network_id) & (func.lower(ports.c.mac_address) == mac.lower())
+        # MACs are stored lower-case, so UNIQUE(network_id, mac_address) serves this lookup
+        cond = (ports.c.network_id == network_id) & (ports.c.mac_address == mac.lower())
         return bool(self.conn.execute(select(exists().where(cond))).scalar())
 
     def insert(self, port: Port) -> None:

@@ -43,9 +43,10 @@ class TrunkRepo:
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Trunk]:
         stmt = listing.apply_filters(select(*_TRUNK_FIELDS), trunks, trunk_tags, COLUMNS, query)
-        if project_id is not None:
-            stmt = stmt.where(trunks.c.project_id == project_id)
-        rows = listing.paginate(self.conn, stmt, trunks, COLUMNS, query)
+        visible = trunks.c.project_id == project_id if project_id is not None else None
+        if visible is not None:
+            stmt = stmt.where(visible)
+        rows = listing.paginate(self.conn, stmt, trunks, COLUMNS, query, visible)
         return self._hydrate(rows)
 
     def _hydrate(self, rows: list) -> list[Trunk]:  # type: ignore[type-arg]

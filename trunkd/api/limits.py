@@ -1,0 +1,144 @@
+"""Request limits, enforced before routing and before any database work.
+
+The constants live in `trunkd.domain.limits`; this module applies them to what arrives over HTTP:
+the body (size, JSON depth, strings, integers), the path, the query string and the identity headers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.parse
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from trunkd.api.errors import neutron_error
+from trunkd.domain import errors
+from trunkd.domain import limits as L
+from trunkd.domain.listing import TAG_FILTERS
+
+_HEADERS = {b"x-project-id": L.MAX_VALUE_LEN, b"x-tenant-id": L.MAX_VALUE_LEN, b"x-user-id": L.MAX_VALUE_LEN,
+            b"x-roles": L.MAX_ROLES_LEN}
+
+
+class RequestEntityTooLarge(errors.TrunkdError):
+    code = 413
+    template = "Request body is larger than %(limit)s bytes."
+
+
+def _bad(msg: str) -> errors.InvalidInput:
+    return errors.InvalidInput(error_message=msg)
+
+
+def _check_value(where: str, value: str, max_len: int = L.MAX_VALUE_LEN) -> None:
+    problem = L.text_problem(value)
+    if problem is None and len(value) > max_len:
+        problem = f"longer than {max_len} characters"
+    if problem is not None:
+        raise _bad(f"{where}: {problem}")
+
+
+def check_query(raw: bytes) -> None:
+    """Query values: bounded size, count per key and length; no NUL."""
+    if len(raw) > L.MAX_QUERY_BYTES:
+        raise _bad(f"query string is longer than {L.MAX_QUERY_BYTES} bytes")
+    counts: dict[str, int] = {}
+    for key, value in urllib.parse.parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        key = urllib.parse.unquote(key)
+        _check_value("query parameter name", key)
+        pieces = value.split(",") if key in TAG_FILTERS else [value]
+        for piece in pieces:
+            _check_value(f"query parameter {key!r}", piece)
+        counts[key] = counts.get(key, 0) + len(pieces)
+        if counts[key] > L.MAX_FILTER_VALUES:
+            raise _bad(f"query parameter {key!r} has more than {L.MAX_FILTER_VALUES} values")
+
+
+def check_scope(scope: Scope) -> None:
+    """Everything known before the body: declared size, path, query, identity headers."""
+    for segment in scope["path"].split("/"):
+        _check_value("path segment", segment)
+    check_query(scope.get("query_string", b""))
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > L.MAX_BODY_BYTES:
+            raise RequestEntityTooLarge(limit=L.MAX_BODY_BYTES)
+        if name in _HEADERS:
+            _check_value(f"header {name.decode()}", value.decode("latin-1"), _HEADERS[name])
+
+
+class RequestLimits:
+    """ASGI middleware: refuse a request that breaks a limit before it reaches a route."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                check_scope(scope)
+            except errors.TrunkdError as exc:
+                await neutron_error(exc)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it grows past the limit (chunked bodies too)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > L.MAX_BODY_BYTES:
+            raise RequestEntityTooLarge(limit=L.MAX_BODY_BYTES)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def check_json(value: Any) -> None:
+    """Depth, strings (keys too), integers and floats of a parsed body; raises InvalidInput."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            problem = L.text_problem(item)
+            if problem:
+                raise _bad(f"string in request body: {problem}")
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not -L.MAX_INT - 1 <= item <= L.MAX_INT:
+                raise _bad("integer in request body does not fit in 64 bits")
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise _bad("number in request body is not finite")
+        elif isinstance(item, (dict, list)):
+            if depth > L.MAX_JSON_DEPTH:
+                raise _bad(f"request body is nested deeper than {L.MAX_JSON_DEPTH} levels")
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise errors.HTTPBadRequest(msg="Malformed request body") from None
+    check_json(value)
+    return value
+
+
+async def parse_body(raw: bytes) -> Any:
+    """Parse and check a JSON body; large ones on the thread pool so the event loop stays free."""
+    if len(raw) > L.JSON_OFF_LOOP_BYTES:
+        return await run_in_threadpool(parse_json, raw)
+    return parse_json(raw)

@@ -1,0 +1,46 @@
+"""Which database failures mean "unavailable for now" (503 + Retry-After) rather than a bug."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+# PostgreSQL SQLSTATEs: connection exceptions (08*), shutdown / cannot connect now (57P0*),
+# read-only transaction, disk full / out of memory / too many connections, statement timeout.
+_PG_CAUSES = {
+    "25006": "database is read-only",
+    "53100": "database disk is full",
+    "53200": "database is out of memory",
+    "53300": "database has too many connections",
+    "57014": "database statement timed out",
+    "57P01": "database is restarting",
+    "57P02": "database is restarting",
+    "57P03": "database is starting up",
+}
+# SQLite messages (sqlite3 gives no codes through SQLAlchemy's wrapper on every version).
+_SQLITE_CAUSES = {
+    "readonly database": "database is read-only",
+    "database or disk is full": "database disk is full",
+    "disk i/o error": "database disk I/O error",
+    "unable to open database": "database cannot be opened",
+    "database is locked": "database is busy",
+}
+
+
+def unavailable_cause(exc: BaseException) -> str | None:
+    """A short cause when `exc` is the database being unavailable, else None."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(state, str):
+        if state in _PG_CAUSES:
+            return _PG_CAUSES[state]
+        if state.startswith("08"):
+            return "database is unreachable"
+    text = str(orig).lower()
+    for fragment, cause in _SQLITE_CAUSES.items():
+        if fragment in text:
+            return cause
+    if isinstance(exc, OperationalError) and (exc.connection_invalidated or state is None):
+        return "database is unreachable"
+    return None
