@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trunkd.api import background
+from trunkd.api import background, openapi
 from trunkd.api.errors import HANDLERS, internal_error, unavailable
 from trunkd.api.limits import RequestLimits
 from trunkd.api.policy import NoAuthPolicy
@@ -80,7 +80,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=[
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *events.ROUTES, *agents.ROUTES,
+            *events.ROUTES, *agents.ROUTES, *openapi.ROUTES,
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

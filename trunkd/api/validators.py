@@ -11,6 +11,13 @@ from trunkd.domain.limits import MAX_TAGS, valid_tag
 from trunkd.domain.subports import is_uuid
 
 Validator = Callable[[Any], Any]
+# The JSON Schema of what each validator accepts (the OpenAPI document is generated from it).
+SCHEMAS: dict[Validator, dict[str, Any]] = {}
+
+
+def _described(check: Validator, schema: dict[str, Any]) -> Validator:
+    SCHEMAS[check] = schema
+    return check
 MAC_RE = re.compile(r"^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$")
 VNIC_TYPES = frozenset({
     "normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder",
@@ -32,7 +39,7 @@ def string(max_len: int) -> Validator:
             raise ValueError(f"'{value}' exceeds maximum length of {max_len}")
         return value
 
-    return check
+    return _described(check, {"type": "string", "maxLength": max_len})
 
 
 def _printable(char: str) -> bool:
@@ -50,7 +57,7 @@ def name_string(max_len: int) -> Validator:
             raise ValueError(f"'{value}' is not a valid string")
         return value
 
-    return check
+    return _described(check, {"type": "string", "maxLength": max_len, "pattern": r"^(\S(.*\S)?)?$"})
 
 
 def boolean(value: Any) -> bool:
@@ -77,7 +84,7 @@ def integer(low: int, high: int) -> Validator:
             raise ValueError(f"'{number}' is not in range {low} through {high}")
         return number
 
-    return check
+    return _described(check, {"type": "integer", "minimum": low, "maximum": high})
 
 
 def mac_address(value: Any) -> str:
@@ -95,7 +102,7 @@ def mapping(value: Any) -> dict[str, Any]:
 
 
 def vnic_type(value: Any) -> str:
-    if value not in VNIC_TYPES:
+    if not isinstance(value, str) or value not in VNIC_TYPES:
         raise ValueError(f"'{value}' is not in {sorted(VNIC_TYPES)}")
     return str(value)
 
@@ -126,3 +133,13 @@ def binding_profile(value: Any) -> dict[str, Any]:
 
 def anything(value: Any) -> Any:
     return value
+
+
+_described(uuid, {"type": "string", "format": "uuid"})
+_described(boolean, {"type": "boolean"})
+_described(mac_address, {"type": "string", "pattern": MAC_RE.pattern})
+_described(mapping, {"type": "object"})
+_described(vnic_type, {"type": "string", "enum": sorted(VNIC_TYPES)})
+_described(tag, {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,/]+$"})
+_described(tag_list, {"type": "array", "items": SCHEMAS[tag], "maxItems": MAX_TAGS})
+_described(binding_profile, {"type": "object", "properties": {"migrating_to": {"type": "string", "maxLength": 255}}})

@@ -1,0 +1,89 @@
+"""Fuzzing (issue #12, item 7): schemathesis drives generated requests from /openapi.json against a
+server on each engine, both at once, for a bounded time. Checks: no 5xx, every documented status,
+every 4xx a NeutronError, every response valid against the schema."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import jsonschema_rs
+
+from tests.conftest import ENGINES, require_engine
+from tests.support import Server, throwaway_database
+
+# Rounds of ROUND_SECONDS (a new seed each) run on both engines at once until MIN_REQUESTS requests
+# (across both) are done; past BUDGET_SECONDS the test stops and fails if it is short.
+MIN_REQUESTS = int(os.environ.get("TRUNKD_FUZZ_MIN_REQUESTS", "10000"))
+ROUND_SECONDS = 40
+BUDGET_SECONDS = int(os.environ.get("TRUNKD_FUZZ_BUDGET_SECONDS", "210"))
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+_COUNTS = re.compile(r"(\d+) generated, (\d+) passed")
+
+
+def st_command(url: str) -> list[str]:
+    st = str(Path(sys.executable).with_name("st"))
+    # /v2.0/events long-polls for up to 60 s by design: tested in test_events.py, not fuzzed
+    return [st, "run", f"{url}/openapi.json", "--checks", CHECKS, "--exclude-path", "/v2.0/events",
+            "--phases", "examples,coverage,fuzzing", "--max-examples", "100000", "--max-time", str(ROUND_SECONDS),
+            "--workers", "2", "--no-shrink", "--request-timeout", "30", "--output-truncate", "true"]
+
+
+def test_openapi_document_is_valid_openapi_3_1_and_covers_every_route(tmp_path: Path) -> None:
+    from trunkd.api.openapi import RESOURCES, document
+
+    doc = document()
+    assert doc["openapi"] == "3.1.0"
+    for res in RESOURCES:
+        base = f"/v2.0/{res.collection}"
+        for path in (base, f"{base}/{{id}}", f"{base}/{{id}}/tags", f"{base}/{{id}}/tags/{{tag}}"):
+            assert path in doc["paths"], path
+        create = doc["paths"][f"/v2.0/{res.collection}"]["post"]["requestBody"]["content"]["application/json"]
+        single = create["schema"]["anyOf"][0]["properties"][res.singular]
+        assert set(single["properties"]) == {n for n, a in res.attrs.items() if a.post}
+    for path in ("/v2.0/trunks/{id}/add_subports", "/v2.0/trunks/{id}/remove_subports", "/v2.0/agents"):
+        assert path in doc["paths"]
+    # every schema in it is itself valid JSON Schema (jsonschema_rs compiles each or raises)
+    for item in doc["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict):
+                for response in op["responses"].values():
+                    for media in response.get("content", {}).values():
+                        jsonschema_rs.validator_for(media["schema"])
+
+
+def test_schemathesis_finds_no_5xx_and_no_schema_violation(tmp_path: Path) -> None:
+    for engine in ENGINES:
+        require_engine(engine)
+    with ExitStack() as stack:
+        servers = []
+        for engine in ENGINES:
+            url = stack.enter_context(throwaway_database(engine, tmp_path / engine))
+            workdir = tmp_path / f"srv-{engine}"
+            workdir.mkdir(parents=True, exist_ok=True)
+            servers.append(Server(database=url, workdir=workdir).start())
+            stack.callback(servers[-1].stop)
+        assert httpx.get(servers[0].url + "/openapi.json").json()["openapi"] == "3.1.0"
+        started, total, per_engine = time.monotonic(), 0, dict.fromkeys(ENGINES, 0)
+        while total < MIN_REQUESTS and time.monotonic() - started < BUDGET_SECONDS:
+            runs = [subprocess.Popen(st_command(s.url), cwd=s.workdir, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True) for s in servers]
+            outputs = [run.communicate(timeout=ROUND_SECONDS + 120)[0] for run in runs]
+            for engine, run, out in zip(ENGINES, runs, outputs, strict=True):
+                counts = _COUNTS.findall(out)
+                assert run.returncode == 0 and counts, f"schemathesis on {engine}:\n{out[-20000:]}"
+                generated, passed = map(int, counts[-1])
+                assert generated == passed, out[-20000:]
+                per_engine[engine] += generated
+                total += generated
+        logs = [s.log.read_text() for s in servers]
+    for log in logs:
+        assert "unexpected error" not in log, log[-5000:]
+    print(f"fuzzed {per_engine} requests in {time.monotonic() - started:.0f}s, no failure")
+    assert total >= MIN_REQUESTS, f"only {per_engine} requests fuzzed in {BUDGET_SECONDS}s"
