@@ -231,7 +231,8 @@ def _other_paths() -> dict[str, Schema]:
         "/v2.0/agents": {
             "get": _op("List agents", 200, response=_wrapped("agents", {"type": "array", "items": agent}),
                        params=[_query("host", {"type": "string"}), _query("agent_type", {"type": "string"})]),
-            "post": _op("Agent registration (201) or heartbeat (200)", (200, 201), body=_wrapped("agent", _write_schema(A.AGENT, create=True)),
+            "post": _op("Agent registration (201) or heartbeat (200)", (200, 201),
+                        body=_wrapped("agent", _write_schema(A.AGENT, create=True)),
                         response=_wrapped("agent", agent)),
         },
         "/v2.0/agents/{id}": {

@@ -41,6 +41,9 @@ def unavailable_cause(exc: BaseException) -> str | None:
     for fragment, cause in _SQLITE_CAUSES.items():
         if fragment in text:
             return cause
-    if isinstance(exc, OperationalError) and (exc.connection_invalidated or state is None):
+    # psycopg reports a refused or dropped connection without a SQLSTATE (sqlite3 never has one)
+    if isinstance(exc, OperationalError) and (
+        exc.connection_invalidated or (state is None and type(orig).__module__.startswith("psycopg"))
+    ):
         return "database is unreachable"
     return None
