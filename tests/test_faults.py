@@ -93,7 +93,7 @@ def test_postgresql_read_only_then_writable(tmp_path: Path) -> None:
 
 
 def test_sqlite_read_only_then_writable(tmp_path: Path) -> None:
-    if shutil.which("chattr") is None:
+    if shutil.which("chattr") is None:  # scripts/ensure-fault-tools.sh installs it
         pytest.fail("chattr (e2fsprogs) is needed") if IN_CI else pytest.skip("no chattr")
     db = tmp_path / "trunkd.db"
     server = Server(database=f"sqlite:///{db}", workdir=tmp_path).start()

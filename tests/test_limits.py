@@ -226,3 +226,29 @@ def test_many_failed_subports_give_a_bounded_degraded_reason(admin: Api) -> None
     assert "and 7 more" in reason and sorted(p["id"] for p in strays)[0] in reason
     again = admin.put(f"/v2.0/trunks/{trunk['id']}/bind_subports")  # the agent's retry is idempotent
     assert again.status_code == 200 and trunk_of(admin, trunk["id"])["status_reason"] == reason
+
+
+def test_non_string_values_for_enumerated_attributes_are_refused(admin: Api) -> None:
+    """Found by the fuzzer: a dict for binding:vnic_type raised TypeError (500)."""
+    port = admin.port()
+    for value in ({}, [], 1, None):
+        assert_400(admin.put(f"/v2.0/ports/{port['id']}", {"port": {"binding:vnic_type": value}}))
+
+
+def test_the_mac_lookup_of_port_create_uses_an_index(tmp_path: Any) -> None:
+    from trunkd.store.ports import PortRepo
+    from trunkd.store.tables import metadata
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'mac.db'}")
+    seen: list[tuple[str, Any]] = []
+    sa.event.listen(eng, "before_cursor_execute", lambda _c, _cur, sql, params, _ctx, _many: seen.append((sql, params)))
+    try:
+        metadata.create_all(eng)
+        with eng.connect() as conn:
+            PortRepo(conn).mac_taken(str(uuid.uuid4()), "FA:16:3E:00:00:01")
+            sql, params = seen[-1]
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+    finally:
+        eng.dispose()
+    assert "network_id=? AND mac_address=?" in plan, plan  # both columns from the index, no row filter
+    assert "fa:16:3e:00:00:01" in params
