@@ -47,7 +47,6 @@ def check_query(raw: bytes) -> None:
         raise _bad(f"query string is longer than {L.MAX_QUERY_BYTES} bytes")
     counts: dict[str, int] = {}
     for key, value in urllib.parse.parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-        key = urllib.parse.unquote(key)
         _check_value("query parameter name", key)
         pieces = value.split(",") if key in TAG_FILTERS else [value]
         for piece in pieces:
