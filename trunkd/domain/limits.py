@@ -6,7 +6,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024  # 413 beyond; a full 2 x 4094-subport body is 
 JSON_OFF_LOOP_BYTES = 16 * 1024  # larger bodies are parsed on the thread pool, not the event loop
 MAX_JSON_DEPTH = 32  # nesting of objects and arrays in a body
 MAX_INT = 2**63 - 1  # every integer in a body fits a signed 64-bit column
-MAX_BULK = 500  # resources in one bulk POST
+MAX_BULK = 2048  # resources in one bulk POST (a full trunk's ports in two); ~2 ms each on SQLite
 MAX_SUBPORTS_PER_TYPE = 4094  # subports per segmentation type in one request (a VLAN trunk's whole range)
 MAX_SUBPORTS = 2 * MAX_SUBPORTS_PER_TYPE  # subports of all types in one request
 MAX_FILTER_VALUES = 400  # values of one list filter (`?tags=a,b,…` counts each tag)
