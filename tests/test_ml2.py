@@ -175,3 +175,9 @@ def test_concurrent_allocations_never_share_a_vlan(engine: str, make_server: Cal
     assert len(refused) == 10 and {(r.status_code, error_type(r)) for r in refused} == {(503, "NoNetworkAvailable")}
     listed = Api(srv.url).get("/v2.0/networks").json()["networks"]
     assert sorted(n["provider:segmentation_id"] for n in listed) == list(range(101, 121))
+
+    flat = {"network": provider("flat", "ext")}  # one flat network per physical network, also in a race
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: httpx.post(f"{srv.url}/v2.0/networks", json=flat, timeout=60), range(10)))
+    assert sorted((r.status_code, r.status_code == 201 or error_type(r)) for r in answers) == [
+        (201, True), *[(409, "FlatNetworkInUse")] * 9]
