@@ -166,12 +166,15 @@ def test_invisible_and_missing_port_get_identical_answers_on_every_route(
     admin: Api, member: Api, other: Api, state: str
 ) -> None:
     ctx: dict[str, str] = {}
+    hidden = port_in_state(admin, other, state)  # every request fails, so one port serves all routes
     for name, send in ROUTES.items():
-        hidden = port_in_state(admin, other, state)
         missing = str(uuid.uuid4())
         seen_hidden = _bytes_without(send(member, hidden, ctx), hidden)
         seen_missing = _bytes_without(send(member, missing, ctx), missing)
         assert seen_hidden == seen_missing, name
         assert seen_hidden[0] in (200, 400, 404), (name, seen_hidden)
-    # and nothing the caller did reached project A's port
+    # nothing the caller sent reached project A's port, nor changed the caller's own trunk
+    seen = admin.get(f"/v2.0/ports/{hidden}").json()["port"]
+    assert (seen["name"], seen["tags"], seen["revision_number"]) == ("", [], 0 if state != "bound" else 1)
     assert member.get("/v2.0/trunks").json()["trunks"] == [member.get(f"/v2.0/trunks/{ctx['trunk']}").json()["trunk"]]
+    assert member.get(f"/v2.0/trunks/{ctx['trunk']}").json()["trunk"]["sub_ports"] == []
