@@ -131,7 +131,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         value = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        raise errors.HTTPBadRequest(msg="Malformed request body") from None
+        raise errors.MalformedRequestBody(reason="Cannot understand JSON") from None
     check_json(value)
     return value
 

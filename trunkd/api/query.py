@@ -10,8 +10,9 @@ from typing import Any
 from starlette.requests import Request
 
 from trunkd.api.attributes import Attr
+from trunkd.api.validators import ConversionError
 from trunkd.domain import errors
-from trunkd.domain.limits import MAX_PAGE
+from trunkd.domain.limits import MAX_INT, MAX_PAGE
 from trunkd.domain.listing import TAG_FILTERS, ListQuery
 
 CONTROL = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"})
@@ -67,7 +68,12 @@ def parse_list(request: Request, attrs: Mapping[str, Attr]) -> tuple[ListQuery, 
             continue
         for value in values:
             try:
-                filters[key].append(attr.filter(value))
+                converted = attr.filter(value)
+                if isinstance(converted, int) and not -MAX_INT - 1 <= converted <= MAX_INT:
+                    raise ValueError(f"'{value}' does not fit in 64 bits")
+                filters[key].append(converted)
+            except ConversionError as exc:
+                raise errors.InvalidInput(error_message=str(exc)) from None
             except ValueError as exc:
                 raise _bad(f"Invalid input for {key}. Reason: {exc}.") from None
     if invalid:
