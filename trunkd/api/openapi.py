@@ -132,7 +132,8 @@ def _query(name: str, schema: Schema) -> Schema:
 
 def _list_params(attrs: Mapping[str, A.Attr]) -> list[Schema]:
     text = {"type": "string", "maxLength": L.MAX_VALUE_LEN}
-    params = [_query(n, text) for n, a in attrs.items() if a.filter is not None]
+    # typed filters (integers, booleans) are described as such, so the fuzzer sends huge numbers too
+    params = [_query(n, SCHEMAS.get(a.filter, text)) for n, a in attrs.items() if a.filter is not None]
     params += [_query(t, text) for t in TAG_FILTERS]
     sortable = [n for n, a in attrs.items() if a.sort]
     params += [

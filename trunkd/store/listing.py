@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ColumnElement,
@@ -36,6 +37,14 @@ def _tag_condition(table: Table, tags: Table, kind: str, values: list[str]) -> C
     return matches if kind in ("tags", "tags-any") else not_(matches)
 
 
+def _storable(col: Column, values: list[Any]) -> list[Any]:
+    """Values a 32-bit INTEGER column can hold: others match no row, and PostgreSQL would refuse
+    the parameter (integer out of range) rather than compare it."""
+    if isinstance(col.type, Integer) and not isinstance(col.type, BigInteger):
+        return [v for v in values if not isinstance(v, int) or -(2**31) <= v < 2**31]
+    return values
+
+
 def apply_filters(
     stmt: Select,
     table: Table,
@@ -43,7 +52,8 @@ def apply_filters(
     columns: Mapping[str, Column],
     query: ListQuery,
 ) -> Select:
-    for attr, values in query.filters.items():
+    for attr, wanted in query.filters.items():
+        values = _storable(columns[attr], wanted)
         stmt = stmt.where(columns[attr].in_(values)) if values else stmt.where(false())
     for kind, values in query.tag_filters.items():
         if values:
