@@ -23,6 +23,9 @@ class Config:
     event_retention_seconds: float = 7 * 24 * 3600.0
     event_retention_count: int = 100_000
     event_prune_interval: float = 60.0
+    auth_strategy: str = "noauth"  # or keystone
+    config_files: tuple[str, ...] = ()  # oslo.config files: [keystone_authtoken], [oslo_policy]
+    policy_file: str | None = None
 
     @classmethod
     def from_env(cls) -> Config:
@@ -36,6 +39,9 @@ class Config:
             event_retention_seconds=float(os.environ.get("TRUNKD_EVENT_RETENTION_SECONDS", 7 * 24 * 3600)),
             event_retention_count=int(os.environ.get("TRUNKD_EVENT_RETENTION_COUNT", "100000")),
             event_prune_interval=float(os.environ.get("TRUNKD_EVENT_PRUNE_INTERVAL", "60")),
+            auth_strategy=os.environ.get("TRUNKD_AUTH_STRATEGY", "noauth"),
+            config_files=_env_list("TRUNKD_CONFIG_FILES", ""),
+            policy_file=os.environ.get("TRUNKD_POLICY_FILE") or None,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -49,4 +55,7 @@ class Config:
             "TRUNKD_EVENT_RETENTION_SECONDS": str(self.event_retention_seconds),
             "TRUNKD_EVENT_RETENTION_COUNT": str(self.event_retention_count),
             "TRUNKD_EVENT_PRUNE_INTERVAL": str(self.event_prune_interval),
+            "TRUNKD_AUTH_STRATEGY": self.auth_strategy,
+            "TRUNKD_CONFIG_FILES": ",".join(self.config_files),
+            "TRUNKD_POLICY_FILE": self.policy_file or "",
         }

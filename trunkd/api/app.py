@@ -12,7 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background
 from trunkd.api.errors import HANDLERS, internal_error
-from trunkd.api.policy import NoAuthPolicy
+from trunkd.api.keystone import KeystoneAuth
+from trunkd.api.policy import OsloPolicy, make_conf
 from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
@@ -57,7 +58,7 @@ class RequestId:
 def build_env(config: Config) -> Env:
     return Env(
         db=Database(config.database),
-        policy=NoAuthPolicy(),
+        policy=OsloPolicy(make_conf(config.config_files, config.policy_file)),
         drivers=load_drivers(config),
         settings=Settings(agent_down_time=config.agent_down_time),
     )
@@ -83,6 +84,10 @@ def create_app(env: Env, config: Config) -> Starlette:
     app.router.redirect_slashes = False  # Neutron answers 404 to /v2.0 (no slash), not a redirect
     app.state.env = env
     app.state.signal = signal
+    app.state.auth_strategy = config.auth_strategy
+    if config.auth_strategy == "keystone":
+        assert isinstance(env.policy, OsloPolicy)
+        return RequestId(KeystoneAuth(app, env.policy.enforcer.conf))  # type: ignore[return-value]
     return RequestId(app)  # type: ignore[return-value]
 
 
