@@ -68,6 +68,7 @@ class KeystoneAuth:
     @staticmethod
     def _confirmed(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         environ["trunkd.identity"] = {name: environ.get(key) for key, name in _WANTED.items()}
+        start_response("204 No Content", [])
         return []
 
     def _check(self, scope: Scope) -> tuple[dict[str, Any] | None, tuple[str, list[tuple[str, str]], bytes]]:

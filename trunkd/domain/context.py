@@ -47,8 +47,9 @@ class RequestContext:
         return "service" in self.roles
 
     def sees_all(self) -> bool:
-        """Admins see every project's resources."""
-        return self.is_admin
+        """Admins and the service role look beyond their project (Neutron's model_query scope);
+        what they may then do with a resource is the policy's call."""
+        return self.is_admin or self.is_service
 
     def can(self, rule: str, target: Mapping[str, Any], *, if_undefined: bool = False) -> bool:
         """The policy's answer, asked once per request for each (rule, target). A rule the policy does not
