@@ -7,13 +7,15 @@ import os
 import subprocess
 import textwrap
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.support import REPO, Api, free_port
+from tests.support import IN_CI, REPO, Api, free_port
 
 VENV = REPO / ".venv-keystone"
 ADMIN_PASSWORD = "admin-secret"
@@ -70,7 +72,8 @@ class Keystone:
             self.proc = subprocess.Popen(
                 [str(VENV / "bin" / "uwsgi"), "--http-socket", f"127.0.0.1:{self.port}",
                  "--module", "keystone.wsgi.api:application", "--virtualenv", str(VENV),
-                 "--master", "--processes", "1", "--threads", "8", "--enable-threads", "--die-on-term",
+                 "--master", "--processes", "1", "--threads", "1", "--enable-threads", "--die-on-term",
+                 # one request at a time: SQLite allows one writer (threads gave "database is locked")
                  "--lazy-apps", "--add-header", "Connection: close"],  # --http-socket has no keep-alive
                 env={**os.environ, "OS_KEYSTONE_CONFIG_FILES": str(self.conf)}, cwd=w, stdout=log,
                 stderr=subprocess.STDOUT,
@@ -203,3 +206,16 @@ class TokenApi(Api):
         super().__init__(url)
         if token is not None:
             self.client.headers["X-Auth-Token"] = token
+
+
+@pytest.fixture(scope="session")
+def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keystone]:
+    if not keystone_installed():
+        if IN_CI:
+            pytest.fail("Keystone is required in CI: scripts/ensure-keystone.sh did not install .venv-keystone")
+        pytest.skip("Keystone not installed (run scripts/ensure-keystone.sh)")
+    ks = Keystone(tmp_path_factory.mktemp("keystone")).start()
+    try:
+        yield ks
+    finally:
+        ks.stop()

@@ -14,8 +14,8 @@ from typing import Any
 import openstack
 import pytest
 
-from tests.keystone import ADMIN_PASSWORD, PASSWORD, Keystone, TokenApi, authtoken_config, keystone_installed
-from tests.support import IN_CI, Server, error_type, throwaway_database
+from tests.keystone import ADMIN_PASSWORD, PASSWORD, Keystone, TokenApi, authtoken_config
+from tests.support import Server, error_type, throwaway_database
 
 
 @dataclass
@@ -35,19 +35,6 @@ class Cloud:
     home = {"admin": "admin", "alice": "project-a", "rita": "project-a", "bob": "project-b", "agent": "service"}
 
 
-@pytest.fixture(scope="session")
-def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keystone]:
-    if not keystone_installed():
-        if IN_CI:
-            pytest.fail("Keystone is required in CI: scripts/ensure-keystone.sh did not install .venv-keystone")
-        pytest.skip("Keystone not installed (run scripts/ensure-keystone.sh)")
-    ks = Keystone(tmp_path_factory.mktemp("keystone")).start()
-    try:
-        yield ks
-    finally:
-        ks.stop()
-
-
 @pytest.fixture(scope="module")
 def cloud(keystone: Keystone, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     ids = {
@@ -63,7 +50,7 @@ def cloud(keystone: Keystone, tmp_path_factory: pytest.TempPathFactory) -> Itera
     conf = authtoken_config(keystone, workdir / "trunkd.conf", "trunkd")
     with throwaway_database("sqlite", workdir) as url:
         server = Server(url, workdir, args=["--auth-strategy", "keystone", "--config-file", str(conf),
-                                            "--policy-file", str(policy_file), "--drivers", "noop"]).start()
+                                            "--policy-file", str(policy_file)]).start()
         keystone.register_service("network", "trunkd", server.url)
         try:
             yield Cloud(keystone, server, policy_file, keystone.project("project-a"), keystone.project("project-b"),
