@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from trunkd.api.query import select_fields
-from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
-from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network, Port, Trunk, TrunkDetails
 from trunkd.domain.views import network_dict, port_dict, trunk_dict
 
@@ -36,9 +35,6 @@ def trunk(t: Trunk, fields: list[str] | None = None) -> dict[str, Any]:
     return select_fields(trunk_dict(t), fields or [])
 
 
-def refuse_unreadable_filters(ctx: RequestContext, resource: str, query: ListQuery) -> None:
-    """A filter on an attribute the caller may not read would reveal it (e.g. probing a shared network's VLAN):
-    it gets the 400 an unknown attribute gets."""
-    hidden = [k for k in query.filters if not readable(ctx, resource, k, ctx.project_id)]
-    if hidden:
-        raise errors.HTTPBadRequest(msg=f"{hidden} is invalid attribute for filtering")
+def filterable(ctx: RequestContext, resource: str) -> Callable[[str], bool]:
+    """Which attributes the caller may filter `resource` lists on: those it may read."""
+    return lambda attribute: readable(ctx, resource, attribute, ctx.project_id)
