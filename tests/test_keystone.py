@@ -5,6 +5,7 @@ policy file that changes without a restart."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import pytest
 
 from tests.keystone import ADMIN_PASSWORD, PASSWORD, Keystone, TokenApi, authtoken_config
 from tests.support import Server, error_type, throwaway_database
+from trunkd.api.policy import RELOAD_INTERVAL
 
 
 @dataclass
@@ -275,9 +277,11 @@ def test_agent_authenticates_with_the_service_user(cloud: Cloud) -> None:
 
 # -- policy file ----------------------------------------------------------------------------------
 def write_policy(path: Path, text: str) -> None:
+    """Change the policy file, then wait out the server's look-again interval."""
     previous = path.stat().st_mtime
     path.write_text(text)
     os.utime(path, (previous + 2, previous + 2))  # a distinct mtime even on a coarse clock
+    time.sleep(RELOAD_INTERVAL + 0.5)
 
 
 def test_policy_file_change_takes_effect_without_restart(cloud: Cloud) -> None:

@@ -7,12 +7,13 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from trunkd.api.policies import list_rules
-from trunkd.api.policy import OsloPolicy, make_conf
+from trunkd.api.policy import RELOAD_INTERVAL, OsloPolicy, make_conf
 from trunkd.domain.context import RequestContext, with_implied
 
 BIN = Path(sys.executable).parent
@@ -105,4 +106,5 @@ def test_policy_file_is_reread_when_it_changes(tmp_path: Path) -> None:
     path.write_text('"create_trunk": "rule:admin_only"\n')
     stamp = path.stat().st_mtime + 5
     os.utime(path, (stamp, stamp))
+    time.sleep(RELOAD_INTERVAL + 0.2)
     assert not policy.allowed(member, "create_trunk", {"project_id": "p1"})
