@@ -108,3 +108,20 @@ def test_policy_file_is_reread_when_it_changes(tmp_path: Path) -> None:
     os.utime(path, (stamp, stamp))
     time.sleep(RELOAD_INTERVAL + 0.2)
     assert not policy.allowed(member, "create_trunk", {"project_id": "p1"})
+
+
+def serve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "trunkd.cli", "serve", "--database", f"sqlite:///{cwd}/t.db",
+                           "--port", "1", *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+def test_keystone_mode_without_a_config_file_does_not_start(tmp_path: Path) -> None:
+    done = serve("--auth-strategy", "keystone", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--auth-strategy keystone needs --config-file with a [keystone_authtoken] section" in done.stderr
+
+
+def test_a_missing_policy_file_stops_the_start(tmp_path: Path) -> None:
+    done = serve("--policy-file", str(tmp_path / "nope.yaml"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"file not found: {tmp_path / 'nope.yaml'}" in done.stderr
