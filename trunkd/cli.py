@@ -34,20 +34,23 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def check_auth(config: Config) -> None:
-    """Refuse to start on an auth set-up that cannot work; say which mode runs, in one line."""
+    """Refuse to start on an auth set-up that cannot work."""
     missing = [f for f in (*config.config_files, *([config.policy_file] if config.policy_file else []))
                if not os.path.isfile(f)]
     if missing:
         raise StartupCheckFailed(f"file not found: {', '.join(missing)}")
+    if config.auth_strategy not in ("noauth", "keystone"):
+        raise StartupCheckFailed(f"unknown --auth-strategy {config.auth_strategy!r} (noauth or keystone)")
+    if config.auth_strategy == "keystone" and not config.config_files:
+        raise StartupCheckFailed("--auth-strategy keystone needs --config-file with a [keystone_authtoken] section")
+
+
+def log_auth_strategy(config: Config) -> None:
     if config.auth_strategy == "keystone":
-        if not config.config_files:
-            raise StartupCheckFailed("--auth-strategy keystone needs --config-file with a [keystone_authtoken] section")
         LOG.info("auth strategy keystone: every request needs a token that keystonemiddleware validates")
-    elif config.auth_strategy == "noauth":
+    else:
         LOG.warning("auth strategy noauth: no authentication, callers name their project in X-Project-Id "
                     "and their roles in X-Roles; a request without them is admin")
-    else:
-        raise StartupCheckFailed(f"unknown --auth-strategy {config.auth_strategy!r} (noauth or keystone)")
 
 
 def serve(config: Config) -> int:
@@ -57,6 +60,7 @@ def serve(config: Config) -> int:
     check_auth(config)
     load_drivers(config)
     upgrade(config.database)
+    log_auth_strategy(config)
     os.environ.update(config.to_env())
     _run_uvicorn(config)
     return 0

@@ -12,14 +12,14 @@ from trunkd.domain.model import Network, Port, Trunk, TrunkDetails
 from trunkd.domain.views import network_dict, port_dict, trunk_dict
 
 
-def readable(ctx: RequestContext, resource: str, attribute: str, project_id: str) -> bool:
+def may_read(ctx: RequestContext, resource: str, attribute: str, project_id: str) -> bool:
     """May the caller read `attribute`? Only attributes with a rule of their own are checked (as Neutron)."""
     return ctx.can(f"get_{resource}:{attribute}", {"project_id": project_id}, if_undefined=True)
 
 
 def _trim(view: dict[str, Any], ctx: RequestContext, resource: str) -> dict[str, Any]:
     project = view["project_id"]
-    return {k: val for k, val in view.items() if readable(ctx, resource, k, project)}
+    return {k: val for k, val in view.items() if may_read(ctx, resource, k, project)}
 
 
 def network(net: Network, ctx: RequestContext, fields: list[str] | None = None) -> dict[str, Any]:
@@ -37,4 +37,4 @@ def trunk(t: Trunk, fields: list[str] | None = None) -> dict[str, Any]:
 
 def filterable(ctx: RequestContext, resource: str) -> Callable[[str], bool]:
     """Which attributes the caller may filter `resource` lists on: those it may read."""
-    return lambda attribute: readable(ctx, resource, attribute, ctx.project_id)
+    return lambda attribute: may_read(ctx, resource, attribute, ctx.project_id)

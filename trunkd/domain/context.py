@@ -55,7 +55,7 @@ class RequestContext:
         """The policy's answer, asked once per request for each (rule, target). A rule the policy does not
         define answers `if_undefined` (admin-only by default, `True` for attribute rules as in Neutron)."""
         if self.policy is None:
-            return self.is_admin
+            raise RuntimeError("no policy is bound to this request context (the API binds one in ctx_of)")
         key = (rule, tuple(sorted(target.items())), if_undefined)
         try:
             return self._answers[key]
