@@ -9,8 +9,10 @@ import socket
 import sys
 from dataclasses import replace
 
-from trunkd.config import Config
+from trunkd.config import ML2_OPTIONS, Config
 from trunkd.domain.errors import StartupCheckFailed
+from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
+from trunkd.domain.ml2 import ConfigError
 
 LOG = logging.getLogger("trunkd")
 
@@ -30,6 +32,9 @@ def _config(args: argparse.Namespace) -> Config:
         overrides["config_files"] = tuple(os.path.abspath(f) for f in args.config_file)
     if getattr(args, "policy_file", None) is not None:
         overrides["policy_file"] = os.path.abspath(args.policy_file)
+    given = {name: getattr(args, name) for name in ML2_OPTIONS if getattr(args, name, None) is not None}
+    if given:
+        overrides["ml2_options"] = {**config.ml2_options, **given}
     return replace(config, **overrides)
 
 
@@ -58,6 +63,7 @@ def serve(config: Config) -> int:
     from trunkd.store.migrate import upgrade
 
     check_auth(config)
+    config.ml2  # noqa: B018 -- refuse to start on an option that does not parse
     load_drivers(config)
     upgrade(config.database)
     log_auth_strategy(config)
@@ -124,6 +130,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--config-file", action="append",
                    help="oslo.config file with [keystone_authtoken] and [oslo_policy]; repeatable")
     s.add_argument("--policy-file", help="policy.yaml overriding the default rules, re-read when it changes")
+    ml2 = s.add_argument_group("networks (Neutron's ML2 options, in Neutron's formats)")
+    for name, default in ML2_DEFAULTS.items():
+        ml2.add_argument(f"--{name.replace('_', '-')}", dest=name,
+                         help=f"env TRUNKD_{name.upper()}; default '{default}'")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -142,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         return db_upgrade(config)
     except StartupCheckFailed as exc:
         print(f"trunkd: cannot start: {exc.message}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"trunkd: cannot start: {exc}", file=sys.stderr)
         return 2
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
+from trunkd.domain.ml2 import Ml2Settings
 from trunkd.store.engine import DEFAULT_URL
+
+# Neutron's network options (global_physnet_mtu, [ml2], [ml2_type_*]) under their own names;
+# each is also TRUNKD_<NAME> and `trunkd serve --<name>` (underscores as dashes).
+ML2_OPTIONS = tuple(ML2_DEFAULTS)
 
 
 def _env_list(name: str, default: str) -> tuple[str, ...]:
@@ -26,6 +32,13 @@ class Config:
     auth_strategy: str = "noauth"  # or keystone
     config_files: tuple[str, ...] = ()  # oslo.config files: [keystone_authtoken], [oslo_policy]
     policy_file: str | None = None
+    # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
+    ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
+
+    @property
+    def ml2(self) -> Ml2Settings:
+        """Raises trunkd.domain.ml2.ConfigError naming the option that does not parse."""
+        return Ml2Settings.parse(self.ml2_options)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -42,6 +55,8 @@ class Config:
             auth_strategy=os.environ.get("TRUNKD_AUTH_STRATEGY", "noauth"),
             config_files=_env_list("TRUNKD_CONFIG_FILES", ""),
             policy_file=os.environ.get("TRUNKD_POLICY_FILE") or None,
+            ml2_options={name: os.environ.get(f"TRUNKD_{name.upper()}", default)
+                         for name, default in ML2_DEFAULTS.items()},
         )
 
     def to_env(self) -> dict[str, str]:
@@ -58,4 +73,5 @@ class Config:
             "TRUNKD_AUTH_STRATEGY": self.auth_strategy,
             "TRUNKD_CONFIG_FILES": ",".join(self.config_files),
             "TRUNKD_POLICY_FILE": self.policy_file or "",
+            **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
         }
