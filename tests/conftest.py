@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.keystone import keystone  # noqa: F401  (a real Keystone, one per test session)
 from tests.support import IN_CI, Api, Server, postgres_available, throwaway_database
 
 ENGINES = ["sqlite", "postgresql"]

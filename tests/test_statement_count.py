@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.support import Api, throwaway_database
-from trunkd.api.policy import NoAuthPolicy
+from trunkd.api.policy import OsloPolicy, make_conf
 from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
@@ -26,7 +26,7 @@ def env(engine: str, tmp_path: Path) -> Iterator[Env]:
     with throwaway_database(engine, tmp_path) as url:
         upgrade(url)
         db = Database(url)
-        yield Env(db=db, policy=NoAuthPolicy(), drivers=DriverRegistry([ovs()]), settings=Settings())
+        yield Env(db=db, policy=OsloPolicy(make_conf()), drivers=DriverRegistry([ovs()]), settings=Settings())
         db.dispose()
 
 

@@ -14,6 +14,8 @@ from trunkd.domain.errors import StartupCheckFailed
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
 from trunkd.domain.ml2 import ConfigError
 
+LOG = logging.getLogger("trunkd")
+
 
 def _config(args: argparse.Namespace) -> Config:
     config = Config.from_env()
@@ -24,19 +26,47 @@ def _config(args: argparse.Namespace) -> Config:
     }
     if getattr(args, "drivers", None) is not None:
         overrides["drivers"] = tuple(d.strip() for d in args.drivers.split(",") if d.strip())
+    if getattr(args, "auth_strategy", None) is not None:
+        overrides["auth_strategy"] = args.auth_strategy
+    if getattr(args, "config_file", None):
+        overrides["config_files"] = tuple(os.path.abspath(f) for f in args.config_file)
+    if getattr(args, "policy_file", None) is not None:
+        overrides["policy_file"] = os.path.abspath(args.policy_file)
     given = {name: getattr(args, name) for name in ML2_OPTIONS if getattr(args, name, None) is not None}
     if given:
         overrides["ml2_options"] = {**config.ml2_options, **given}
     return replace(config, **overrides)
 
 
+def check_auth(config: Config) -> None:
+    """Refuse to start on an auth set-up that cannot work."""
+    missing = [f for f in (*config.config_files, *([config.policy_file] if config.policy_file else []))
+               if not os.path.isfile(f)]
+    if missing:
+        raise StartupCheckFailed(f"file not found: {', '.join(missing)}")
+    if config.auth_strategy not in ("noauth", "keystone"):
+        raise StartupCheckFailed(f"unknown --auth-strategy {config.auth_strategy!r} (noauth or keystone)")
+    if config.auth_strategy == "keystone" and not config.config_files:
+        raise StartupCheckFailed("--auth-strategy keystone needs --config-file with a [keystone_authtoken] section")
+
+
+def log_auth_strategy(config: Config) -> None:
+    if config.auth_strategy == "keystone":
+        LOG.info("auth strategy keystone: every request needs a token that keystonemiddleware validates")
+    else:
+        LOG.warning("auth strategy noauth: no authentication, callers name their project in X-Project-Id "
+                    "and their roles in X-Roles; a request without them is admin")
+
+
 def serve(config: Config) -> int:
     from trunkd.drivers.setup import load_drivers
     from trunkd.store.migrate import upgrade
 
+    check_auth(config)
     config.ml2  # noqa: B018 -- refuse to start on an option that does not parse
     load_drivers(config)
     upgrade(config.database)
+    log_auth_strategy(config)
     os.environ.update(config.to_env())
     _run_uvicorn(config)
     return 0
@@ -95,6 +125,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="listen port (env TRUNKD_PORT; default 9696)")
     s.add_argument("--workers", type=int, help="API processes (env TRUNKD_WORKERS; default 1)")
     s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default ovs)")
+    s.add_argument("--auth-strategy", choices=("noauth", "keystone"),
+                   help="noauth (headers, the default) or keystone (tokens; env TRUNKD_AUTH_STRATEGY)")
+    s.add_argument("--config-file", action="append",
+                   help="oslo.config file with [keystone_authtoken] and [oslo_policy]; repeatable")
+    s.add_argument("--policy-file", help="policy.yaml overriding the default rules, re-read when it changes")
     ml2 = s.add_argument_group("networks (Neutron's ML2 options, in Neutron's formats)")
     for name, default in ML2_DEFAULTS.items():
         ml2.add_argument(f"--{name.replace('_', '-')}", dest=name,

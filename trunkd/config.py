@@ -29,6 +29,9 @@ class Config:
     event_retention_seconds: float = 7 * 24 * 3600.0
     event_retention_count: int = 100_000
     event_prune_interval: float = 60.0
+    auth_strategy: str = "noauth"  # or keystone
+    config_files: tuple[str, ...] = ()  # oslo.config files: [keystone_authtoken], [oslo_policy]
+    policy_file: str | None = None
     # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
     ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
 
@@ -49,6 +52,9 @@ class Config:
             event_retention_seconds=float(os.environ.get("TRUNKD_EVENT_RETENTION_SECONDS", 7 * 24 * 3600)),
             event_retention_count=int(os.environ.get("TRUNKD_EVENT_RETENTION_COUNT", "100000")),
             event_prune_interval=float(os.environ.get("TRUNKD_EVENT_PRUNE_INTERVAL", "60")),
+            auth_strategy=os.environ.get("TRUNKD_AUTH_STRATEGY", "noauth"),
+            config_files=_env_list("TRUNKD_CONFIG_FILES", ""),
+            policy_file=os.environ.get("TRUNKD_POLICY_FILE") or None,
             ml2_options={name: os.environ.get(f"TRUNKD_{name.upper()}", default)
                          for name, default in ML2_DEFAULTS.items()},
         )
@@ -64,5 +70,8 @@ class Config:
             "TRUNKD_EVENT_RETENTION_SECONDS": str(self.event_retention_seconds),
             "TRUNKD_EVENT_RETENTION_COUNT": str(self.event_retention_count),
             "TRUNKD_EVENT_PRUNE_INTERVAL": str(self.event_prune_interval),
+            "TRUNKD_AUTH_STRATEGY": self.auth_strategy,
+            "TRUNKD_CONFIG_FILES": ",".join(self.config_files),
+            "TRUNKD_POLICY_FILE": self.policy_file or "",
             **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
         }

@@ -12,8 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background, openapi
 from trunkd.api.errors import HANDLERS, internal_error, unavailable
+from trunkd.api.keystone import KeystoneAuth
 from trunkd.api.limits import RequestLimits
-from trunkd.api.policy import NoAuthPolicy
+from trunkd.api.policy import OsloPolicy, make_conf
 from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
@@ -62,7 +63,7 @@ class RequestId:
 def build_env(config: Config) -> Env:
     return Env(
         db=Database(config.database),
-        policy=NoAuthPolicy(),
+        policy=OsloPolicy(make_conf(config.config_files, config.policy_file)),
         drivers=load_drivers(config),
         settings=Settings(agent_down_time=config.agent_down_time, ml2=config.ml2),
     )
@@ -88,7 +89,12 @@ def create_app(env: Env, config: Config) -> Starlette:
     app.router.redirect_slashes = False  # Neutron answers 404 to /v2.0 (no slash), not a redirect
     app.state.env = env
     app.state.signal = signal
-    return RequestId(RequestLimits(app))  # type: ignore[return-value]
+    app.state.auth_strategy = config.auth_strategy
+    inner: ASGIApp = app
+    if config.auth_strategy == "keystone":
+        assert isinstance(env.policy, OsloPolicy)
+        inner = KeystoneAuth(app, env.policy.enforcer.conf)
+    return RequestId(RequestLimits(inner))  # type: ignore[return-value]
 
 
 def app_from_env() -> Starlette:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,10 @@ def env_of(request: Request) -> Env:
 
 
 def ctx_of(request: Request) -> RequestContext:
-    ctx: RequestContext = request.state.ctx if hasattr(request.state, "ctx") else context_from(request)
+    """The caller (from its confirmed token, or noauth headers), bound to the policy that judges it."""
+    if hasattr(request.state, "ctx"):
+        return request.state.ctx  # type: ignore[no-any-return]
+    ctx = replace(context_from(request, request.app.state.auth_strategy), policy=env_of(request).policy)
     request.state.ctx = ctx
     request.state.request_id = ctx.request_id
     return ctx

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -50,8 +50,10 @@ def _sorts(request: Request, attrs: Mapping[str, Attr]) -> list[tuple[str, bool]
     return [(k, d == "asc") for k, d in zip(keys, dirs, strict=True)]
 
 
-def parse_list(request: Request, attrs: Mapping[str, Attr]) -> tuple[ListQuery, list[str]]:
-    """The ListQuery and the requested `fields` ([] for all)."""
+def parse_list(request: Request, attrs: Mapping[str, Attr],
+               readable: Callable[[str], bool] = lambda _key: True) -> tuple[ListQuery, list[str]]:
+    """The ListQuery and the requested `fields` ([] for all). A filter on an attribute the caller may not
+    read is refused like an unknown one (it would reveal what the view hides)."""
     filters: dict[str, list[Any]] = defaultdict(list)
     tag_filters: dict[str, list[str]] = defaultdict(list)
     invalid: list[str] = []
@@ -63,7 +65,7 @@ def parse_list(request: Request, attrs: Mapping[str, Attr]) -> tuple[ListQuery, 
             tag_filters[key].extend(t for v in values for t in v.split(",") if t)
             continue
         attr = attrs.get(key)
-        if attr is None or attr.filter is None:
+        if attr is None or attr.filter is None or not readable(key):
             invalid.append(key)
             continue
         for value in values:

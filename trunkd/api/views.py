@@ -1,7 +1,9 @@
-"""What a caller may see of a resource: the full dict minus admin-only keys, then `fields`."""
+"""What a caller may see of a resource: the full dict minus what `get_<resource>:<attribute>` rules hide
+(provider and binding attributes: admin and service only), then `fields`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from trunkd.api.query import select_fields
@@ -9,24 +11,30 @@ from trunkd.domain.context import RequestContext
 from trunkd.domain.model import Network, Port, Trunk, TrunkDetails
 from trunkd.domain.views import network_dict, port_dict, trunk_dict
 
-NETWORK_ADMIN_ONLY = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
-PORT_ADMIN_ONLY = ("binding:host_id", "binding:vif_type", "binding:vif_details", "binding:profile")
+
+def may_read(ctx: RequestContext, resource: str, attribute: str, project_id: str) -> bool:
+    """May the caller read `attribute`? Only attributes with a rule of their own are checked (as Neutron)."""
+    return ctx.can(f"get_{resource}:{attribute}", {"project_id": project_id}, if_undefined=True)
 
 
-def _trim(view: dict[str, Any], ctx: RequestContext, admin_only: tuple[str, ...]) -> dict[str, Any]:
-    if ctx.is_admin or ctx.is_service:
-        return view
-    return {k: val for k, val in view.items() if k not in admin_only}
+def _trim(view: dict[str, Any], ctx: RequestContext, resource: str) -> dict[str, Any]:
+    project = view["project_id"]
+    return {k: val for k, val in view.items() if may_read(ctx, resource, k, project)}
 
 
 def network(net: Network, ctx: RequestContext, fields: list[str] | None = None) -> dict[str, Any]:
-    return select_fields(_trim(network_dict(net), ctx, NETWORK_ADMIN_ONLY), fields or [])
+    return select_fields(_trim(network_dict(net), ctx, "network"), fields or [])
 
 
 def port(p: Port, details: TrunkDetails | None, ctx: RequestContext,
          fields: list[str] | None = None) -> dict[str, Any]:
-    return select_fields(_trim(port_dict(p, details), ctx, PORT_ADMIN_ONLY), fields or [])
+    return select_fields(_trim(port_dict(p, details), ctx, "port"), fields or [])
 
 
 def trunk(t: Trunk, fields: list[str] | None = None) -> dict[str, Any]:
     return select_fields(trunk_dict(t), fields or [])
+
+
+def filterable(ctx: RequestContext, resource: str) -> Callable[[str], bool]:
+    """Which attributes the caller may filter `resource` lists on: those it may read."""
+    return lambda attribute: may_read(ctx, resource, attribute, ctx.project_id)

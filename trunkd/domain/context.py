@@ -1,8 +1,27 @@
-"""Who is asking: the request's project and roles."""
+"""Who is asking: the request's project, roles and scope, and what the policy lets it do."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# keystone's implied roles: admin implies manager implies member implies reader (tokens carry the closure)
+IMPLIED_ROLES = {
+    "admin": ("manager", "member", "reader"),
+    "manager": ("member", "reader"),
+    "member": ("reader",),
+}
+
+
+def with_implied(roles: set[str] | frozenset[str]) -> frozenset[str]:
+    """The roles plus every role they imply, as a keystone token lists them."""
+    return frozenset(roles).union(*(IMPLIED_ROLES.get(r, ()) for r in roles))
+
+
+class Checker(Protocol):
+    def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any], *,
+                if_undefined: bool = False) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -11,6 +30,13 @@ class RequestContext:
     roles: frozenset[str] = field(default_factory=lambda: frozenset({"member", "reader"}))
     user_id: str | None = None
     request_id: str = ""
+    system_scope: str | None = None
+    service_roles: frozenset[str] = frozenset()  # roles of a service token sent along (X-Service-Token)
+    # the policy that answers can(); set by the API for each request
+    policy: Checker | None = field(default=None, compare=False, repr=False)
+    _answers: dict[tuple[str, tuple[tuple[str, Any], ...], bool], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def is_admin(self) -> bool:
@@ -21,9 +47,24 @@ class RequestContext:
         return "service" in self.roles
 
     def sees_all(self) -> bool:
-        """Admins see every project's resources."""
-        return self.is_admin
+        """Admins and the service role look beyond their project (Neutron's model_query scope);
+        what they may then do with a resource is the policy's call."""
+        return self.is_admin or self.is_service
+
+    def can(self, rule: str, target: Mapping[str, Any], *, if_undefined: bool = False) -> bool:
+        """The policy's answer, asked once per request for each (rule, target). A rule the policy does not
+        define answers `if_undefined` (admin-only by default, `True` for attribute rules as in Neutron)."""
+        if self.policy is None:
+            raise RuntimeError("no policy is bound to this request context (the API binds one in ctx_of)")
+        key = (rule, tuple(sorted(target.items())), if_undefined)
+        try:
+            return self._answers[key]
+        except KeyError:
+            answer = self._answers[key] = self.policy.allowed(self, rule, target, if_undefined=if_undefined)
+            return answer
+        except TypeError:  # an unhashable target value: ask every time
+            return self.policy.allowed(self, rule, target, if_undefined=if_undefined)
 
     @classmethod
     def admin(cls, project_id: str = "fake_project_id") -> RequestContext:
-        return cls(project_id=project_id, roles=frozenset({"admin", "member", "reader"}))
+        return cls(project_id=project_id, roles=frozenset({"admin", "manager", "member", "reader"}))

@@ -46,6 +46,11 @@ class NotAuthorized(TrunkdError):
     template = "Not authorized."
 
 
+class NotAuthenticated(TrunkdError):
+    code = 401
+    template = "The request you have made requires authentication."
+
+
 class PolicyNotAuthorized(NotAuthorized):
     template = "rule:%(action)s is disallowed by policy"
 

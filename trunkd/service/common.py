@@ -25,5 +25,15 @@ def real_changes(current: object, wanted: dict[str, object]) -> dict[str, object
 
 def readable(env: Env, ctx: RequestContext, rule: str, items: list[T],
              target: Callable[[T], Mapping[str, Any]]) -> list[T]:
-    """As Neutron: each listed item must also pass the read rule (a caller without reader sees none)."""
-    return [item for item in items if env.policy.allowed(ctx, rule, target(item))]
+    """As Neutron: each listed item must also pass the read rule (a caller without reader sees none).
+    The policy is asked once per distinct target (items of one project share one answer)."""
+    answers: dict[tuple[tuple[str, Any], ...], bool] = {}
+
+    def allowed(item: T) -> bool:
+        wanted = target(item)
+        key = tuple(sorted(wanted.items()))
+        if key not in answers:
+            answers[key] = env.policy.allowed(ctx, rule, wanted)
+        return answers[key]
+
+    return [item for item in items if allowed(item)]

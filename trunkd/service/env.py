@@ -13,12 +13,13 @@ from trunkd.store.uow import Database
 
 
 class Authorizer(Protocol):
-    """The one place authorisation is decided (noauth rules now, oslo.policy later)."""
+    """The one place authorisation is decided (oslo.policy: api/policy.py)."""
 
     def enforce(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> None:
         """Raise PolicyNotAuthorized unless `ctx` may apply `rule` to `target`."""
 
-    def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> bool: ...
+    def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any], *,
+                if_undefined: bool = False) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,12 @@ FIELDS = {
     "binding:profile": "profile",
     "binding:vnic_type": "vnic_type",
 }
-ADMIN_ONLY = ("binding:host_id", "binding:profile")
+# attributes with a rule of their own, checked when a request sets them (value: the default, which is not checked)
+_UNSET = object()
+ATTRIBUTE_RULES = {
+    "mac_address": _UNSET, "binding:host_id": _UNSET, "binding:profile": _UNSET,
+    "device_id": "", "device_owner": "", "binding:vnic_type": "normal",
+}
 MAC_PREFIX = "fa:16:3e"
 _rng = random.SystemRandom()
 
@@ -43,6 +48,11 @@ def port_event(kind: str, port: Port, previous: Port | None = None) -> events.Ev
         port_dict(previous) if previous else None,
         host=port.host_id or (previous.host_id if previous else None) or None,
     )
+
+
+def explicitly_set(attrs: dict[str, Any]) -> list[str]:
+    """The attributes of a request whose own rules apply (given, and not just the default value)."""
+    return [k for k, default in ATTRIBUTE_RULES.items() if k in attrs and attrs[k] != default]
 
 
 def visible_port(uow: UnitOfWork, ctx: RequestContext, port_id: str, *, lock: bool = False) -> Port:
@@ -70,11 +80,11 @@ def create_ports(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> 
 
 def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any]) -> Port:
     net = visible_network(uow, ctx, attrs["network_id"])
-    target = {"project_id": attrs["project_id"], "network:project_id": net.project_id}
+    target = {"project_id": attrs["project_id"], "network:project_id": net.project_id, "shared": net.shared,
+              "device_owner": attrs["device_owner"]}
     env.policy.enforce(ctx, "create_port", target)
-    for key in (*ADMIN_ONLY, "mac_address"):
-        if key in attrs:
-            env.policy.enforce(ctx, f"create_port:{key}", target)
+    for key in explicitly_set(attrs):
+        env.policy.enforce(ctx, f"create_port:{key}", target)
     mac = attrs.get("mac_address")
     if mac is None:
         mac = _allocate_mac(uow, net.id)
@@ -119,16 +129,17 @@ def update_port(
 ) -> tuple[Port, TrunkDetails | None]:
     def work(uow: UnitOfWork) -> tuple[Port, TrunkDetails | None]:
         port = visible_port(uow, ctx, port_id, lock=True)
-        target = {"project_id": port.project_id}
+        net = uow.networks.get(port.network_id)
+        assert net is not None
+        target = {"project_id": port.project_id, "network:project_id": net.project_id,
+                  "device_owner": attrs.get("device_owner", port.device_owner)}
         env.policy.enforce(ctx, "update_port", target)
-        for key in ADMIN_ONLY:
-            if key in attrs:
+        for key in attrs:
+            if key in ATTRIBUTE_RULES and key != "mac_address":
                 env.policy.enforce(ctx, f"update_port:{key}", target)
         check_revision(if_match, port.revision_number)
         changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items()})
         if "host_id" in changes:
-            net = uow.networks.get(port.network_id)
-            assert net is not None
             changes["vif_type"], changes["vif_details"] = binding.resolve(
                 uow, net, str(changes["host_id"]), env.settings.agent_down_time
             )
@@ -157,7 +168,7 @@ def _parent_unbound(uow: UnitOfWork, port_id: str) -> None:
 def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | None) -> None:
     def work(uow: UnitOfWork) -> None:
         port = visible_port(uow, ctx, port_id, lock=True)
-        env.policy.enforce(ctx, "delete_port", {"project_id": port.project_id})
+        env.policy.enforce(ctx, "delete_port", {"project_id": port.project_id, "device_owner": port.device_owner})
         check_revision(if_match, port.revision_number)
         membership = uow.ports.trunk_membership(port_id)
         if membership is not None:

@@ -32,7 +32,7 @@ async def create(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    query, fields = parse_list(request, attributes.PORT)
+    query, fields = parse_list(request, attributes.PORT, views.filterable(ctx, "port"))
     found, details = await call(svc.list_ports, env, ctx, query)
     return listed("ports", [views.port(p, details.get(p.id), ctx, fields) for p in found],
                   links(request, query, [p.id for p in found]))

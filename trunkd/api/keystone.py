@@ -1,0 +1,103 @@
+"""`--auth-strategy keystone`: keystonemiddleware's auth_token validates every request's X-Auth-Token.
+
+auth_token is WSGI middleware. For each request we hand it a WSGI environ made from the ASGI scope's
+headers (it needs no body) in a worker thread. If it lets the request through, the identity it confirmed
+(project, user, roles, system scope) goes into the ASGI scope; if not, its own answer (401 with
+WWW-Authenticate) is sent as is. Identity headers a client sends itself are stripped by auth_token first.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from keystonemiddleware import auth_token
+from oslo_config import cfg
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+IDENTITY = "keystone_identity"
+UNAUTHENTICATED_PATHS = frozenset({"/"})  # the version document, as in Neutron
+_WANTED = {
+    "HTTP_X_IDENTITY_STATUS": "status",
+    "HTTP_X_PROJECT_ID": "project_id",
+    "HTTP_X_USER_ID": "user_id",
+    "HTTP_X_ROLES": "roles",
+    "HTTP_X_SERVICE_ROLES": "service_roles",
+    "HTTP_OPENSTACK_SYSTEM_SCOPE": "system_scope",
+}
+
+
+def _environ(scope: Scope) -> dict[str, Any]:
+    server = scope.get("server") or ("127.0.0.1", 0)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": "",
+        "PATH_INFO": scope["path"],
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "CONTENT_LENGTH": "0",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            continue
+        key = f"HTTP_{name}"
+        value = raw_value.decode("latin-1")
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+class KeystoneAuth:
+    """ASGI middleware: deny by default; only a token auth_token confirmed reaches the application."""
+
+    def __init__(self, app: ASGIApp, conf: cfg.ConfigOpts) -> None:
+        self.app = app
+        self.auth_token = auth_token.AuthProtocol(self._confirmed, {"oslo_config_config": conf})
+
+    @staticmethod
+    def _confirmed(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        environ["trunkd.identity"] = {name: environ.get(key) for key, name in _WANTED.items()}
+        start_response("204 No Content", [])
+        return []
+
+    def _check(self, scope: Scope) -> tuple[dict[str, Any] | None, tuple[str, list[tuple[str, str]], bytes]]:
+        environ = _environ(scope)
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            answer["status"], answer["headers"] = status, headers
+
+        body = b"".join(self.auth_token(environ, start_response))
+        identity = environ.get("trunkd.identity")
+        if identity is not None and identity.get("status") == "Confirmed":
+            return identity, ("", [], b"")
+        return None, (answer.get("status", "401 Unauthorized"), answer.get("headers", []), body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNAUTHENTICATED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        identity, (status, headers, body) = await run_in_threadpool(self._check, scope)
+        if identity is not None:
+            scope.setdefault("state", {})[IDENTITY] = identity
+            await self.app(scope, receive, send)
+            return
+        code = int(status.split(" ", 1)[0])
+        if code < 400:  # auth_token never lets a request past without confirming it; refuse anyway
+            code, body, headers = 401, b'{"error": {"code": 401, "title": "Unauthorized"}}', []
+        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers
+                       if k.lower() != "content-length"]
+        raw_headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": code, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": body})
