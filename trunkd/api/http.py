@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -43,6 +44,10 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
             raise errors.HTTPBadRequest(msg="Request body is empty")
         return None
     try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # what orjson refuses but json accepts (NaN, huge integers, UTF-16) keeps json's meaning
+    try:
         return json.loads(raw)
     except ValueError:
         raise errors.HTTPBadRequest(msg="Malformed request body") from None
@@ -65,8 +70,15 @@ def if_match(request: Request) -> int | None:
     return int(match.group(1))
 
 
+class FastJSONResponse(JSONResponse):
+    """The same compact UTF-8 JSON as Starlette's, encoded by orjson (several times faster)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def ok(body: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status)
 
 
 def no_content(status: int = 204) -> Response:
