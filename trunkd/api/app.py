@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background
 from trunkd.api.errors import HANDLERS, internal_error
+from trunkd.api.event_hub import EventHub
 from trunkd.api.policy import NoAuthPolicy
 from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
 from trunkd.config import Config
@@ -65,10 +66,11 @@ def build_env(config: Config) -> Env:
 
 def create_app(env: Env, config: Config) -> Starlette:
     signal = CommitSignal()
+    hub = EventHub(env, signal)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with background.running(env, config, signal):
+        async with background.running(env, config, signal, hub):
             yield
         env.db.dispose()
 
@@ -83,6 +85,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app.router.redirect_slashes = False  # Neutron answers 404 to /v2.0 (no slash), not a redirect
     app.state.env = env
     app.state.signal = signal
+    app.state.hub = hub
     return RequestId(app)  # type: ignore[return-value]
 
 

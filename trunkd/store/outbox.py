@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
@@ -57,6 +57,20 @@ def read(
     if host is not None:
         stmt = stmt.where(outbox.c.host == host)
     return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+class Head(NamedTuple):
+    """What decides whom an event wakes: its place and the feed filters it answers to."""
+
+    seq: int
+    resource_type: str
+    host: str | None
+
+
+def heads_since(conn: Connection, after: int, limit: int) -> list[Head]:
+    stmt = (select(outbox.c.seq, outbox.c.resource_type, outbox.c.host).where(outbox.c.seq > after)
+            .order_by(outbox.c.seq).limit(limit))
+    return [Head(r.seq, r.resource_type, r.host) for r in conn.execute(stmt)]
 
 
 def latest(conn: Connection) -> int:
