@@ -38,7 +38,7 @@ def _record_port_changes(uow: UnitOfWork, before: Mapping[str, Port], port_ids: 
 
 def unbind_subports(uow: UnitOfWork, port_ids: Collection[str]) -> None:
     """Undo the trunk binding of ports leaving a trunk (set-based), with their events."""
-    before = {p.id: p for p in uow.ports.get_many(port_ids) if p.device_owner == SUBPORT_OWNER}
+    before = {p.id: p for p in uow.ports.get_many(port_ids, device_owner=SUBPORT_OWNER)}
     if not before:
         return
     uow.ports.update_many(list(before), {"host_id": "", "vif_type": binding.UNBOUND, "vif_details": {},
