@@ -85,10 +85,10 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[s
         created_at=stamp, updated_at=stamp, sub_ports=subs,
     )
     uow.trunks.insert(trunk)
-    stored = uow.trunks.get(trunk_id)  # as a later GET shows it (subports in stored order)
-    assert stored is not None
-    env.drivers.precommit("create", trunk_dict(stored))
-    uow.record(_event(events.TRUNK_CREATED, stored, parent.host_id or None))
+    stored = replace(trunk, sub_ports=stored_order(subs))  # as a later GET shows it (not read back)
+    view = trunk_dict(stored)
+    env.drivers.precommit("create", view)
+    uow.record(_event(events.TRUNK_CREATED, stored, parent.host_id or None, view=view))
     return stored
 
 

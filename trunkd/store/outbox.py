@@ -37,8 +37,8 @@ def append(conn: Connection, events: Sequence[Event], request_id: str) -> int:
         }
         for e in events
     ]
-    conn.execute(insert(outbox), rows)
-    last = int(conn.execute(select(func.max(outbox.c.seq))).scalar_one())
+    # RETURNING rather than a second query for max(seq); writers are serialised, so it is the max
+    last: int = max(conn.execute(insert(outbox).returning(outbox.c.seq), rows).scalars().all())
     if postgres:
         conn.execute(text("SELECT pg_notify(:c, :s)"), {"c": NOTIFY_CHANNEL, "s": str(last)})
     return last
