@@ -22,6 +22,7 @@ os.environ.setdefault("OS_TEST_TIMEOUT", "0")
 
 import workloads
 from neutron.tests.unit.services.trunk import test_plugin
+from oslo_config import cfg
 
 ARGS: dict[str, Any] = {}
 RESULTS: dict[str, float] = {}
@@ -39,6 +40,8 @@ class PluginTarget:
         while len(ids) < count:
             chunk = min(500, count - len(ids))
             res = self.case._create_port_bulk("json", chunk, net, "p", True, as_admin=True)
+            if res.status_int != 201:
+                raise RuntimeError(f"bulk port create: {res.status_int} {res.body[:300]!r}")
             ids += [p["id"] for p in self.case.deserialize("json", res)["ports"]]
         return ids
 
@@ -64,6 +67,11 @@ class PluginTarget:
 
 
 class Bench(test_plugin.TrunkPluginTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        for quota in ("quota_network", "quota_port"):  # unlimited, as in the HTTP setup
+            cfg.CONF.set_override(quota, -1, group="QUOTAS")
+
     def test_workload(self) -> None:
         sizes = workloads.Sizes(**ARGS["sizes"])
         log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
