@@ -59,8 +59,10 @@ class TrunkRepo:
         ids = [r.id for r in rows]
         subs = self.subports_of(ids) if known is None else {ids[0]: known}
         tags = self.tags.of(ids)
+        keys = rows[0]._fields if rows else ()  # zip with the keys: far cheaper than r._mapping per row
         return [
-            Trunk(**r._mapping, sub_ports=subs.get(r.id, []), tags=tags.get(r.id, [])) for r in rows
+            Trunk(**dict(zip(keys, r, strict=True)), sub_ports=subs.get(i, []), tags=tags.get(i, []))
+            for i, r in zip(ids, rows, strict=True)
         ]
 
     def subports_of(self, trunk_ids: Iterable[str]) -> dict[str, list[SubPort]]:
