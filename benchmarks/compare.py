@@ -114,7 +114,7 @@ def ratio(neutron: float | None, ours: float | None) -> str:
     return f"{neutron / ours:,.0f}x" if neutron / ours >= 10 else f"{neutron / ours:.1f}x"
 
 
-def table(results: dict[str, dict[str, float]]) -> str:
+def table(results: dict[str, dict[str, float]], sizes: workloads.Sizes = workloads.FULL) -> str:
     get = lambda system, key: results.get(system, {}).get(key)  # noqa: E731
     lines = [
         "| workload | Neutron HTTP | Neutron in-process | trunkd SQLite | trunkd PostgreSQL "
@@ -123,7 +123,8 @@ def table(results: dict[str, dict[str, float]]) -> str:
     ]
     for key, label in workloads.WORKLOADS:
         nh, ni, ts, tp = (get(s, key) for s in SYSTEMS)
-        lines.append(f"| {label} | {fmt(nh)} | {fmt(ni)} | {fmt(ts)} | {fmt(tp)} | {ratio(nh, ts)} | "
+        name = label.format(**vars(sizes))
+        lines.append(f"| {name} | {fmt(nh)} | {fmt(ni)} | {fmt(ts)} | {fmt(tp)} | {ratio(nh, ts)} | "
                      f"{ratio(ni, ts)} | {ratio(nh, tp)} |")
     return "\n".join(lines)
 
@@ -132,10 +133,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma list of " + ", ".join(SYSTEMS))
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--tiny", action="store_true", help="tiny sizes (a smoke run, not a measurement)")
+    parser.add_argument("--sizes", choices=["full", "quick", "tiny"], default="full",
+                        help="full: the issue's sizes; quick: a tenth of the creates, add 500 (see workloads); "
+                        "tiny: a smoke run, not a measurement")
     parser.add_argument("--json", type=Path, help="also write the raw medians here")
+    parser.add_argument("--combine", type=Path, nargs="+", help="print one table from --json files of earlier runs")
     args = parser.parse_args()
-    sizes = workloads.TINY if args.tiny else workloads.FULL
+    sizes = {"full": workloads.FULL, "quick": workloads.QUICK, "tiny": workloads.TINY}[args.sizes]
     runners: dict[str, Any] = {
         "neutron-http": lambda: run_neutron_http(args.reps, sizes),
         "neutron-inproc": lambda: run_neutron_inproc(args.reps, sizes),
@@ -143,6 +147,11 @@ def main() -> None:
         "trunkd-postgresql": lambda: run_trunkd("postgresql", args.reps, sizes),
     }
     results: dict[str, dict[str, float]] = {}
+    if args.combine:
+        for path in args.combine:
+            results.update(json.loads(path.read_text()))
+        print(table(results, sizes))
+        return
     for system in args.systems.split(","):
         if system not in runners:
             parser.error(f"unknown system {system!r}")
@@ -150,8 +159,9 @@ def main() -> None:
         results[system] = runners[system]()
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    print(f"\n{datetime.date.today().isoformat()}, {machine()}; median of {args.reps} repetitions, seconds\n")
-    print(table(results))
+    print(f"\n{datetime.date.today().isoformat()}, {machine()}; median of {args.reps} repetitions, seconds; "
+          f"sizes {args.sizes}: {sizes}\n")
+    print(table(results, sizes))
 
 
 if __name__ == "__main__":
