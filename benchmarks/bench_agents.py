@@ -82,7 +82,7 @@ async def agents(url: str, hosts: int, head: int, stop: asyncio.Event, ready: th
             nonlocal parked
             after, first = head, True
             while not stop.is_set():
-                task = client.get("/v2.0/events", params={"after": after, "host": f"host-{h}", "wait": 55})
+                task = client.get("/v2.0/events", params={"after": after, "host": f"host-{h}", "wait": 60})
                 if first:
                     parked += 1
                     if parked == hosts:
@@ -123,6 +123,11 @@ def measure(url: str, dbname: str | None, hosts: int, writes: int, rate: float) 
     time.sleep(2.0)  # let every first poll reach the server and park
     if dbname:
         before = transactions(dbname)
+        for _ in range(20):  # until the first polls have all been read and parked (bounded)
+            now = transactions(dbname)
+            settled, before = now - before < 5, now
+            if settled:
+                break
     log = write(url, trunks, writes, rate, seed=2)
     time.sleep(1.0)
     if dbname:
