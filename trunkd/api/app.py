@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background, openapi
 from trunkd.api.errors import HANDLERS, internal_error, unavailable
+from trunkd.api.event_hub import EventHub
 from trunkd.api.keystone import KeystoneAuth
 from trunkd.api.limits import RequestLimits
 from trunkd.api.policy import OsloPolicy, make_conf
@@ -71,10 +72,11 @@ def build_env(config: Config) -> Env:
 
 def create_app(env: Env, config: Config) -> Starlette:
     signal = CommitSignal()
+    hub = EventHub(env, signal)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with background.running(env, config, signal):
+        async with background.running(env, config, signal, hub):
             yield
         env.db.dispose()
 
@@ -89,6 +91,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app.router.redirect_slashes = False  # Neutron answers 404 to /v2.0 (no slash), not a redirect
     app.state.env = env
     app.state.signal = signal
+    app.state.hub = hub
     app.state.auth_strategy = config.auth_strategy
     inner: ASGIApp = app
     if config.auth_strategy == "keystone":

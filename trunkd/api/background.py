@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from trunkd.api.event_hub import EventHub
 from trunkd.config import Config
 from trunkd.service.agents import announce_lost
 from trunkd.service.dispatcher import dispatch_once
@@ -45,12 +46,13 @@ async def _every(seconds: float, job: Callable[[], object], what: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(env: Env, config: Config, signal: CommitSignal) -> AsyncIterator[None]:
+async def running(env: Env, config: Config, signal: CommitSignal, hub: EventHub) -> AsyncIterator[None]:
     """Start the background tasks for the app's lifetime."""
     signal.attach(asyncio.get_running_loop())
     env.db.add_listener(signal.fire)
     age = timedelta(seconds=config.event_retention_seconds)
     jobs: list[Coroutine[Any, Any, None]] = [
+        hub.run(),
         _every(config.event_prune_interval,
                lambda: prune_events(env, age, config.event_retention_count), "event retention"),
         _every(max(config.agent_down_time / 3, 0.1), lambda: announce_lost(env), "agent loss check"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -75,8 +76,15 @@ def if_match(request: Request) -> int | None:
     return int(match.group(1))
 
 
+class FastJSONResponse(JSONResponse):
+    """The same compact UTF-8 JSON as Starlette's, encoded by orjson (several times faster)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def ok(body: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status)
 
 
 def no_content(status: int = 204) -> Response:

@@ -11,6 +11,7 @@ import math
 import urllib.parse
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -129,9 +130,13 @@ def check_json(value: Any) -> None:
 
 def parse_json(raw: bytes) -> Any:
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        raise errors.MalformedRequestBody(reason="Cannot understand JSON") from None
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # what orjson refuses but json reads (huge integers, lone surrogates) is parsed again, then checked
+        try:
+            value = json.loads(raw, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            raise errors.MalformedRequestBody(reason="Cannot understand JSON") from None
     check_json(value)
     return value
 

@@ -40,6 +40,12 @@ def read_events(
     return FeedPage([outbox.serialise(r) for r in rows], latest, next_after)
 
 
+def new_heads(env: Env, after: int, limit: int) -> list[outbox.Head]:
+    """The next events' (seq, resource_type, host) after `after`, for waking long-polls."""
+    with env.db.read() as uow:
+        return outbox.heads_since(uow.conn, after, limit)
+
+
 def prune_events(env: Env, max_age: timedelta, max_count: int) -> int:
     """Apply retention; never drops an event a registered agent has not consumed."""
 

@@ -51,7 +51,7 @@ def degraded_reason(failed: list[Outcome]) -> str:
 
 def unbind_subports(uow: UnitOfWork, port_ids: Collection[str]) -> None:
     """Undo the trunk binding of ports leaving a trunk (set-based), with their events."""
-    before = {p.id: p for p in uow.ports.get_many(port_ids) if p.device_owner == SUBPORT_OWNER}
+    before = {p.id: p for p in uow.ports.get_many(port_ids, device_owner=SUBPORT_OWNER)}
     if not before:
         return
     uow.ports.update_many(list(before), {"host_id": "", "vif_type": binding.UNBOUND, "vif_details": {},

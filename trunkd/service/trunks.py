@@ -26,6 +26,7 @@ from trunkd.service.env import Env, scope
 from trunkd.service.subport_binding import unbind_subports
 from trunkd.service.trunk_status import host_of
 from trunkd.store.clock import now
+from trunkd.store.trunks import stored_order
 from trunkd.store.uow import UnitOfWork
 
 
@@ -47,8 +48,9 @@ def _facts(uow: UnitOfWork, ctx: RequestContext, port_ids: Collection[str]) -> d
 
 
 def _event(kind: str, trunk: Trunk, host: str | None, previous: Trunk | None = None,
-           **extra: Any) -> events.Event:
-    state = trunk_dict(trunk) if kind != events.TRUNK_DELETED else None
+           view: dict[str, Any] | None = None, **extra: Any) -> events.Event:
+    """`view`: trunk_dict(trunk) when the caller has it already."""
+    state = (view or trunk_dict(trunk)) if kind != events.TRUNK_DELETED else None
     prev = trunk_dict(previous) if previous is not None else None
     if extra:
         state = {**(state or {}), **extra}
@@ -84,10 +86,10 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[s
         created_at=stamp, updated_at=stamp, sub_ports=subs,
     )
     uow.trunks.insert(trunk)
-    stored = uow.trunks.get(trunk_id)  # as a later GET shows it (subports in stored order)
-    assert stored is not None
-    env.drivers.precommit("create", trunk_dict(stored))
-    uow.record(_event(events.TRUNK_CREATED, stored, parent.host_id or None))
+    stored = replace(trunk, sub_ports=stored_order(subs))  # as a later GET shows it (not read back)
+    view = trunk_dict(stored)
+    env.drivers.precommit("create", view)
+    uow.record(_event(events.TRUNK_CREATED, stored, parent.host_id or None, view=view))
     return stored
 
 
@@ -166,15 +168,18 @@ _OPERATION = {events.SUBPORTS_ADDED: "add_subports", events.SUBPORTS_REMOVED: "r
 
 
 def _membership_changed(
-    env: Env, uow: UnitOfWork, trunk: Trunk, kind: str, changed: list[SubPort]
+    env: Env, uow: UnitOfWork, trunk: Trunk, kind: str, changed: list[SubPort], sub_ports: list[SubPort]
 ) -> Trunk:
-    """Status to DOWN, revision bumped, drivers' precommit vetoes, one event naming the change."""
+    """Status to DOWN, revision bumped, drivers' precommit vetoes, one event naming the change.
+
+    `sub_ports` is the new membership, in stored order (known here: not read back)."""
     uow.trunks.update(trunk.id, {"status": TrunkStatus.DOWN.value, "status_reason": ""})
-    updated = uow.trunks.get(trunk.id)
+    updated = uow.trunks.get(trunk.id, sub_ports=sub_ports)
     assert updated is not None
     changed_sub_ports = [s.as_dict() for s in changed]
-    env.drivers.precommit(_OPERATION[kind], {**trunk_dict(updated), "changed_sub_ports": changed_sub_ports})
-    uow.record(_event(kind, updated, host_of(uow, trunk), trunk, changed_sub_ports=changed_sub_ports))
+    view = trunk_dict(updated)
+    env.drivers.precommit(_OPERATION[kind], {**view, "changed_sub_ports": changed_sub_ports})
+    uow.record(_event(kind, updated, host_of(uow, trunk), trunk, view, changed_sub_ports=changed_sub_ports))
     return updated
 
 
@@ -202,7 +207,8 @@ def add_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Tru
         if not subs:
             return trunk
         uow.trunks.add_subports(trunk_id, subs)
-        return _membership_changed(env, uow, trunk, events.SUBPORTS_ADDED, subs)
+        return _membership_changed(env, uow, trunk, events.SUBPORTS_ADDED, subs,
+                                   stored_order([*trunk.sub_ports, *subs]))
 
     return env.db.transact(work, ctx.request_id)
 
@@ -229,6 +235,8 @@ def remove_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> 
             return trunk
         uow.trunks.remove_subports(trunk_id, [s.port_id for s in removed])
         unbind_subports(uow, [s.port_id for s in removed])
-        return _membership_changed(env, uow, trunk, events.SUBPORTS_REMOVED, removed)
+        gone = {s.port_id for s in removed}
+        return _membership_changed(env, uow, trunk, events.SUBPORTS_REMOVED, removed,
+                                   [s for s in trunk.sub_ports if s.port_id not in gone])
 
     return env.db.transact(work, ctx.request_id)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -22,16 +26,33 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def json_text(value: Any) -> str:
+    """JSON columns (event payloads, binding details) encoded by orjson; what it cannot encode
+    (integers beyond 64 bits in a client's binding:profile) falls back to the json module."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def json_value(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str = DEFAULT_URL, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
+    codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": json_value}
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **codec)
         _configure_sqlite(engine)
         return engine
     # statement_timeout: a query (a hostile filter, a lock wait) ends after this even when its client has gone
     options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         connect_args={"options": options})
+                         connect_args={"options": options}, **codec)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
@@ -37,8 +37,8 @@ def append(conn: Connection, events: Sequence[Event], request_id: str) -> int:
         }
         for e in events
     ]
-    conn.execute(insert(outbox), rows)
-    last = int(conn.execute(select(func.max(outbox.c.seq))).scalar_one())
+    # RETURNING rather than a second query for max(seq); writers are serialised, so it is the max
+    last: int = max(conn.execute(insert(outbox).returning(outbox.c.seq), rows).scalars().all())
     if postgres:
         conn.execute(text("SELECT pg_notify(:c, :s)"), {"c": NOTIFY_CHANNEL, "s": str(last)})
     return last
@@ -57,6 +57,20 @@ def read(
     if host is not None:
         stmt = stmt.where(outbox.c.host == host)
     return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+class Head(NamedTuple):
+    """What decides whom an event wakes: its place and the feed filters it answers to."""
+
+    seq: int
+    resource_type: str
+    host: str | None
+
+
+def heads_since(conn: Connection, after: int, limit: int) -> list[Head]:
+    stmt = (select(outbox.c.seq, outbox.c.resource_type, outbox.c.host).where(outbox.c.seq > after)
+            .order_by(outbox.c.seq).limit(limit))
+    return [Head(r.seq, r.resource_type, r.host) for r in conn.execute(stmt)]
 
 
 def latest(conn: Connection) -> int:

@@ -102,15 +102,12 @@ class PortRepo:
             .outerjoin(subports, subports.c.port_id == ports.c.id)
             .where(ports.c.id.in_(list(port_ids)))
         )
+        # fetchall and positional fields: this runs for up to 4094 rows per request
         return {
-            r.id: PortFacts(
-                id=r.id, network_id=r.network_id, project_id=r.project_id,
-                device_id=r.device_id, host_id=r.host_id, vif_type=r.vif_type, mtu=r.mtu,
-                network_type=r.network_type, segmentation_id=r.segmentation_id,
-                trunk_role=TrunkRole(r.role) if r.role else None, trunk_id=r.trunk_id,
-                visible=True,
-            )
-            for r in self.conn.execute(stmt)
+            pid: PortFacts(pid, net, project, device, host, vif, mtu, net_type, seg_id,
+                           TrunkRole(role) if role else None, trunk_id, True)
+            for pid, net, project, device, host, vif, mtu, net_type, seg_id, role, trunk_id
+            in self.conn.execute(stmt).tuples().all()
         }
 
     def trunk_details(self, port_ids: Iterable[str]) -> dict[str, TrunkDetails]:
@@ -144,10 +141,14 @@ class PortRepo:
         row = self.conn.execute(select(subports.c.trunk_id).where(subports.c.port_id == port_id)).first()
         return (TrunkRole.SUBPORT, row.trunk_id) if row is not None else None
 
-    def get_many(self, port_ids: Collection[str]) -> list[Port]:
+    def get_many(self, port_ids: Collection[str], *, device_owner: str | None = None) -> list[Port]:
+        """The ports (of this `device_owner` only, when given), with their tags."""
         if not port_ids:
             return []
-        rows = list(self.conn.execute(select(ports).where(ports.c.id.in_(list(port_ids)))))
+        stmt = select(ports).where(ports.c.id.in_(list(port_ids)))
+        if device_owner is not None:
+            stmt = stmt.where(ports.c.device_owner == device_owner)
+        rows = self.conn.execute(stmt).all()
         tags = self.tags.of(r.id for r in rows)
         return [Port(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
 

@@ -20,6 +20,7 @@ class CommitSignal:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
+        self._armed = False
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -27,16 +28,19 @@ class CommitSignal:
 
     def _fire(self) -> None:
         if self._event is not None:
+            self._armed = False
             self._event.set()
             self._event = asyncio.Event()
 
     def fire(self, _seq: int | None = None) -> None:
-        """Thread-safe: called after a commit from any thread."""
-        if self._loop is not None and not self._loop.is_closed():
+        """Thread-safe: called after a commit from any thread. Wakes the event loop only when
+        someone armed since the last fire (a commit nobody waits for costs nothing here)."""
+        if self._armed and self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._fire)
 
     def arm(self) -> asyncio.Event | None:
         """Take this before reading, so a commit between the read and the wait is not missed."""
+        self._armed = True
         return self._event
 
     @staticmethod

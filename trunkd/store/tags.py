@@ -20,8 +20,8 @@ class TagRepo:
             return found
         t = self.table
         stmt = select(t.c.resource_id, t.c.tag).where(t.c.resource_id.in_(ids)).order_by(t.c.tag)
-        for row in self.conn.execute(stmt):
-            found[row.resource_id].append(row.tag)
+        for resource_id, tag in self.conn.execute(stmt).tuples().all():
+            found[resource_id].append(tag)
         return found
 
     def add(self, resource_id: str, tags: Iterable[str]) -> None:

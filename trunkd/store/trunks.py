@@ -28,18 +28,25 @@ COLUMNS = {
 _TRUNK_FIELDS = [c for c in trunks.c if c.key != "port_role"]
 
 
+def stored_order(subs: Iterable[SubPort]) -> list[SubPort]:
+    """Subports in the order reads return them."""
+    return sorted(subs, key=lambda s: (s.segmentation_type, s.segmentation_id))
+
+
 class TrunkRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.tags = TagRepo(conn, trunk_tags)
 
     # -- reads -----------------------------------------------------------------------------
-    def get(self, trunk_id: str, project_id: str | None = None, *, lock: bool = False) -> Trunk | None:
+    def get(self, trunk_id: str, project_id: str | None = None, *, lock: bool = False,
+            sub_ports: list[SubPort] | None = None) -> Trunk | None:
+        """The trunk; `sub_ports` (in stored order) when the caller already knows them."""
         stmt = select_by_id(self.conn, trunks, trunk_id, lock=lock).with_only_columns(*_TRUNK_FIELDS)
         if project_id is not None:
             stmt = stmt.where(trunks.c.project_id == project_id)
         row = self.conn.execute(stmt).first()
-        return self._hydrate([row])[0] if row is not None else None
+        return self._hydrate([row], sub_ports)[0] if row is not None else None
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Trunk]:
         stmt = listing.apply_filters(select(*_TRUNK_FIELDS), trunks, trunk_tags, COLUMNS, query)
@@ -49,12 +56,14 @@ class TrunkRepo:
         rows = listing.paginate(self.conn, stmt, trunks, COLUMNS, query, visible)
         return self._hydrate(rows)
 
-    def _hydrate(self, rows: list) -> list[Trunk]:  # type: ignore[type-arg]
+    def _hydrate(self, rows: list, known: list[SubPort] | None = None) -> list[Trunk]:  # type: ignore[type-arg]
         ids = [r.id for r in rows]
-        subs = self.subports_of(ids)
+        subs = self.subports_of(ids) if known is None else {ids[0]: known}
         tags = self.tags.of(ids)
+        keys = rows[0]._fields if rows else ()  # zip with the keys: far cheaper than r._mapping per row
         return [
-            Trunk(**r._mapping, sub_ports=subs.get(r.id, []), tags=tags.get(r.id, [])) for r in rows
+            Trunk(**dict(zip(keys, r, strict=True)), sub_ports=subs.get(i, []), tags=tags.get(i, []))
+            for i, r in zip(ids, rows, strict=True)
         ]
 
     def subports_of(self, trunk_ids: Iterable[str]) -> dict[str, list[SubPort]]:
@@ -66,10 +75,10 @@ class TrunkRepo:
             select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
                    subports.c.segmentation_id)
             .where(subports.c.trunk_id.in_(trunk_ids))
-            .order_by(subports.c.segmentation_type, subports.c.segmentation_id)
+            .order_by(subports.c.segmentation_type, subports.c.segmentation_id)  # as stored_order()
         )
-        for r in self.conn.execute(stmt):
-            found[r.trunk_id].append(SubPort(r.port_id, r.segmentation_type, r.segmentation_id))
+        for trunk_id, port_id, seg_type, seg_id in self.conn.execute(stmt).tuples().all():
+            found[trunk_id].append(SubPort(port_id, seg_type, seg_id))
         return found
 
     # -- writes ----------------------------------------------------------------------------

@@ -13,9 +13,6 @@ from trunkd.domain import errors
 from trunkd.service import events as svc
 
 MAX_WAIT = 60.0
-# Re-read at least this often while waiting: commits of another process that cannot signal this
-# one (several processes on one SQLite file, a dropped LISTEN connection) are seen within it.
-RECHECK = 1.0
 
 
 def _number(request: Request, name: str, default: float, low: float, high: float) -> float:
@@ -38,15 +35,15 @@ async def index(request: Request) -> Response:
     wait = _number(request, "wait", 0, 0, MAX_WAIT)
     types = [t for t in request.query_params.getlist("resource_type") if t]
     host = request.query_params.get("host") or None
-    signal = request.app.state.signal
+    hub = request.app.state.hub
     deadline = time.monotonic() + wait
     while True:
-        armed = signal.arm()
         page = await call(svc.read_events, env, ctx, after, limit, types, host)
         remaining = deadline - time.monotonic()
         if page.events or remaining <= 0:
             break
-        await signal.wait(armed, min(remaining, RECHECK))
+        # parked without database work until an event matching the filters commits
+        await hub.wait(page.latest, types, host, remaining)
     return ok({"events": page.events, "next_after": page.next_after, "latest": page.latest})
 
 
