@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trunkd.api import background
 from trunkd.api.errors import HANDLERS, internal_error
 from trunkd.api.policy import NoAuthPolicy
-from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
+from trunkd.api.routes import agents, events, meta, networks, ports, subnets, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.service.env import Env, Settings
@@ -75,7 +75,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=[
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *events.ROUTES, *agents.ROUTES,
+            *events.ROUTES, *agents.ROUTES, *subnets.ROUTES,
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

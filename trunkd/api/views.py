@@ -6,8 +6,8 @@ from typing import Any
 
 from trunkd.api.query import select_fields
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Network, Port, Trunk, TrunkDetails
-from trunkd.domain.views import network_dict, port_dict, trunk_dict
+from trunkd.domain.model import Network, Port, Subnet, Trunk, TrunkDetails
+from trunkd.domain.views import network_dict, port_dict, subnet_dict, trunk_dict
 
 NETWORK_ADMIN_ONLY = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
 PORT_ADMIN_ONLY = ("binding:host_id", "binding:vif_type", "binding:vif_details", "binding:profile")
@@ -30,3 +30,7 @@ def port(p: Port, details: TrunkDetails | None, ctx: RequestContext,
 
 def trunk(t: Trunk, fields: list[str] | None = None) -> dict[str, Any]:
     return select_fields(trunk_dict(t), fields or [])
+
+
+def subnet(s: Subnet, fields: list[str] | None = None) -> dict[str, Any]:
+    return select_fields(subnet_dict(s), fields or [])

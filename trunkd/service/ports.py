@@ -12,7 +12,7 @@ from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Port, TrunkDetails, TrunkRole
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.views import port_dict
-from trunkd.service import binding
+from trunkd.service import binding, ipam
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
@@ -30,8 +30,11 @@ FIELDS = {
     "binding:host_id": "host_id",
     "binding:profile": "profile",
     "binding:vnic_type": "vnic_type",
+    "port_security_enabled": "port_security_enabled",
+    "allowed_address_pairs": "allowed_address_pairs",
 }
 ADMIN_ONLY = ("binding:host_id", "binding:profile")
+NETWORK_OWNER_ONLY = ("port_security_enabled", "allowed_address_pairs")
 MAC_PREFIX = "fa:16:3e"
 _rng = random.SystemRandom()
 
@@ -64,17 +67,35 @@ def _allocate_mac(uow: UnitOfWork, network_id: str) -> str:
 
 
 def create_ports(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> list[Port]:
-    """Create one or more ports, all or nothing."""
-    return env.db.transact(lambda uow: [_create_one(env, uow, ctx, a) for a in items], ctx.request_id)
+    """Create one or more ports, all or nothing; their addresses are allocated as one batch."""
+    def work(uow: UnitOfWork) -> list[Port]:
+        made = [_create_one(env, uow, ctx, a) for a in items]
+        addresses = ipam.allocate(uow, [ipam.Request(p, a.get("fixed_ips")) for p, a in zip(made, items, strict=True)])
+        for port in made:
+            port.fixed_ips = addresses[port.id]
+            uow.record(port_event(events.PORT_CREATED, port))
+        return made
+
+    return env.db.transact(work, ctx.request_id)
+
+
+def _check_port_security(enabled: bool, pairs: list[dict[str, str]]) -> None:
+    if pairs and not enabled:
+        raise errors.AddressPairAndPortSecurityRequired()
 
 
 def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any]) -> Port:
     net = visible_network(uow, ctx, attrs["network_id"])
     target = {"project_id": attrs["project_id"], "network:project_id": net.project_id}
     env.policy.enforce(ctx, "create_port", target)
-    for key in (*ADMIN_ONLY, "mac_address"):
+    for key in (*ADMIN_ONLY, *NETWORK_OWNER_ONLY, "mac_address"):
         if key in attrs:
             env.policy.enforce(ctx, f"create_port:{key}", target)
+    if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
+        env.policy.enforce(ctx, "create_port:fixed_ips:ip_address", target)
+    port_security = attrs.get("port_security_enabled", net.port_security_enabled)
+    pairs = attrs.get("allowed_address_pairs", [])
+    _check_port_security(port_security, pairs)
     mac = attrs.get("mac_address")
     if mac is None:
         mac = _allocate_mac(uow, net.id)
@@ -91,10 +112,10 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
         host_id=host, vif_type=vif_type, vif_details=vif_details,
         profile=attrs.get("binding:profile", {}), vnic_type=attrs["binding:vnic_type"],
         revision_number=0, created_at=stamp, updated_at=stamp, tags=attrs.get("tags", []),
+        port_security_enabled=port_security, allowed_address_pairs=pairs,
     )
     uow.ports.insert(port)
     uow.ports.tags.add(port.id, port.tags)
-    uow.record(port_event(events.PORT_CREATED, port))
     return port
 
 
@@ -121,18 +142,27 @@ def update_port(
         port = visible_port(uow, ctx, port_id, lock=True)
         target = {"project_id": port.project_id}
         env.policy.enforce(ctx, "update_port", target)
-        for key in ADMIN_ONLY:
+        for key in (*ADMIN_ONLY, *NETWORK_OWNER_ONLY):
             if key in attrs:
-                env.policy.enforce(ctx, f"update_port:{key}", target)
+                env.policy.enforce(ctx, f"update_port:{key}", {**target, "network:project_id": _owner(uow, port)})
+        if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
+            env.policy.enforce(ctx, "update_port:fixed_ips:ip_address",
+                               {**target, "network:project_id": _owner(uow, port)})
         check_revision(if_match, port.revision_number)
-        changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items()})
+        changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items() if k in FIELDS})
+        wanted = {**vars(port), **changes}
+        _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
+        readdressed = False
+        if "fixed_ips" in attrs:
+            moved = ipam.changed_addresses(uow, port, attrs["fixed_ips"])
+            readdressed = bool(moved["added"] or moved["released"])
         if "host_id" in changes:
             net = uow.networks.get(port.network_id)
             assert net is not None
             changes["vif_type"], changes["vif_details"] = binding.resolve(
                 uow, net, str(changes["host_id"]), env.settings.agent_down_time
             )
-        if not changes:
+        if not changes and not readdressed:
             return port, uow.ports.trunk_details([port_id]).get(port_id)
         uow.ports.update(port_id, changes)
         updated = visible_port(uow, ctx, port_id)
@@ -142,6 +172,11 @@ def update_port(
         return updated, uow.ports.trunk_details([port_id]).get(port_id)
 
     return env.db.transact(work, ctx.request_id)
+
+
+def _owner(uow: UnitOfWork, port: Port) -> str:
+    net = uow.networks.get(port.network_id)
+    return net.project_id if net is not None else port.project_id
 
 
 def _parent_unbound(uow: UnitOfWork, port_id: str) -> None:
