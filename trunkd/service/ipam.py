@@ -119,11 +119,17 @@ def allocate(uow: UnitOfWork, requests: list[Request]) -> dict[str, list[FixedIp
         fixed = list(req.explicit)
         for group in req.automatic:
             fixed.append(_take(group, free, req.port.network_id))
-        made[req.port.id] = fixed
+        made[req.port.id] = sorted(fixed, key=lambda f: _order(subnet_by_id[f.subnet_id], f))
         rows += [{"port_id": req.port.id, "subnet_id": f.subnet_id, "ip_address": f.ip_address,
                   "ip_offset": _offset(subnet_by_id[f.subnet_id], f.ip_address)} for f in fixed]
     uow.ports.addresses.add(rows)
     return made
+
+
+def _order(subnet: Subnet, fixed: FixedIp) -> tuple[Any, ...]:
+    """The order ports show their addresses in (as the store reads them back)."""
+    offset = _offset(subnet, fixed.ip_address)
+    return subnet.ip_version, subnet.created_at, subnet.id, offset is None, offset or 0, fixed.ip_address
 
 
 def _pools(subnet: Subnet) -> list[addressing.Range]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from trunkd.domain import addressing, errors, events
@@ -58,13 +59,15 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
     else:
         pools = addressing.default_pools(net, gateway)
     stamp = now()
+    # created_at keeps its microseconds (shown in whole seconds): "the first subnet" has one meaning
+    created = datetime.now(UTC).replace(tzinfo=None)
     subnet = Subnet(
         id=str(uuid.uuid4()), project_id=attrs["project_id"], network_id=network.id, name=attrs["name"],
         description=attrs["description"], ip_version=attrs["ip_version"], cidr=cidr, gateway_ip=gateway,
         enable_dhcp=attrs["enable_dhcp"], ipv6_ra_mode=attrs["ipv6_ra_mode"],
         ipv6_address_mode=attrs["ipv6_address_mode"], allocation_pools=addressing.pools_wire(net, pools),
         dns_nameservers=attrs["dns_nameservers"], host_routes=attrs["host_routes"], revision_number=0,
-        created_at=stamp, updated_at=stamp, tags=attrs.get("tags", []), shared=network.shared,
+        created_at=created, updated_at=stamp, tags=attrs.get("tags", []), shared=network.shared,
     )
     uow.subnets.insert(subnet)
     uow.subnets.tags.add(subnet.id, subnet.tags)

@@ -25,7 +25,8 @@ class IpAllocationRepo:
         a = ip_allocations
         stmt = (select(a.c.port_id, a.c.subnet_id, a.c.ip_address).join(subnets, subnets.c.id == a.c.subnet_id)
                 .where(a.c.port_id.in_(port_ids))
-                .order_by(a.c.port_id, subnets.c.ip_version, subnets.c.created_at, a.c.ip_offset, a.c.ip_address))
+                .order_by(a.c.port_id, subnets.c.ip_version, subnets.c.created_at, subnets.c.id, a.c.ip_offset,
+                          a.c.ip_address))
         for row in self.conn.execute(stmt):
             found[row.port_id].append(FixedIp(row.subnet_id, row.ip_address))
         return found

@@ -61,22 +61,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['resource_id'], ['subnets.id'], name=op.f('fk_subnet_tags_resource_id_subnets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('resource_id', 'tag', name=op.f('pk_subnet_tags'))
     )
-    with op.batch_alter_table('networks', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('port_security_enabled', sa.Boolean(), server_default=sa.true(), nullable=False))
-
-    with op.batch_alter_table('ports', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('port_security_enabled', sa.Boolean(), server_default=sa.true(), nullable=False))
-        batch_op.add_column(sa.Column('allowed_address_pairs', sa.JSON(), server_default='[]', nullable=False))
+    # plain ADD COLUMN, not batch mode: SQLite's table copy would drop the expression index uq_networks_segment
+    op.add_column('networks', sa.Column('port_security_enabled', sa.Boolean(), server_default=sa.true(), nullable=False))
+    op.add_column('ports', sa.Column('port_security_enabled', sa.Boolean(), server_default=sa.true(), nullable=False))
+    op.add_column('ports', sa.Column('allowed_address_pairs', sa.JSON(), server_default='[]', nullable=False))
 
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ports', schema=None) as batch_op:
-        batch_op.drop_column('allowed_address_pairs')
-        batch_op.drop_column('port_security_enabled')
-
-    with op.batch_alter_table('networks', schema=None) as batch_op:
-        batch_op.drop_column('port_security_enabled')
+    op.drop_column('ports', 'allowed_address_pairs')
+    op.drop_column('ports', 'port_security_enabled')
+    op.drop_column('networks', 'port_security_enabled')
 
     op.drop_table('subnet_tags')
     with op.batch_alter_table('ip_allocations', schema=None) as batch_op:
