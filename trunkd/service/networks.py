@@ -86,7 +86,7 @@ def _create_one(env: Env, uow: UnitOfWork, attrs: dict[str, Any]) -> Network:
         description=attrs["description"], admin_state_up=attrs["admin_state_up"],
         shared=attrs.get("shared", False), mtu=attrs["mtu"], status="ACTIVE", network_type=net_type,
         physical_network=physnet, segmentation_id=seg_id, revision_number=0, created_at=stamp,
-        updated_at=stamp, tags=attrs.get("tags", []),
+        updated_at=stamp, tags=attrs.get("tags", []), port_security_enabled=attrs.get("port_security_enabled", True),
     )
     uow.networks.insert(net)
     uow.networks.tags.add(net.id, net.tags)
