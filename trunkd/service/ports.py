@@ -9,7 +9,7 @@ from typing import Any
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
-from trunkd.domain.model import Port, TrunkDetails, TrunkRole
+from trunkd.domain.model import Network, Port, TrunkDetails, TrunkRole
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.views import port_dict
 from trunkd.service import binding, ipam
@@ -69,7 +69,8 @@ def _allocate_mac(uow: UnitOfWork, network_id: str) -> str:
 def create_ports(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> list[Port]:
     """Create one or more ports, all or nothing; their addresses are allocated as one batch."""
     def work(uow: UnitOfWork) -> list[Port]:
-        made = [_create_one(env, uow, ctx, a) for a in items]
+        seen: dict[str, Network] = {}  # each network of the batch is read once
+        made = [_create_one(env, uow, ctx, a, seen) for a in items]
         addresses = ipam.allocate(uow, [ipam.Request(p, a.get("fixed_ips")) for p, a in zip(made, items, strict=True)])
         for port in made:
             port.fixed_ips = addresses[port.id]
@@ -84,8 +85,10 @@ def _check_port_security(enabled: bool, pairs: list[dict[str, str]]) -> None:
         raise errors.AddressPairAndPortSecurityRequired()
 
 
-def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any]) -> Port:
-    net = visible_network(uow, ctx, attrs["network_id"])
+def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any],
+                seen: dict[str, Network]) -> Port:
+    net = seen.get(attrs["network_id"]) or seen.setdefault(attrs["network_id"],
+                                                           visible_network(uow, ctx, attrs["network_id"]))
     target = {"project_id": attrs["project_id"], "network:project_id": net.project_id}
     env.policy.enforce(ctx, "create_port", target)
     for key in (*ADMIN_ONLY, *NETWORK_OWNER_ONLY, "mac_address"):

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Select, exists, or_, select
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Subnet
 from trunkd.store import listing
-from trunkd.store.resources import delete_row, insert_row, locked, update_row
+from trunkd.store.resources import delete_row, insert_row, lock_clause, update_row
 from trunkd.store.tables import ip_allocations, networks, subnet_tags, subnets
 from trunkd.store.tags import TagRepo
 
@@ -36,6 +36,12 @@ def _select() -> Select[Any]:
     return select(*subnets.c, networks.c.shared).join(networks, networks.c.id == subnets.c.network_id)
 
 
+def _locked(conn: Connection, stmt: Select[Any], lock: bool) -> Select[Any]:
+    """FOR UPDATE OF subnets only: the joined network row is FK-share-locked by every port insert,
+    so locking it too would deadlock concurrent port creates."""
+    return stmt.with_for_update(of=subnets) if lock and lock_clause(conn) else stmt
+
+
 class SubnetRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -54,7 +60,7 @@ class SubnetRepo:
 
     def get(self, subnet_id: str, project_id: str | None = None, *, lock: bool = False) -> Subnet | None:
         stmt = self._scoped(_select().where(subnets.c.id == subnet_id), project_id)
-        found = self._hydrate(self.conn.execute(locked(self.conn, stmt, lock)))
+        found = self._hydrate(self.conn.execute(_locked(self.conn, stmt, lock)))
         return found[0] if found else None
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Subnet]:
@@ -67,7 +73,7 @@ class SubnetRepo:
         if not network_ids:
             return found
         stmt = _select().where(subnets.c.network_id.in_(sorted(network_ids)))
-        stmt = locked(self.conn, stmt.order_by(subnets.c.created_at, subnets.c.id), lock)
+        stmt = _locked(self.conn, stmt.order_by(subnets.c.created_at, subnets.c.id), lock)
         for subnet in self._hydrate(self.conn.execute(stmt)):
             found[subnet.network_id].append(subnet)
         return found
