@@ -245,3 +245,9 @@ def test_subports_get_addresses_and_trunk_views_keep_working(member: Api) -> Non
     assert [s["port_id"] for s in subs] == [child["id"]]
     assert addresses(member.get(f"/v2.0/ports/{child['id']}").json()["port"]) == ["10.40.0.40"]
     assert ipaddress.ip_address(addresses(shown)[0]) in ipaddress.ip_network("10.39.0.0/24")
+
+
+def test_one_port_may_ask_for_several_addresses_of_one_subnet(member: Api) -> None:
+    subnet = member.subnet(cidr="10.41.0.0/24")
+    port = member.port(subnet["network_id"], fixed_ips=[{"subnet_id": subnet["id"]}] * 5)
+    assert addresses(port) == [f"10.41.0.{i}" for i in range(2, 7)]

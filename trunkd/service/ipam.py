@@ -27,7 +27,7 @@ class Request:
     port: Port
     fixed: list[dict[str, str]] | None
     implicit_auto: bool = True
-    # filled by resolve(): explicit addresses, and groups of alternative subnets to pick one from
+    # filled by _resolve_one(): explicit addresses, and groups of alternative subnets to pick one from
     explicit: list[FixedIp] = field(default_factory=list)
     automatic: list[list[Subnet]] = field(default_factory=list)
 
@@ -107,7 +107,7 @@ def allocate(uow: UnitOfWork, requests: list[Request]) -> dict[str, list[FixedIp
     reserved: dict[str, set[int | None]] = defaultdict(set)
     for subnet_id, ip_address in seen:
         reserved[subnet_id].add(_offset(subnet_by_id[subnet_id], ip_address))
-    budget = len(requests) * 2 + len(seen) + 1
+    budget = sum(len(r.automatic) for r in requests) + len(seen) + 1  # enough even if every reserved one is met
     free: dict[str, Iterator[int]] = {
         s: (o for o in addressing.free_offsets(_pools(subnet_by_id[s]), gaps[s], budget) if o not in reserved[s])
         for s in needed
@@ -144,10 +144,9 @@ def _take(group: list[Subnet], free: dict[str, Iterator[int]], network_id: str) 
     raise errors.IpAddressGenerationFailure(net_id=network_id)
 
 
-def changed_addresses(uow: UnitOfWork, port: Port, new: list[dict[str, str]]) -> dict[str, list[FixedIp]]:
+def readdress(uow: UnitOfWork, port: Port, new: list[dict[str, str]]) -> tuple[list[FixedIp], list[FixedIp]]:
     """Apply a `fixed_ips` update (Neutron's _get_changed_ips_for_port): keep what is asked for again,
-    release the rest (automatic SLAAC addresses stay), allocate the new ones. Returns the port's list."""
-    kept: list[FixedIp] = []
+    release the rest (automatic SLAAC addresses stay), allocate the new ones. Returns (released, added)."""
     unmatched = list(port.fixed_ips)
     adds: list[dict[str, str]] = []
     for item in new:
@@ -157,7 +156,6 @@ def changed_addresses(uow: UnitOfWork, port: Port, new: list[dict[str, str]]) ->
             match = next((f for f in unmatched if f.subnet_id == item.get("subnet_id")), None)
         if match is not None:
             unmatched.remove(match)
-            kept.append(match)
         else:
             adds.append(item)
     subnets = {s.id: s for s in uow.subnets.of_networks([port.network_id]).get(port.network_id, [])}
@@ -165,4 +163,4 @@ def changed_addresses(uow: UnitOfWork, port: Port, new: list[dict[str, str]]) ->
     released = [f for f in unmatched if f not in automatic]
     uow.ports.addresses.release(port.id, released)
     added = allocate(uow, [Request(port, adds, implicit_auto=False)])[port.id] if adds else []
-    return {"kept": kept + automatic, "released": released, "added": added}
+    return released, added

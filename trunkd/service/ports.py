@@ -87,8 +87,9 @@ def _check_port_security(enabled: bool, pairs: list[dict[str, str]]) -> None:
 
 def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any],
                 seen: dict[str, Network]) -> Port:
-    net = seen.get(attrs["network_id"]) or seen.setdefault(attrs["network_id"],
-                                                           visible_network(uow, ctx, attrs["network_id"]))
+    net = seen.get(attrs["network_id"])
+    if net is None:
+        net = seen[attrs["network_id"]] = visible_network(uow, ctx, attrs["network_id"])
     target = {"project_id": attrs["project_id"], "network:project_id": net.project_id}
     env.policy.enforce(ctx, "create_port", target)
     for key in (*ADMIN_ONLY, *NETWORK_OWNER_ONLY, "mac_address"):
@@ -157,8 +158,8 @@ def update_port(
         _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
         readdressed = False
         if "fixed_ips" in attrs:
-            moved = ipam.changed_addresses(uow, port, attrs["fixed_ips"])
-            readdressed = bool(moved["added"] or moved["released"])
+            released, added = ipam.readdress(uow, port, attrs["fixed_ips"])
+            readdressed = bool(released or added)
         if "host_id" in changes:
             net = uow.networks.get(port.network_id)
             assert net is not None
