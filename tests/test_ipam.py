@@ -251,3 +251,31 @@ def test_one_port_may_ask_for_several_addresses_of_one_subnet(member: Api) -> No
     subnet = member.subnet(cidr="10.41.0.0/24")
     port = member.port(subnet["network_id"], fixed_ips=[{"subnet_id": subnet["id"]}] * 5)
     assert addresses(port) == [f"10.41.0.{i}" for i in range(2, 7)]
+
+
+def test_a_new_slaac_subnet_addresses_existing_ports_and_leaves_with_them(member: Api) -> None:
+    v4 = member.subnet(cidr="10.42.0.0/24")
+    net = v4["network_id"]
+    ports = [member.port(net, mac_address=f"fa:16:3e:00:42:0{i}") for i in range(2)]
+    v6 = member.subnet(net, "2001:db8:42::/64", ipv6_ra_mode="slaac", ipv6_address_mode="slaac")
+    for i, port in enumerate(ports):
+        shown = member.get(f"/v2.0/ports/{port['id']}").json()["port"]
+        assert shown["fixed_ips"] == [*port["fixed_ips"],
+                                      {"subnet_id": v6["id"], "ip_address": f"2001:db8:42:0:f816:3eff:fe00:420{i}"}]
+        assert shown["revision_number"] == port["revision_number"] + 1
+    assert member.delete(f"/v2.0/subnets/{v6['id']}").status_code == 204
+    for port in ports:
+        shown = member.get(f"/v2.0/ports/{port['id']}").json()["port"]
+        assert shown["fixed_ips"] == port["fixed_ips"]
+        assert shown["revision_number"] == port["revision_number"] + 2
+
+
+def test_another_projects_subnet_in_fixed_ips_is_not_found(member: Api, admin: Api) -> None:
+    foreign = admin.as_("someone-else").subnet(cidr="10.43.0.0/24")
+    mine = member.subnet(cidr="10.43.0.0/24")
+    r = post_port(member, mine["network_id"], fixed_ips=[{"subnet_id": foreign["id"]}])
+    assert r.status_code == 404
+    assert error_type(r) == "SubnetNotFound"
+    r = post_port(admin, mine["network_id"], fixed_ips=[{"subnet_id": foreign["id"]}])
+    assert r.status_code == 400
+    assert error_type(r) == "InvalidInput"

@@ -217,10 +217,13 @@ def test_delete_subnet_in_use_is_409_then_204_once_the_port_is_gone(member: Api)
     assert member.get(f"/v2.0/networks/{subnet['network_id']}").json()["network"]["subnets"] == []
 
 
-def test_deleting_a_network_deletes_its_subnets(member: Api) -> None:
-    subnet = member.subnet(cidr="10.8.0.0/24")
+def test_deleting_a_network_deletes_its_subnets_with_their_events(member: Api, admin: Api) -> None:
+    latest = admin.get("/v2.0/events", params={"after": 0, "limit": 1}).json()["latest"]
+    subnet = member.subnet(cidr="10.8.0.0/24", tags=["t"])
     assert member.delete(f"/v2.0/networks/{subnet['network_id']}").status_code == 204
     assert member.get(f"/v2.0/subnets/{subnet['id']}").status_code == 404
+    feed = admin.get("/v2.0/events", params={"after": latest, "resource_type": "subnet"}).json()["events"]
+    assert [e["kind"] for e in feed if e["resource_id"] == subnet["id"]] == ["subnet.created", "subnet.deleted"]
 
 
 def test_subnet_list_filters_sorts_pages_and_selects_fields(member: Api) -> None:

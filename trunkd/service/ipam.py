@@ -26,6 +26,7 @@ class Request:
 
     port: Port
     fixed: list[dict[str, str]] | None
+    scope: str | None  # the caller's project (None: sees every subnet), for "not found" answers
     implicit_auto: bool = True
     # filled by _resolve_one(): explicit addresses, and groups of alternative subnets to pick one from
     explicit: list[FixedIp] = field(default_factory=list)
@@ -43,7 +44,7 @@ def _resolve_one(uow: UnitOfWork, req: Request, subnets: list[Subnet]) -> None:
     for item in req.fixed or []:
         if not subnets:
             raise errors.InvalidInput(error_message="IP allocation requires subnets for network")
-        subnet = _subnet_for(uow, port, item, subnets, by_id)
+        subnet = _subnet_for(uow, port, item, subnets, by_id, req.scope)
         if "ip_address" in item:
             if subnet.is_auto_address and item["ip_address"] != addressing.eui64(subnet.cidr, port.mac_address):
                 raise errors.AllocationOnAutoAddressSubnet(ip=item["ip_address"], subnet_id=subnet.id)
@@ -59,11 +60,11 @@ def _resolve_one(uow: UnitOfWork, req: Request, subnets: list[Subnet]) -> None:
 
 
 def _subnet_for(uow: UnitOfWork, port: Port, item: dict[str, str], subnets: list[Subnet],
-                by_id: dict[str, Subnet]) -> Subnet:
+                by_id: dict[str, Subnet], req_scope: str | None) -> Subnet:
     if "subnet_id" in item:
         subnet = by_id.get(item["subnet_id"])
         if subnet is None:
-            if uow.subnets.get(item["subnet_id"]) is None:
+            if uow.subnets.get(item["subnet_id"], req_scope) is None:
                 raise errors.SubnetNotFound(subnet_id=item["subnet_id"])
             raise errors.InvalidInput(error_message=(
                 f"Failed to create port on network {port.network_id}, because fixed_ips included invalid "
@@ -144,7 +145,8 @@ def _take(group: list[Subnet], free: dict[str, Iterator[int]], network_id: str) 
     raise errors.IpAddressGenerationFailure(net_id=network_id)
 
 
-def readdress(uow: UnitOfWork, port: Port, new: list[dict[str, str]]) -> tuple[list[FixedIp], list[FixedIp]]:
+def readdress(uow: UnitOfWork, port: Port, new: list[dict[str, str]],
+              scope: str | None) -> tuple[list[FixedIp], list[FixedIp]]:
     """Apply a `fixed_ips` update (Neutron's _get_changed_ips_for_port): keep what is asked for again,
     release the rest (automatic SLAAC addresses stay), allocate the new ones. Returns (released, added)."""
     unmatched = list(port.fixed_ips)
@@ -162,5 +164,13 @@ def readdress(uow: UnitOfWork, port: Port, new: list[dict[str, str]]) -> tuple[l
     automatic = [f for f in unmatched if f.subnet_id in subnets and subnets[f.subnet_id].is_auto_address]
     released = [f for f in unmatched if f not in automatic]
     uow.ports.addresses.release(port.id, released)
-    added = allocate(uow, [Request(port, adds, implicit_auto=False)])[port.id] if adds else []
+    added = allocate(uow, [Request(port, adds, scope, implicit_auto=False)])[port.id] if adds else []
     return released, added
+
+
+def add_auto_addresses(uow: UnitOfWork, subnet: Subnet, macs: dict[str, str]) -> None:
+    """A new SLAAC / DHCPv6-stateless subnet gives the ports of its network (id -> MAC) their
+    EUI-64 addresses, as Neutron does."""
+    slaac = {port_id: addressing.eui64(subnet.cidr, mac) for port_id, mac in macs.items()}
+    uow.ports.addresses.add([{"port_id": port_id, "subnet_id": subnet.id, "ip_address": ip,
+                              "ip_offset": _offset(subnet, ip)} for port_id, ip in slaac.items()])

@@ -10,7 +10,7 @@ from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
 from trunkd.domain.segmentation import VALIDATORS
-from trunkd.domain.views import network_dict
+from trunkd.domain.views import network_dict, subnet_dict
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.store.clock import now
@@ -142,6 +142,9 @@ def delete_network(env: Env, ctx: RequestContext, net_id: str, if_match: int | N
         check_revision(if_match, net.revision_number)
         if uow.networks.has_ports(net_id):
             raise errors.NetworkInUse(net_id=net_id)
+        for subnet in uow.subnets.of_networks([net_id]).get(net_id, []):  # deleted with it (FK cascade)
+            uow.record(events.Event(events.SUBNET_DELETED, "subnet", subnet.id, subnet.project_id, None,
+                                    subnet_dict(subnet)))
         uow.networks.delete(net_id)
         uow.record(events.Event(events.NETWORK_DELETED, "network", net.id, net.project_id, None,
                                 network_dict(net)))

@@ -71,7 +71,8 @@ def create_ports(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> 
     def work(uow: UnitOfWork) -> list[Port]:
         seen: dict[str, Network] = {}  # each network of the batch is read once
         made = [_create_one(env, uow, ctx, a, seen) for a in items]
-        addresses = ipam.allocate(uow, [ipam.Request(p, a.get("fixed_ips")) for p, a in zip(made, items, strict=True)])
+        addresses = ipam.allocate(uow, [ipam.Request(p, a.get("fixed_ips"), scope(ctx))
+                                        for p, a in zip(made, items, strict=True)])
         for port in made:
             port.fixed_ips = addresses[port.id]
             uow.record(port_event(events.PORT_CREATED, port))
@@ -158,7 +159,7 @@ def update_port(
         _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
         readdressed = False
         if "fixed_ips" in attrs:
-            released, added = ipam.readdress(uow, port, attrs["fixed_ips"])
+            released, added = ipam.readdress(uow, port, attrs["fixed_ips"], scope(ctx))
             readdressed = bool(released or added)
         if "host_id" in changes:
             net = uow.networks.get(port.network_id)

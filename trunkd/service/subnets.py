@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +12,11 @@ from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Subnet
 from trunkd.domain.views import subnet_dict
+from trunkd.service import ipam
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
+from trunkd.service.ports import port_event
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
@@ -72,7 +75,23 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
     uow.subnets.insert(subnet)
     uow.subnets.tags.add(subnet.id, subnet.tags)
     uow.record(_event(events.SUBNET_CREATED, subnet))
+    if subnet.is_auto_address:
+        macs = uow.ports.macs_on_network(network.id)
+        _readdressed(uow, list(macs), lambda: ipam.add_auto_addresses(uow, subnet, macs))
     return subnet
+
+
+def _readdressed(uow: UnitOfWork, port_ids: list[str], change: Callable[[], None]) -> None:
+    """Apply an address change to these ports (a few statements for any number): bump their
+    revisions and record their updates."""
+    if not port_ids:
+        return
+    before = uow.ports.get_many(port_ids)
+    change()
+    uow.ports.update_many(port_ids, {})
+    after = {p.id: p for p in uow.ports.get_many(port_ids)}
+    for port in before:
+        uow.record(port_event(events.PORT_UPDATED, after[port.id], port))
 
 
 def create_subnets(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> list[Subnet]:
@@ -130,7 +149,10 @@ def delete_subnet(env: Env, ctx: RequestContext, subnet_id: str, if_match: int |
         env.policy.enforce(ctx, "delete_subnet", {"project_id": subnet.project_id,
                                                   "network:project_id": _network_owner(uow, subnet)})
         check_revision(if_match, subnet.revision_number)
-        if uow.subnets.in_use(subnet_id):
+        if subnet.is_auto_address:  # automatic addresses leave with the subnet, as in Neutron
+            holders = uow.ports.addresses.ports_of_subnet(subnet_id)
+            _readdressed(uow, holders, lambda: uow.ports.addresses.release_subnet(subnet_id))
+        elif uow.subnets.in_use(subnet_id):
             raise errors.SubnetInUse(subnet_id=subnet_id)
         uow.subnets.delete(subnet_id)
         uow.record(events.Event(events.SUBNET_DELETED, "subnet", subnet.id, subnet.project_id, None,

@@ -74,6 +74,13 @@ class IpAllocationRepo:
             cond = or_(*(and_(a.c.subnet_id == f.subnet_id, a.c.ip_address == f.ip_address) for f in fixed))
             self.conn.execute(delete(a).where(a.c.port_id == port_id, cond))
 
+    def ports_of_subnet(self, subnet_id: str) -> list[str]:
+        a = ip_allocations
+        return list(self.conn.execute(select(a.c.port_id).where(a.c.subnet_id == subnet_id).distinct()).scalars())
+
+    def release_subnet(self, subnet_id: str) -> None:
+        self.conn.execute(delete(ip_allocations).where(ip_allocations.c.subnet_id == subnet_id))
+
     @staticmethod
     def port_filter(wanted: dict[str, list[str]]) -> ColumnElement[bool]:
         """Ports holding an address matching all the given criteria (ip_address, subnet_id)."""

@@ -162,5 +162,10 @@ class PortRepo:
             return []
         return self._hydrate(self.conn.execute(select(ports).where(ports.c.id.in_(list(port_ids)))))
 
+    def macs_on_network(self, network_id: str) -> dict[str, str]:
+        """port id -> MAC of every port on the network."""
+        stmt = select(ports.c.id, ports.c.mac_address).where(ports.c.network_id == network_id)
+        return {r.id: r.mac_address for r in self.conn.execute(stmt)}
+
     def update_many(self, port_ids: Collection[str], values: dict[str, object]) -> None:
         update_many(self.conn, ports, port_ids, values)
