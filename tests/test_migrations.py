@@ -19,8 +19,6 @@ from trunkd.store.tables import metadata
 
 
 def test_db_upgrade_reaches_head_and_matches_the_declared_schema(engine: str, tmp_path: Path) -> None:
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert head is not None  # exactly one head
     with throwaway_database(engine, tmp_path) as url:
         for _ in range(2):  # idempotent
             done = subprocess.run([sys.executable, "-m", "trunkd.cli", "db", "upgrade", "--database", url],
@@ -30,7 +28,8 @@ def test_db_upgrade_reaches_head_and_matches_the_declared_schema(engine: str, tm
         db = make_engine(url)
         try:
             with db.connect() as conn:
-                assert conn.execute(sa.text("select version_num from alembic_version")).scalar_one() == head
+                head = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+                assert [conn.execute(sa.text("select version_num from alembic_version")).scalar_one()] == head
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # expression indexes cannot be reflected on SQLite
                     diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -40,4 +39,4 @@ def test_db_upgrade_reaches_head_and_matches_the_declared_schema(engine: str, tm
         finally:
             db.dispose()
     assert diff == [], diff
-    assert "uq_networks_segment" in indexes
+    assert {"uq_networks_segment", "uq_networks_flat_physnet"} <= indexes

@@ -1,7 +1,7 @@
 """subnets, IP allocations, port security and allowed address pairs (issue 14)
 
 Revision ID: i14_subnets
-Revises: 0001
+Revises: i10_flat_physnet
 Create Date: 2026-11-22 03:11:21.388098
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'i14_subnets'
-down_revision = '0001'
+down_revision = 'i10_flat_physnet'
 branch_labels = None
 depends_on = None
 
