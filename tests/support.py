@@ -159,6 +159,14 @@ class Api:
         assert r.status_code == 201, r.text
         return r.json()["network"]
 
+    def subnet(self, network_id: str | None = None, cidr: str = "10.0.0.0/24", **attrs: Any) -> dict[str, Any]:
+        network_id = network_id or self.network()["id"]
+        version = 6 if ":" in cidr else 4
+        r = self.post("/v2.0/subnets", {"subnet": {"network_id": network_id, "cidr": cidr,
+                                                   "ip_version": version, **attrs}})
+        assert r.status_code == 201, r.text
+        return r.json()["subnet"]
+
     def port(self, network_id: str | None = None, **attrs: Any) -> dict[str, Any]:
         network_id = network_id or self.network()["id"]
         r = self.post("/v2.0/ports", {"port": {"network_id": network_id, **attrs}})

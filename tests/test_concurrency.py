@@ -151,3 +151,37 @@ def test_a_port_raced_as_parent_and_as_subport_lands_in_one_place(multi: Server)
     for port in contested:
         parents = admin.get("/v2.0/trunks", params={"port_id": port}).json()["trunks"]
         assert (len(parents), port in subs) in ((1, False), (0, True))
+
+
+def port_call(network_id: str, **attrs: Any) -> Call:
+    return lambda c: c.post("/v2.0/ports", json={"port": {"network_id": network_id, **attrs}})
+
+
+def test_racing_port_creates_on_one_subnet_get_distinct_addresses(multi: Server) -> None:
+    admin = Api(multi.url)
+    subnet = admin.subnet(cidr="10.90.0.0/24")
+    responses = run_all([port_call(subnet["network_id"]) for _ in range(CLIENTS)], multi.url)
+    assert all(r.status_code < 500 for r in responses), [r.text for r in responses if r.status_code >= 500]
+    assert [r.status_code for r in responses] == [201] * CLIENTS, [r.text for r in responses if r.status_code != 201]
+    stored = admin.get("/v2.0/ports", params={"network_id": subnet["network_id"]}).json()["ports"]
+    held = [f["ip_address"] for p in stored for f in p["fixed_ips"]]
+    assert len(held) == len(set(held)) == CLIENTS
+    assert sorted(held) == sorted(f["ip_address"] for r in responses for f in r.json()["port"]["fixed_ips"])
+
+
+def test_racing_requests_for_one_address_leave_exactly_one_holder(multi: Server) -> None:
+    admin = Api(multi.url)
+    subnet = admin.subnet(cidr="10.91.0.0/24")
+    net = subnet["network_id"]
+    calls = [port_call(net, fixed_ips=[{"ip_address": "10.91.0.9"}]) if i % 2 else port_call(net)
+             for i in range(CLIENTS)]
+    responses = run_all(calls, multi.url)
+    assert all(r.status_code < 500 for r in responses), [r.text for r in responses if r.status_code >= 500]
+    explicit = [r for i, r in enumerate(responses) if i % 2]
+    assert sorted(r.status_code for r in explicit) == [201] + [409] * (len(explicit) - 1)
+    assert {kind(r) for r in explicit if r.status_code == 409} == {"IpAddressAlreadyAllocated"}
+    assert all(r.status_code == 201 for i, r in enumerate(responses) if not i % 2)
+    stored = admin.get("/v2.0/ports", params={"network_id": net}).json()["ports"]
+    held = [f["ip_address"] for p in stored for f in p["fixed_ips"]]
+    assert len(held) == len(set(held)) == len(stored) == CLIENTS // 2 + 1
+    assert held.count("10.91.0.9") == 1

@@ -13,7 +13,7 @@ from trunkd.api.policy import OsloPolicy, make_conf
 from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
-from trunkd.service import networks, ports, trunks
+from trunkd.service import networks, ports, subnets, trunks
 from trunkd.service.env import Env, Settings
 from trunkd.store.migrate import upgrade
 from trunkd.store.uow import Database
@@ -86,3 +86,44 @@ def test_adding_4094_subports_in_one_request_succeeds_over_http(admin: Api) -> N
     assert len(r.json()["sub_ports"]) == 4094
     shown = admin.get(f"/v2.0/trunks/{trunk['id']}/get_subports").json()["sub_ports"]
     assert sorted(s["segmentation_id"] for s in shown) == list(range(1, 4095))
+
+
+def _network(env: Env, cidr: str | None) -> str:
+    net = networks.create_networks(env, ADMIN, [{
+        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True, "mtu": 1500,
+    }])[0]
+    if cidr is not None:
+        subnets.create_subnets(env, ADMIN, [{
+            "project_id": ADMIN.project_id, "network_id": net.id, "name": "", "description": "", "ip_version": 4,
+            "cidr": cidr, "enable_dhcp": True, "ipv6_ra_mode": None, "ipv6_address_mode": None,
+            "dns_nameservers": [], "host_routes": [],
+        }])
+    return net.id
+
+
+def _ipam_statements_to_create_ports(env: Env, count: int, cidr: str | None) -> int:
+    """Statements that read or write subnets or addresses while `count` ports are created in one request."""
+    net_id = _network(env, cidr)
+    item = {"project_id": ADMIN.project_id, "network_id": net_id, "name": "", "description": "",
+            "admin_state_up": True, "device_id": "", "device_owner": "", "binding:vnic_type": "normal"}
+    seen: list[str] = []
+
+    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(env.db.engine, "before_cursor_execute", count_statement)
+    try:
+        made = ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", count_statement)
+    addresses = {f.ip_address for p in made for f in p.fixed_ips}
+    assert len(addresses) == (count if cidr else 0)
+    return sum(1 for statement in seen if "subnets" in statement or "ip_allocations" in statement)
+
+
+def test_address_allocation_for_a_bulk_of_ports_costs_a_constant_number_of_statements(env: Env) -> None:
+    """What IPAM costs a bulk port create is the same for 1 port and for 1000 (1000 distinct addresses)."""
+    ipam_for_one = _ipam_statements_to_create_ports(env, 1, "10.0.0.0/24")
+    ipam_for_1000 = _ipam_statements_to_create_ports(env, 1000, "10.1.0.0/16")
+    assert ipam_for_one == ipam_for_1000, (ipam_for_one, ipam_for_1000)
+    assert 3 <= ipam_for_one <= 7

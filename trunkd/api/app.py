@@ -16,7 +16,7 @@ from trunkd.api.event_hub import EventHub
 from trunkd.api.keystone import KeystoneAuth
 from trunkd.api.limits import RequestLimits
 from trunkd.api.policy import OsloPolicy, make_conf
-from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
+from trunkd.api.routes import agents, events, meta, networks, ports, subnets, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.service.env import Env, Settings
@@ -83,7 +83,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=[
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *events.ROUTES, *agents.ROUTES, *openapi.ROUTES,
+            *events.ROUTES, *agents.ROUTES, *subnets.ROUTES, *openapi.ROUTES,
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

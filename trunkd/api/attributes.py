@@ -8,6 +8,7 @@ from typing import Any
 
 from trunkd.api import validators as v
 from trunkd.domain import errors
+from trunkd.domain.addressing import IPV6_MODES
 from trunkd.domain.context import RequestContext
 from trunkd.domain.limits import MAX_BULK
 from trunkd.domain.subports import shape_error
@@ -37,6 +38,18 @@ def _text(value: str) -> str:
 
 def _bool_filter(value: str) -> bool:
     return v.boolean(value)
+
+
+def _fixed_ip_filter(value: str) -> tuple[str, str]:
+    """`fixed_ips=ip_address=A` or `fixed_ips=subnet_id=S`, as Neutron's port list takes them."""
+    key, sep, wanted = value.partition("=")
+    if not sep or key not in ("ip_address", "subnet_id"):
+        raise ValueError(f"'{value}' is not ip_address=<address> or subnet_id=<id>")
+    return key, wanted
+
+
+def _ip_filter(value: str) -> str:
+    return v.ip_address(value)
 
 
 ID = Attr(check=v.uuid, filter=_text, sort=True)
@@ -70,6 +83,7 @@ NETWORK: Mapping[str, Attr] = {
     "provider:network_type": Attr(post=True, check=v.string(32), filter=_text),
     "provider:physical_network": Attr(post=True, check=v.string(64), filter=_text),
     "provider:segmentation_id": Attr(post=True, check=v.to_int, filter=v.to_int),
+    "port_security_enabled": Attr(post=True, put=True, default=True, check=v.boolean, filter=_bool_filter),
 }
 
 PORT: Mapping[str, Attr] = {
@@ -78,7 +92,10 @@ PORT: Mapping[str, Attr] = {
     "admin_state_up": ADMIN_STATE,
     "network_id": Attr(post=True, required=True, check=v.uuid, filter=_text, sort=True),
     "mac_address": Attr(post=True, check=v.mac_address, filter=_text, sort=True),
-    "fixed_ips": Attr(),
+    "fixed_ips": Attr(post=True, put=True, check=v.fixed_ips, filter=_fixed_ip_filter),
+    "port_security_enabled": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter),
+    "allowed_address_pairs": Attr(post=True, put=True, check=v.allowed_address_pairs),
+    "security_groups": Attr(post=True, put=True, check=v.security_groups),
     "device_id": Attr(post=True, put=True, default="", check=v.string(255), filter=_text, sort=True),
     "device_owner": Attr(post=True, put=True, default="", check=v.string(255), filter=_text, sort=True),
     "status": STATUS,
@@ -89,6 +106,25 @@ PORT: Mapping[str, Attr] = {
     "binding:vif_type": Attr(filter=_text),
     "binding:vif_details": READ_ONLY,
     "trunk_details": READ_ONLY,
+}
+
+SUBNET: Mapping[str, Attr] = {
+    **STANDARD,
+    "name": NAME,
+    "network_id": Attr(post=True, required=True, check=v.uuid, filter=_text, sort=True),
+    "ip_version": Attr(post=True, required=True, check=v.ip_version, filter=v.ip_version, sort=True),
+    "cidr": Attr(post=True, check=v.cidr, filter=v.cidr, sort=True),
+    "subnetpool_id": Attr(post=True, check=v.one_of(None)),
+    "gateway_ip": Attr(post=True, put=True, check=v.ip_address_or_none, filter=_ip_filter, sort=True),
+    "allocation_pools": Attr(post=True, put=True, check=v.ip_pools),
+    "dns_nameservers": Attr(post=True, put=True, default=[], check=v.nameservers),
+    "host_routes": Attr(post=True, put=True, default=[], check=v.host_routes),
+    "enable_dhcp": Attr(post=True, put=True, default=True, check=v.boolean, filter=_bool_filter, sort=True),
+    "ipv6_ra_mode": Attr(post=True, default=None, check=v.one_of(*IPV6_MODES, None), filter=_text, sort=True),
+    "ipv6_address_mode": Attr(post=True, default=None, check=v.one_of(*IPV6_MODES, None), filter=_text,
+                              sort=True),
+    "tags": Attr(post=True, check=v.tag_list),
+    "service_types": READ_ONLY,
 }
 
 TRUNK: Mapping[str, Attr] = {

@@ -24,8 +24,10 @@ _EXTENSIONS: dict[str, tuple[str, str]] = {
         "Resource revision numbers", "This extension will display the revision number of neutron resources."),
     "standard-attr-timestamp": (
         "Resource timestamps", "Adds created_at and updated_at fields to resources with standard attributes."),
+    "port-security": ("Port Security", "Provides port security"),
+    "allowed-address-pairs": ("Allowed Address Pairs", "Provides allowed address pairs"),
     "standard-attr-tag": (
-        "Tag support for resources with standard attribute: trunk, network, port",
+        "Tag support for resources with standard attribute: subnet, trunk, network, port",
         "Enables to set tag on resources with standard attribute."),
     "tag-creation": (
         "Tag support for resources during creation", "Enables to add tags in bulk (POST) and on resource creation."),

@@ -83,6 +83,8 @@ BASE = [
     policy.RuleDefault("shared", "field:networks:shared=True", description="Rule of shared network"),
     policy.RuleDefault("external", "field:networks:router:external=True",
                        description="Definition of an external network"),
+    policy.RuleDefault("external_network", "field:subnets:router:external=True",
+                       description="Definition of an external network"),
     policy.RuleDefault("default", "rule:admin_or_owner", description="Default access rule"),
     policy.RuleDefault("network_device", "field:port:device_owner=~^network:",
                        description="Definition of port with network device_owner"),
@@ -139,6 +141,14 @@ PORT_RULES = [
           "Specify ``binding:profile`` attribute when creating a port", _ops("POST", PORTS)),
     _rule("create_port:binding:vnic_type", _or(ADMIN_OR_PROJECT_MEMBER, SERVICE),
           "Specify ``binding:vnic_type`` attribute when creating a port", _ops("POST", PORTS)),
+    _rule("create_port:fixed_ips", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER, "rule:shared"),
+          "Specify ``fixed_ips`` information when creating a port", _ops("POST", PORTS)),
+    _rule("create_port:fixed_ips:ip_address", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
+          "Specify IP address in ``fixed_ips`` when creating a port", _ops("POST", PORTS)),
+    _rule("create_port:port_security_enabled", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
+          "Specify ``port_security_enabled`` attribute when creating a port", _ops("POST", PORTS)),
+    _rule("create_port:allowed_address_pairs", _or(ADMIN_OR_NET_OWNER_MEMBER, SERVICE),
+          "Specify ``allowed_address_pairs`` attribute when creating a port", _ops("POST", PORTS)),
     _rule("get_port", _or(ADMIN_OR_SERVICE, NET_OWNER_READER, PROJECT_READER), "Get a port",
           _ops("GET", PORTS, PORT)),
     *(_rule(f"get_port:binding:{attr}", ADMIN_OR_SERVICE, f"Get ``binding:{attr}`` attribute of a port",
@@ -149,6 +159,14 @@ PORT_RULES = [
           "Update ``device_id`` attribute of a port", _ops("PUT", PORT)),
     _rule("update_port:device_owner", _or("not rule:network_device", ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
           "Update ``device_owner`` attribute of a port", _ops("PUT", PORT)),
+    _rule("update_port:fixed_ips", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
+          "Specify ``fixed_ips`` information when updating a port", _ops("PUT", PORT)),
+    _rule("update_port:fixed_ips:ip_address", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
+          "Specify IP address in ``fixed_ips`` information when updating a port", _ops("PUT", PORT)),
+    _rule("update_port:port_security_enabled", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
+          "Update ``port_security_enabled`` attribute of a port", _ops("PUT", PORT)),
+    _rule("update_port:allowed_address_pairs", _or(ADMIN_OR_NET_OWNER_MEMBER, SERVICE),
+          "Update ``allowed_address_pairs`` attribute of a port", _ops("PUT", PORT)),
     _rule("update_port:binding:host_id", ADMIN_OR_SERVICE, "Update ``binding:host_id`` attribute of a port",
           _ops("PUT", PORT)),
     _rule("update_port:binding:profile", SERVICE, "Update ``binding:profile`` attribute of a port",
@@ -165,6 +183,19 @@ PORT_RULES = [
                 _or(ADVSVC, ADMIN_OR_NET_OWNER_READER, PROJECT_READER),
                 _or(ADMIN_OR_PROJECT_MEMBER, ADVSVC),
                 _or(ADVSVC, PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER)),
+]
+
+SUBNETS, SUBNET = "/subnets", "/subnets/{id}"
+SUBNET_OWNER = _or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER)
+SUBNET_RULES = [
+    _rule("create_subnet", ADMIN_OR_NET_OWNER_MEMBER, "Create a subnet", _ops("POST", SUBNETS)),
+    _rule("get_subnet", _or(PROJECT_READER, "rule:shared", "rule:external_network", ADMIN_OR_NET_OWNER_READER,
+                            SERVICE), "Get a subnet", _ops("GET", SUBNETS, SUBNET)),
+    _rule("update_subnet", SUBNET_OWNER, "Update a subnet", _ops("PUT", SUBNET)),
+    _rule("delete_subnet", SUBNET_OWNER, "Delete a subnet", _ops("DELETE", SUBNET)),
+    *_tag_rules("subnet", SUBNET_OWNER,
+                _or(PROJECT_READER, "rule:shared", "rule:external_network", ADMIN_OR_NET_OWNER_READER),
+                SUBNET_OWNER, SUBNET_OWNER),
 ]
 
 TRUNKS, TRUNK = "/trunks", "/trunks/{id}"
@@ -196,4 +227,4 @@ AGENT_RULES = [
 
 def list_rules() -> list[policy.RuleDefault]:
     """Every rule trunkd registers (the `oslo.policy.policies` entry point)."""
-    return [*BASE, *NETWORK_RULES, *PORT_RULES, *TRUNK_RULES, *AGENT_RULES]
+    return [*BASE, *NETWORK_RULES, *PORT_RULES, *SUBNET_RULES, *TRUNK_RULES, *AGENT_RULES]

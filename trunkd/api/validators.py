@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from trunkd.domain import errors
 from trunkd.domain.limits import MAX_TAGS, valid_tag
 from trunkd.domain.subports import is_uuid
 
@@ -175,3 +177,168 @@ _described(tag_list, {"type": "array", "items": SCHEMAS[tag], "maxItems": MAX_TA
 _described(binding_profile, {"type": "object", "properties": {"migrating_to": {"type": "string", "maxLength": 255}}})
 _described(to_int, {"type": "integer"})
 _described(mtu, {"type": "integer", "minimum": 0, "maximum": 65535})
+
+
+# -- addresses (neutron_lib's validate_ip_address, validate_subnet, ip_pools, hostroutes …) --------
+def ip_address(value: Any) -> str:
+    """An IP address in canonical form; IPv4 must be written canonically (no zero padding)."""
+    try:
+        ip = ipaddress.ip_address(value if isinstance(value, str) else "")
+    except ValueError:
+        raise ValueError(f"'{value}' is not a valid IP address") from None
+    if ip.version == 4 and str(ip) != value:
+        raise ValueError(f"'{value}' is not an accepted IP address, '{ip}' is recommended")
+    return str(ip)
+
+
+def ip_address_or_none(value: Any) -> str | None:
+    return None if value is None else ip_address(value)
+
+
+def cidr(value: Any) -> str:
+    """A subnet written as address/prefix; returned as its network (10.0.0.5/24 -> 10.0.0.0/24)."""
+    try:
+        if not isinstance(value, str) or "/" not in value or value != value.strip():
+            raise ValueError
+        iface = ipaddress.ip_interface(value)
+        if iface.version == 4 and str(iface) != value:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"'{value}' is not a valid IP subnet") from None
+    return str(iface.network)
+
+
+def _dicts(value: Any, what: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ValueError(f"Invalid data format for {what}: '{value}'")
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError(f"Invalid data format for {what}: '{item}'")
+        missing = [k for k in keys if k not in item]
+        extra = sorted(set(item) - set(keys))
+        if missing or extra:
+            raise ValueError(f"Expected keys: {sorted(keys)}, provided keys: {sorted(item)}")
+    return value
+
+
+def ip_pools(value: Any) -> list[dict[str, str]]:
+    return [{"start": ip_address(p["start"]), "end": ip_address(p["end"])}
+            for p in _dicts(value, "IP pool", ("start", "end"))]
+
+
+def nameservers(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"Invalid data format for nameserver: '{value}'")
+    seen: list[str] = []
+    for host in value:
+        try:
+            ip = ip_address(host)
+        except ValueError as exc:
+            raise ValueError(f"'{host}' is not a valid nameserver. {exc}") from None
+        if ip in seen:
+            raise ValueError(f"Duplicate nameserver '{host}'")
+        seen.append(ip)
+    return seen
+
+
+def host_routes(value: Any) -> list[dict[str, str]]:
+    if value is None:
+        return []
+    routes: list[dict[str, str]] = []
+    for route in _dicts(value, "hostroute", ("destination", "nexthop")):
+        entry = {"destination": cidr(route["destination"]), "nexthop": ip_address(route["nexthop"])}
+        if entry in routes:
+            raise ValueError(f"Duplicate hostroute '{route}'")
+        routes.append(entry)
+    return routes
+
+
+def one_of(*values: Any) -> Validator:
+    def check(value: Any) -> Any:
+        if value not in values:
+            raise ValueError(f"'{value}' is not in {list(values)}")
+        return value
+
+    return check
+
+
+def ip_version(value: Any) -> int:
+    try:
+        number = int(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number not in (4, 6):
+        raise ValueError(f"'{value}' is not in [4, 6]")
+    return number
+
+
+def fixed_ips(value: Any) -> list[dict[str, str]]:
+    """[{subnet_id?, ip_address?}]: shapes and values only (the service checks them against subnets)."""
+    if not isinstance(value, list):
+        raise ValueError(f"Invalid data format for fixed IP: '{value}'")
+    found: list[dict[str, str]] = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"subnet_id", "ip_address"}:
+            raise ValueError(f"Invalid data format for fixed IP: '{item}'")
+        entry: dict[str, str] = {}
+        if "ip_address" in item:
+            entry["ip_address"] = ip_address(item["ip_address"])
+            if any(f.get("ip_address") == entry["ip_address"] for f in found):
+                raise ValueError(f"Duplicate IP address '{item['ip_address']}'")
+        if "subnet_id" in item:
+            entry["subnet_id"] = uuid(item["subnet_id"])
+        found.append(entry)
+    return found
+
+
+MAX_ADDRESS_PAIRS = 10
+
+
+def allowed_address_pairs(value: Any) -> list[dict[str, str]]:
+    """Neutron's _validate_allowed_address_pairs: IP or CIDR, optional unicast MAC, no duplicates."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise errors.HTTPBadRequest(msg="Allowed address pairs must be a list.")
+    if len(value) > MAX_ADDRESS_PAIRS:
+        raise errors.AllowedAddressPairExhausted(quota=MAX_ADDRESS_PAIRS)
+    pairs: list[dict[str, str]] = []
+    for pair in value:
+        if not isinstance(pair, dict):
+            raise ValueError(f"'{pair}' is not a dictionary")
+        if "mac_address" in pair:
+            try:
+                mac_address(pair["mac_address"])
+            except ValueError as exc:
+                raise errors.HTTPBadRequest(msg=str(exc)) from None
+        if "ip_address" not in pair:
+            raise errors.AllowedAddressPairsMissingIP()
+        key = (pair.get("mac_address"), pair["ip_address"])
+        if any((p.get("mac_address"), p["ip_address"]) == key for p in pairs):
+            raise errors.DuplicateAddressPairInRequest(mac_address=key[0], ip_address=key[1])
+        extra = set(pair) - {"mac_address", "ip_address"}
+        if extra:
+            raise errors.HTTPBadRequest(msg=f"Unrecognized attribute(s) '{', '.join(sorted(extra))}'")
+        ip = pair["ip_address"]
+        try:
+            net = ipaddress.ip_network(cidr(ip)) if "/" in str(ip) else ipaddress.ip_network(ip_address(ip))
+        except ValueError as exc:
+            raise errors.HTTPBadRequest(msg=str(exc)) from None
+        if net.is_multicast:
+            raise errors.HTTPBadRequest(msg=f"'{ip}' is a multicast IP address or subnet")
+        mac = pair.get("mac_address")
+        if mac is not None and int(mac.split(":")[0], 16) & 1:
+            raise errors.HTTPBadRequest(msg=f"'{mac}' is a multicast MAC address")
+        pairs.append({**({"mac_address": mac.lower()} if mac is not None else {}), "ip_address": ip})
+    return pairs
+
+
+def security_groups(value: Any) -> list[str]:
+    """trunkd has no security groups: only an empty list is honest."""
+    if value is None or value == []:
+        return []
+    raise errors.InvalidInput(error_message=(
+        "trunkd does not offer security groups (the security-group extension is not available); "
+        "security_groups accepts only []"))

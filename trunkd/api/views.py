@@ -8,8 +8,8 @@ from typing import Any
 
 from trunkd.api.query import select_fields
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Network, Port, Trunk, TrunkDetails
-from trunkd.domain.views import network_dict, port_dict, trunk_dict
+from trunkd.domain.model import Network, Port, Subnet, Trunk, TrunkDetails
+from trunkd.domain.views import network_dict, port_dict, subnet_dict, trunk_dict
 
 
 def may_read(ctx: RequestContext, resource: str, attribute: str, project_id: str) -> bool:
@@ -38,3 +38,7 @@ def trunk(t: Trunk, fields: list[str] | None = None) -> dict[str, Any]:
 def filterable(ctx: RequestContext, resource: str) -> Callable[[str], bool]:
     """Which attributes the caller may filter `resource` lists on: those it may read."""
     return lambda attribute: may_read(ctx, resource, attribute, ctx.project_id)
+
+
+def subnet(s: Subnet, fields: list[str] | None = None) -> dict[str, Any]:
+    return select_fields(subnet_dict(s), fields or [])

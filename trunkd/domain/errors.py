@@ -167,6 +167,87 @@ class EventCursorExpired(Gone):
     )
 
 
+# -- subnets and addresses ----------------------------------------------------------------
+class SubnetNotFound(NotFound):
+    template = "Subnet %(subnet_id)s could not be found."
+
+
+class SubnetInUse(InUse):
+    template = "Unable to complete operation on subnet %(subnet_id)s: %(reason)s."
+
+    def __init__(self, **params: Any) -> None:
+        params.setdefault("reason", "One or more ports have an IP allocation from this subnet")
+        super().__init__(**params)
+
+
+class InvalidAllocationPool(BadRequest):
+    template = "The allocation pool %(pool)s is not valid."
+
+
+class OutOfBoundsAllocationPool(BadRequest):
+    template = "The allocation pool %(pool)s spans beyond the subnet cidr %(subnet_cidr)s."
+
+
+class OverlappingAllocationPools(Conflict):
+    template = "Found overlapping allocation pools: %(pool_1)s %(pool_2)s for subnet %(subnet_cidr)s."
+
+
+class GatewayConflictWithAllocationPools(InUse):
+    template = "Gateway ip %(ip_address)s conflicts with allocation pool %(pool)s."
+
+
+class DNSNameServersExhausted(BadRequest):
+    template = (
+        "Unable to complete operation for %(subnet_id)s. "
+        "The number of DNS nameservers exceeds the limit %(quota)s."
+    )
+
+
+class HostRoutesExhausted(BadRequest):
+    template = (
+        "Unable to complete operation for %(subnet_id)s. The number of host routes exceeds the limit %(quota)s."
+    )
+
+
+class IpAddressAlreadyAllocated(Conflict):
+    template = "IP address %(ip)s already allocated in subnet %(subnet_id)s"
+
+
+class IpAddressGenerationFailure(Conflict):
+    template = "No more IP addresses available on network %(net_id)s."
+
+
+class InvalidIpForSubnet(BadRequest):
+    template = "IP address %(ip_address)s is not a valid IP for the specified subnet."
+
+
+class InvalidIpForNetwork(BadRequest):
+    template = "IP address %(ip_address)s is not a valid IP for any of the subnets on the specified network."
+
+
+class AllocationOnAutoAddressSubnet(InvalidInput):
+    template = (
+        "IPv6 address %(ip)s cannot be directly assigned to a port on subnet %(subnet_id)s as the "
+        "subnet is configured for automatic addresses"
+    )
+
+
+class AddressPairAndPortSecurityRequired(Conflict):
+    template = "Port Security must be enabled in order to have allowed address pairs on a port."
+
+
+class DuplicateAddressPairInRequest(InvalidInput):
+    template = "Request contains duplicate address pair: mac_address %(mac_address)s ip_address %(ip_address)s."
+
+
+class AllowedAddressPairsMissingIP(InvalidInput):
+    template = "AllowedAddressPair must contain ip_address"
+
+
+class AllowedAddressPairExhausted(BadRequest):
+    template = "The number of allowed address pair exceeds the maximum %(quota)s."
+
+
 # -- trunks --------------------------------------------------------------------------------
 class TrunkNotFound(NotFound):
     template = "Trunk %(trunk_id)s could not be found."

@@ -68,6 +68,45 @@ class Network:
     created_at: datetime
     updated_at: datetime
     tags: list[str] = field(default_factory=list)
+    port_security_enabled: bool = True
+    subnets: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FixedIp:
+    subnet_id: str
+    ip_address: str
+
+
+@dataclass
+class Subnet:
+    id: str
+    project_id: str
+    network_id: str
+    name: str
+    description: str
+    ip_version: int
+    cidr: str
+    gateway_ip: str | None
+    enable_dhcp: bool
+    ipv6_ra_mode: str | None
+    ipv6_address_mode: str | None
+    allocation_pools: list[dict[str, str]]
+    dns_nameservers: list[str]
+    host_routes: list[dict[str, str]]
+    revision_number: int
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] = field(default_factory=list)
+    shared: bool = False  # the network's, for the read policy
+
+    @property
+    def is_auto_address(self) -> bool:
+        """SLAAC or DHCPv6-stateless: ports get their EUI-64 address, not one from the pools."""
+        return bool({self.ipv6_address_mode, self.ipv6_ra_mode} & AUTO_ADDRESS_MODES)
+
+
+AUTO_ADDRESS_MODES = frozenset({"slaac", "dhcpv6-stateless"})
 
 
 @dataclass
@@ -91,6 +130,9 @@ class Port:
     created_at: datetime
     updated_at: datetime
     tags: list[str] = field(default_factory=list)
+    port_security_enabled: bool = True
+    allowed_address_pairs: list[dict[str, str]] = field(default_factory=list)
+    fixed_ips: list[FixedIp] = field(default_factory=list)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from trunkd.domain.model import Network, Port, Trunk, TrunkDetails
+from trunkd.domain.model import Network, Port, Subnet, Trunk, TrunkDetails
 
 
 def timestamp(value: datetime) -> str:
@@ -13,7 +13,7 @@ def timestamp(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _standard(resource: Network | Port | Trunk) -> dict[str, Any]:
+def _standard(resource: Network | Port | Subnet | Trunk) -> dict[str, Any]:
     return {
         "description": resource.description,
         "revision_number": resource.revision_number,
@@ -33,11 +33,32 @@ def network_dict(net: Network) -> dict[str, Any]:
         "shared": net.shared,
         "mtu": net.mtu,
         "status": net.status,
-        "subnets": [],
+        "subnets": list(net.subnets),
+        "port_security_enabled": net.port_security_enabled,
         "provider:network_type": net.network_type,
         "provider:physical_network": net.physical_network,
         "provider:segmentation_id": net.segmentation_id,
         **_standard(net),
+    }
+
+
+def subnet_dict(subnet: Subnet) -> dict[str, Any]:
+    return {
+        "id": subnet.id,
+        "name": subnet.name,
+        "network_id": subnet.network_id,
+        "ip_version": subnet.ip_version,
+        "subnetpool_id": None,
+        "cidr": subnet.cidr,
+        "gateway_ip": subnet.gateway_ip,
+        "allocation_pools": [dict(p) for p in subnet.allocation_pools],
+        "dns_nameservers": list(subnet.dns_nameservers),
+        "host_routes": [dict(r) for r in subnet.host_routes],
+        "enable_dhcp": subnet.enable_dhcp,
+        "ipv6_ra_mode": subnet.ipv6_ra_mode,
+        "ipv6_address_mode": subnet.ipv6_address_mode,
+        "service_types": [],
+        **_standard(subnet),
     }
 
 
@@ -55,7 +76,13 @@ def port_dict(port: Port, details: TrunkDetails | None = None) -> dict[str, Any]
         "network_id": port.network_id,
         "admin_state_up": port.admin_state_up,
         "mac_address": port.mac_address,
-        "fixed_ips": [],
+        "fixed_ips": [{"subnet_id": f.subnet_id, "ip_address": f.ip_address} for f in port.fixed_ips],
+        "port_security_enabled": port.port_security_enabled,
+        "allowed_address_pairs": [
+            {"ip_address": p["ip_address"], "mac_address": p.get("mac_address") or port.mac_address}
+            for p in port.allowed_address_pairs
+        ],
+        "security_groups": [],
         "device_id": port.device_id,
         "device_owner": port.device_owner,
         "status": port.status,

@@ -12,7 +12,7 @@ from trunkd.domain import errors, events, ml2
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
-from trunkd.domain.views import network_dict
+from trunkd.domain.views import network_dict, subnet_dict
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.store.clock import now
@@ -99,7 +99,7 @@ def _create_one(env: Env, uow: UnitOfWork, attrs: dict[str, Any]) -> Network:
         description=attrs["description"], admin_state_up=attrs["admin_state_up"],
         shared=attrs.get("shared", False), mtu=0, status="ACTIVE", network_type=None,
         physical_network=None, segmentation_id=None, revision_number=0, created_at=stamp,
-        updated_at=stamp, tags=attrs.get("tags", []),
+        updated_at=stamp, tags=attrs.get("tags", []), port_security_enabled=attrs.get("port_security_enabled", True),
     ), attrs)
     uow.networks.tags.add(net.id, net.tags)
     uow.record(_event(events.NETWORK_CREATED, net))
@@ -158,6 +158,9 @@ def delete_network(env: Env, ctx: RequestContext, net_id: str, if_match: int | N
         check_revision(if_match, net.revision_number)
         if uow.networks.has_ports(net_id):
             raise errors.NetworkInUse(net_id=net_id)
+        for subnet in uow.subnets.of_networks([net_id]).get(net_id, []):  # deleted with it (FK cascade)
+            uow.record(events.Event(events.SUBNET_DELETED, "subnet", subnet.id, subnet.project_id, None,
+                                    subnet_dict(subnet)))
         uow.networks.delete(net_id)
         uow.record(events.Event(events.NETWORK_DELETED, "network", net.id, net.project_id, None,
                                 network_dict(net)))

@@ -9,10 +9,10 @@ from typing import Any
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
-from trunkd.domain.model import Port, TrunkDetails, TrunkRole
+from trunkd.domain.model import Network, Port, TrunkDetails, TrunkRole
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.views import port_dict
-from trunkd.service import binding
+from trunkd.service import binding, ipam
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
@@ -30,11 +30,14 @@ FIELDS = {
     "binding:host_id": "host_id",
     "binding:profile": "profile",
     "binding:vnic_type": "vnic_type",
+    "port_security_enabled": "port_security_enabled",
+    "allowed_address_pairs": "allowed_address_pairs",
 }
 # attributes with a rule of their own, checked when a request sets them (value: the default, which is not checked)
 _UNSET = object()
 ATTRIBUTE_RULES = {
     "mac_address": _UNSET, "binding:host_id": _UNSET, "binding:profile": _UNSET,
+    "port_security_enabled": _UNSET, "allowed_address_pairs": _UNSET,
     "device_id": "", "device_owner": "", "binding:vnic_type": "normal",
 }
 MAC_PREFIX = "fa:16:3e"
@@ -74,17 +77,40 @@ def _allocate_mac(uow: UnitOfWork, network_id: str) -> str:
 
 
 def create_ports(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> list[Port]:
-    """Create one or more ports, all or nothing."""
-    return env.db.transact(lambda uow: [_create_one(env, uow, ctx, a) for a in items], ctx.request_id)
+    """Create one or more ports, all or nothing; their addresses are allocated as one batch."""
+    def work(uow: UnitOfWork) -> list[Port]:
+        seen: dict[str, Network] = {}  # each network of the batch is read once
+        made = [_create_one(env, uow, ctx, a, seen) for a in items]
+        addresses = ipam.allocate(uow, [ipam.Request(p, a.get("fixed_ips"), scope(ctx))
+                                        for p, a in zip(made, items, strict=True)])
+        for port in made:
+            port.fixed_ips = addresses[port.id]
+            uow.record(port_event(events.PORT_CREATED, port))
+        return made
+
+    return env.db.transact(work, ctx.request_id)
 
 
-def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any]) -> Port:
-    net = visible_network(uow, ctx, attrs["network_id"])
+def _check_port_security(enabled: bool, pairs: list[dict[str, str]]) -> None:
+    if pairs and not enabled:
+        raise errors.AddressPairAndPortSecurityRequired()
+
+
+def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any],
+                seen: dict[str, Network]) -> Port:
+    net = seen.get(attrs["network_id"])
+    if net is None:
+        net = seen[attrs["network_id"]] = visible_network(uow, ctx, attrs["network_id"])
     target = {"project_id": attrs["project_id"], "network:project_id": net.project_id, "shared": net.shared,
               "device_owner": attrs["device_owner"]}
     env.policy.enforce(ctx, "create_port", target)
     for key in explicitly_set(attrs):
         env.policy.enforce(ctx, f"create_port:{key}", target)
+    if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
+        env.policy.enforce(ctx, "create_port:fixed_ips:ip_address", target)
+    port_security = attrs.get("port_security_enabled", net.port_security_enabled)
+    pairs = attrs.get("allowed_address_pairs", [])
+    _check_port_security(port_security, pairs)
     mac = attrs.get("mac_address")
     if mac is None:
         mac = _allocate_mac(uow, net.id)
@@ -101,10 +127,10 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
         host_id=host, vif_type=vif_type, vif_details=vif_details,
         profile=attrs.get("binding:profile", {}), vnic_type=attrs["binding:vnic_type"],
         revision_number=0, created_at=stamp, updated_at=stamp, tags=attrs.get("tags", []),
+        port_security_enabled=port_security, allowed_address_pairs=pairs,
     )
     uow.ports.insert(port)
     uow.ports.tags.add(port.id, port.tags)
-    uow.record(port_event(events.PORT_CREATED, port))
     return port
 
 
@@ -137,13 +163,21 @@ def update_port(
         for key in attrs:
             if key in ATTRIBUTE_RULES and key != "mac_address":
                 env.policy.enforce(ctx, f"update_port:{key}", target)
+        if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
+            env.policy.enforce(ctx, "update_port:fixed_ips:ip_address", target)
         check_revision(if_match, port.revision_number)
-        changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items()})
+        changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items() if k in FIELDS})
+        wanted = {**vars(port), **changes}
+        _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
+        readdressed = False
+        if "fixed_ips" in attrs:
+            released, added = ipam.readdress(uow, port, attrs["fixed_ips"], scope(ctx))
+            readdressed = bool(released or added)
         if "host_id" in changes:
             changes["vif_type"], changes["vif_details"] = binding.resolve(
                 uow, net, str(changes["host_id"]), env.settings.agent_down_time
             )
-        if not changes:
+        if not changes and not readdressed:
             return port, uow.ports.trunk_details([port_id]).get(port_id)
         uow.ports.update(port_id, changes)
         updated = visible_port(uow, ctx, port_id)

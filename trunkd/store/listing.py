@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -51,8 +51,13 @@ def apply_filters(
     tags: Table,
     columns: Mapping[str, Column],
     query: ListQuery,
+    special: Mapping[str, Callable[[list[Any]], ColumnElement[bool]]] | None = None,
 ) -> Select:
+    """Filters by column value (or by a `special` condition built from the values), then tags."""
     for attr, wanted in query.filters.items():
+        if special and attr in special:
+            stmt = stmt.where(special[attr](wanted))
+            continue
         values = _storable(columns[attr], wanted)
         stmt = stmt.where(columns[attr].in_(values)) if values else stmt.where(false())
     for kind, values in query.tag_filters.items():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from trunkd.domain.model import Network
 from trunkd.store import listing
 from trunkd.store.integrity import constraint_name
 from trunkd.store.resources import delete_row, insert_row, select_by_id, update_row
+from trunkd.store.subnets import SubnetRepo
 from trunkd.store.tables import network_tags, networks, ports
 from trunkd.store.tags import TagRepo
 
@@ -32,6 +34,7 @@ COLUMNS = {
     "provider:network_type": networks.c.network_type,
     "provider:physical_network": networks.c.physical_network,
     "provider:segmentation_id": networks.c.segmentation_id,
+    "port_security_enabled": networks.c.port_security_enabled,
 }
 
 
@@ -51,18 +54,20 @@ class NetworkRepo:
         if scope is not None:
             stmt = stmt.where(scope)
         row = self.conn.execute(stmt).first()
-        if row is None:
-            return None
-        return Network(**row._mapping, tags=self.tags.of([net_id]).get(net_id, []))
+        return self._hydrate([row])[0] if row is not None else None
+
+    def _hydrate(self, rows: Iterable[Any]) -> list[Network]:
+        rows = list(rows)
+        ids = [r.id for r in rows]
+        tags, subnet_ids = self.tags.of(ids), SubnetRepo(self.conn).ids_by_network(ids)
+        return [Network(**r._mapping, tags=tags.get(r.id, []), subnets=subnet_ids.get(r.id, [])) for r in rows]
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Network]:
         stmt = listing.apply_filters(select(networks), networks, network_tags, COLUMNS, query)
         scope = self._scope(project_id)
         if scope is not None:
             stmt = stmt.where(scope)
-        rows = listing.paginate(self.conn, stmt, networks, COLUMNS, query, scope)
-        tags = self.tags.of(r.id for r in rows)
-        return [Network(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
+        return self._hydrate(listing.paginate(self.conn, stmt, networks, COLUMNS, query, scope))
 
     def _of_segment(self, network_type: str, physical_network: str | None):  # type: ignore[no-untyped-def]
         return (networks.c.network_type == network_type) & (
@@ -116,7 +121,7 @@ class NetworkRepo:
         raise errors.Conflict("Concurrent requests kept taking the same segment; retry the request.")
 
     def insert(self, net: Network) -> None:
-        insert_row(self.conn, networks, {k: v for k, v in vars(net).items() if k != "tags"})
+        insert_row(self.conn, networks, {k: v for k, v in vars(net).items() if k not in ("tags", "subnets")})
 
     def update(self, net_id: str, values: dict[str, object]) -> None:
         update_row(self.conn, networks, net_id, values)

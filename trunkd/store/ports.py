@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable
+from typing import Any
 
-from sqlalchemy import Connection, exists, func, select
+from sqlalchemy import ColumnElement, Connection, exists, func, select
 
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Port, PortFacts, SubPort, TrunkDetails, TrunkRole
 from trunkd.store import listing
+from trunkd.store.ip_allocations import IpAllocationRepo
 from trunkd.store.resources import (
     delete_row,
     insert_row,
@@ -36,31 +39,43 @@ COLUMNS = {
     "binding:host_id": ports.c.host_id,
     "binding:vif_type": ports.c.vif_type,
     "binding:vnic_type": ports.c.vnic_type,
+    "port_security_enabled": ports.c.port_security_enabled,
 }
+
+
+def _fixed_ips_filter(values: list[tuple[str, str]]) -> ColumnElement[bool]:
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for key, value in values:
+        wanted[key].append(value)
+    return IpAllocationRepo.port_filter(wanted)
 
 
 class PortRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.tags = TagRepo(conn, port_tags)
+        self.addresses = IpAllocationRepo(conn)
+
+    def _hydrate(self, rows: Iterable[Any]) -> list[Port]:
+        rows = list(rows)
+        ids = [r.id for r in rows]
+        tags, fixed = self.tags.of(ids), self.addresses.of_ports(ids)
+        return [Port(**r._mapping, tags=tags.get(r.id, []), fixed_ips=fixed.get(r.id, [])) for r in rows]
 
     def get(self, port_id: str, project_id: str | None = None, *, lock: bool = False) -> Port | None:
         stmt = select_by_id(self.conn, ports, port_id, lock=lock)
         if project_id is not None:
             stmt = stmt.where(ports.c.project_id == project_id)
         row = self.conn.execute(stmt).first()
-        if row is None:
-            return None
-        return Port(**row._mapping, tags=self.tags.of([port_id]).get(port_id, []))
+        return self._hydrate([row])[0] if row is not None else None
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Port]:
-        stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query)
+        stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query,
+                                     {"fixed_ips": _fixed_ips_filter})
         visible = ports.c.project_id == project_id if project_id is not None else None
         if visible is not None:
             stmt = stmt.where(visible)
-        rows = listing.paginate(self.conn, stmt, ports, COLUMNS, query, visible)
-        tags = self.tags.of(r.id for r in rows)
-        return [Port(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
+        return self._hydrate(listing.paginate(self.conn, stmt, ports, COLUMNS, query, visible))
 
     def mac_taken(self, network_id: str, mac: str) -> bool:
         # MACs are stored lower-case, so UNIQUE(network_id, mac_address) serves this lookup
@@ -68,7 +83,7 @@ class PortRepo:
         return bool(self.conn.execute(select(exists().where(cond))).scalar())
 
     def insert(self, port: Port) -> None:
-        insert_row(self.conn, ports, {k: v for k, v in vars(port).items() if k != "tags"})
+        insert_row(self.conn, ports, {k: v for k, v in vars(port).items() if k not in ("tags", "fixed_ips")})
 
     def update(self, port_id: str, values: dict[str, object]) -> None:
         update_row(self.conn, ports, port_id, values)
@@ -148,9 +163,12 @@ class PortRepo:
         stmt = select(ports).where(ports.c.id.in_(list(port_ids)))
         if device_owner is not None:
             stmt = stmt.where(ports.c.device_owner == device_owner)
-        rows = self.conn.execute(stmt).all()
-        tags = self.tags.of(r.id for r in rows)
-        return [Port(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
+        return self._hydrate(self.conn.execute(stmt))
+
+    def macs_on_network(self, network_id: str) -> dict[str, str]:
+        """port id -> MAC of every port on the network."""
+        stmt = select(ports.c.id, ports.c.mac_address).where(ports.c.network_id == network_id)
+        return {r.id: r.mac_address for r in self.conn.execute(stmt)}
 
     def update_many(self, port_ids: Collection[str], values: dict[str, object]) -> None:
         update_many(self.conn, ports, port_ids, values)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import true as sa_true
 
 metadata = MetaData(
     naming_convention={
@@ -65,6 +66,7 @@ networks = Table(
     Column("physical_network", String(64), nullable=True),
     Column("segmentation_id", Integer, nullable=True),
     *_standard_attributes(),
+    Column("port_security_enabled", Boolean, nullable=False, server_default=sa_true()),
 )
 # one segment per (type, physnet, id): closes the allocation race for vlan and vxlan ids
 Index(
@@ -101,6 +103,8 @@ ports = Table(
     Column("profile", JSON, nullable=False),
     Column("vnic_type", String(64), nullable=False),
     *_standard_attributes(),
+    Column("port_security_enabled", Boolean, nullable=False, server_default=sa_true()),
+    Column("allowed_address_pairs", JSON, nullable=False, server_default="[]"),
     UniqueConstraint("network_id", "mac_address"),
 )
 
@@ -149,7 +153,40 @@ subports = Table(
     ),
 )
 
+subnets = Table(
+    "subnets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("network_id", ID, ForeignKey(networks.c.id, ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    Column("ip_version", Integer, nullable=False),
+    Column("cidr", String(64), nullable=False),
+    Column("gateway_ip", String(64), nullable=True),
+    Column("enable_dhcp", Boolean, nullable=False),
+    Column("ipv6_ra_mode", String(16), nullable=True),
+    Column("ipv6_address_mode", String(16), nullable=True),
+    Column("allocation_pools", JSON, nullable=False),
+    Column("dns_nameservers", JSON, nullable=False),
+    Column("host_routes", JSON, nullable=False),
+    *_standard_attributes(),
+)
+
+# One row per address a port holds. (subnet_id, ip_address) is the key, so an address is
+# never handed out twice however requests race; `ip_offset` (address minus the subnet's network
+# address, NULL past 2**63) lets the allocator find free addresses with one query.
+ip_allocations = Table(
+    "ip_allocations",
+    metadata,
+    Column("subnet_id", ID, ForeignKey(subnets.c.id), primary_key=True),
+    Column("ip_address", String(64), primary_key=True),
+    Column("port_id", ID, ForeignKey(ports.c.id, ondelete="CASCADE"), nullable=False, index=True),
+    Column("ip_offset", BigInteger, nullable=True),
+)
+Index("ix_ip_allocations_subnet_offset", ip_allocations.c.subnet_id, ip_allocations.c.ip_offset)
+
 network_tags = _tags_table("network", networks)
+subnet_tags = _tags_table("subnet", subnets)
 port_tags = _tags_table("port", ports)
 trunk_tags = _tags_table("trunk", trunks)
 
@@ -196,5 +233,5 @@ consumer_cursors = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
-TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags}
+TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags}
 

@@ -20,6 +20,7 @@ from trunkd.store.engine import is_sqlite, make_engine
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
 from trunkd.store.ports import PortRepo
+from trunkd.store.subnets import SubnetRepo
 from trunkd.store.trunks import TrunkRepo
 
 LOG = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class UnitOfWork:
             raise
         self.networks = NetworkRepo(self.conn)
         self.ports = PortRepo(self.conn)
+        self.subnets = SubnetRepo(self.conn)
         self.trunks = TrunkRepo(self.conn)
         self.agents = AgentRepo(self.conn)
         self.cursors = CursorRepo(self.conn)

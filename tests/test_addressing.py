@@ -1,0 +1,66 @@
+"""The pure address rules (trunkd/domain/addressing.py): no server, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from trunkd.domain import addressing, errors
+from trunkd.domain.addressing import Range
+
+
+def test_eui64_matches_neutrons_slaac_address() -> None:
+    assert addressing.eui64("2001:db8::/64", "fa:16:3e:12:34:56") == "2001:db8::f816:3eff:fe12:3456"
+    assert addressing.eui64("fd00:1:2:3::/64", "00:00:00:00:00:01") == "fd00:1:2:3:200:ff:fe00:1"
+
+
+@pytest.mark.parametrize(("cidr", "gateway", "pools"), [
+    ("10.0.0.0/24", "10.0.0.1", [Range(2, 254)]),
+    ("10.0.0.0/24", None, [Range(1, 254)]),
+    ("10.0.0.0/24", "10.0.0.254", [Range(1, 253)]),
+    ("10.0.0.0/24", "10.0.0.9", [Range(1, 8), Range(10, 254)]),
+    ("10.0.0.0/24", "192.168.0.1", [Range(1, 254)]),
+    ("10.0.0.0/31", None, [Range(0, 1)]),
+    ("10.0.0.5/32", None, [Range(0, 0)]),
+    ("2001:db8::/120", "2001:db8::1", [Range(2, 255)]),
+])
+def test_default_pools(cidr: str, gateway: str | None, pools: list[Range]) -> None:
+    assert addressing.default_pools(addressing.network(cidr), gateway) == pools
+
+
+def test_free_offsets_fill_gaps_inside_pools_lowest_first_and_stop_at_count() -> None:
+    pools = [Range(10, 12), Range(20, 30)]
+    gaps = [(-1, 10), (10, 12), (12, 25), (29, None)]  # allocated: 10, 12, 25, 29
+    assert list(addressing.free_offsets(pools, gaps, 100)) == [11, 20, 21, 22, 23, 24, 30]
+    assert list(addressing.free_offsets(pools, gaps, 3)) == [11, 20, 21]
+    assert list(addressing.free_offsets(pools, [(-1, None)], 2)) == [10, 11]
+
+
+def test_free_offsets_of_a_huge_ipv6_pool_do_not_walk_the_space() -> None:
+    pools = [Range(1, 2**64 - 1)]
+    gaps = [(-1, 1), (1, 2), (2, None)]
+    assert list(addressing.free_offsets(pools, gaps, 2)) == [3, 4]
+    assert list(addressing.free_offsets(pools, [(-1, 1), (2**63 - 1, None)], 1)) == []
+
+
+@pytest.mark.parametrize(("pools", "error"), [
+    ([{"start": "10.0.0.9", "end": "10.0.0.5"}], errors.InvalidAllocationPool),
+    ([{"start": "2001:db8::1", "end": "2001:db8::5"}], errors.InvalidAllocationPool),
+    ([{"start": "10.0.0.0", "end": "10.0.0.5"}], errors.OutOfBoundsAllocationPool),
+    ([{"start": "10.0.0.2", "end": "10.0.0.255"}], errors.OutOfBoundsAllocationPool),
+    ([{"start": "10.0.0.2", "end": "10.0.0.9"}, {"start": "10.0.0.9", "end": "10.0.0.20"}],
+     errors.OverlappingAllocationPools),
+    ([{"start": "10.0.0.1", "end": "10.0.0.9"}], errors.GatewayConflictWithAllocationPools),
+])
+def test_check_pools_raises_neutrons_errors(pools: list[dict[str, str]], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        addressing.check_pools(addressing.network("10.0.0.0/24"), pools, "10.0.0.1")
+
+
+def test_valid_in_subnet_excludes_network_and_ipv4_broadcast() -> None:
+    net = addressing.network("10.0.0.0/24")
+    assert [addressing.valid_in_subnet(net, addressing.address(a))
+            for a in ("10.0.0.0", "10.0.0.1", "10.0.0.255", "10.0.1.1", "2001:db8::1")] == [
+        False, True, False, False, False]
+    v6 = addressing.network("2001:db8::/64")
+    assert not addressing.valid_in_subnet(v6, addressing.address("2001:db8::"))
+    assert addressing.valid_in_subnet(v6, addressing.address("2001:db8::ffff:ffff:ffff:ffff"))

@@ -1,0 +1,161 @@
+"""Subnet use cases: Neutron's checks, in Neutron's order, one transaction each."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from trunkd.domain import addressing, errors, events
+from trunkd.domain.context import RequestContext
+from trunkd.domain.listing import ListQuery
+from trunkd.domain.model import Subnet
+from trunkd.domain.views import subnet_dict
+from trunkd.service import ipam
+from trunkd.service.common import check_revision, readable, real_changes
+from trunkd.service.env import Env, scope
+from trunkd.service.networks import visible_network
+from trunkd.service.ports import port_event
+from trunkd.store.clock import now
+from trunkd.store.uow import UnitOfWork
+
+UPDATABLE = ("name", "description", "gateway_ip", "allocation_pools", "dns_nameservers", "host_routes",
+             "enable_dhcp")
+
+
+def _event(kind: str, subnet: Subnet, previous: Subnet | None = None) -> events.Event:
+    return events.Event(kind, "subnet", subnet.id, subnet.project_id,
+                        subnet_dict(subnet) if kind != events.SUBNET_DELETED else None,
+                        subnet_dict(previous) if previous else None)
+
+
+def visible_subnet(uow: UnitOfWork, ctx: RequestContext, subnet_id: str, *, lock: bool = False) -> Subnet:
+    subnet = uow.subnets.get(subnet_id, scope(ctx), lock=lock)
+    if subnet is None:
+        raise errors.SubnetNotFound(subnet_id=subnet_id)
+    return subnet
+
+
+def _read_target(subnet: Subnet) -> dict[str, Any]:
+    return {"project_id": subnet.project_id, "shared": subnet.shared}
+
+
+def _default_gateway(net: addressing.IPNetwork) -> str | None:
+    return addressing.at(net, 1) if net.num_addresses > 1 else None
+
+
+def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any]) -> Subnet:
+    if "cidr" not in attrs:
+        raise errors.BadRequest(resource="subnets", msg="a subnetpool must be specified in the absence of a cidr")
+    addressing.check_subnet(attrs, creating=True)
+    network = visible_network(uow, ctx, attrs["network_id"], lock=True)
+    env.policy.enforce(ctx, "create_subnet", {"project_id": attrs["project_id"],
+                                              "network:project_id": network.project_id})
+    cidr = attrs["cidr"]
+    others = [s.cidr for s in uow.subnets.of_networks([network.id]).get(network.id, [])]
+    addressing.check_cidr_free(cidr, network.id, others)
+    net = addressing.network(cidr)
+    gateway = attrs["gateway_ip"] if "gateway_ip" in attrs else _default_gateway(net)
+    if attrs.get("allocation_pools") is not None:
+        pools = addressing.check_pools(net, attrs["allocation_pools"], gateway)
+    else:
+        pools = addressing.default_pools(net, gateway)
+    stamp = now()
+    # created_at keeps its microseconds (shown in whole seconds): "the first subnet" has one meaning
+    created = datetime.now(UTC).replace(tzinfo=None)
+    subnet = Subnet(
+        id=str(uuid.uuid4()), project_id=attrs["project_id"], network_id=network.id, name=attrs["name"],
+        description=attrs["description"], ip_version=attrs["ip_version"], cidr=cidr, gateway_ip=gateway,
+        enable_dhcp=attrs["enable_dhcp"], ipv6_ra_mode=attrs["ipv6_ra_mode"],
+        ipv6_address_mode=attrs["ipv6_address_mode"], allocation_pools=addressing.pools_wire(net, pools),
+        dns_nameservers=attrs["dns_nameservers"], host_routes=attrs["host_routes"], revision_number=0,
+        created_at=created, updated_at=stamp, tags=attrs.get("tags", []), shared=network.shared,
+    )
+    uow.subnets.insert(subnet)
+    uow.subnets.tags.add(subnet.id, subnet.tags)
+    uow.record(_event(events.SUBNET_CREATED, subnet))
+    if subnet.is_auto_address:
+        macs = uow.ports.macs_on_network(network.id)
+        _readdressed(uow, list(macs), lambda: ipam.add_auto_addresses(uow, subnet, macs))
+    return subnet
+
+
+def _readdressed(uow: UnitOfWork, port_ids: list[str], change: Callable[[], None]) -> None:
+    """Apply an address change to these ports (a few statements for any number): bump their
+    revisions and record their updates."""
+    if not port_ids:
+        return
+    before = uow.ports.get_many(port_ids)
+    change()
+    uow.ports.update_many(port_ids, {})
+    after = {p.id: p for p in uow.ports.get_many(port_ids)}
+    for port in before:
+        uow.record(port_event(events.PORT_UPDATED, after[port.id], port))
+
+
+def create_subnets(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> list[Subnet]:
+    """Create one or more subnets, all or nothing."""
+    return env.db.transact(lambda uow: [_create_one(env, uow, ctx, a) for a in items], ctx.request_id)
+
+
+def get_subnet(env: Env, ctx: RequestContext, subnet_id: str) -> Subnet:
+    with env.db.read() as uow:
+        subnet = visible_subnet(uow, ctx, subnet_id)
+    env.policy.enforce(ctx, "get_subnet", _read_target(subnet))
+    return subnet
+
+
+def list_subnets(env: Env, ctx: RequestContext, query: ListQuery) -> list[Subnet]:
+    with env.db.read() as uow:
+        found = uow.subnets.page(query, scope(ctx))
+    return readable(env, ctx, "get_subnet", found, _read_target)
+
+
+def update_subnet(
+    env: Env, ctx: RequestContext, subnet_id: str, attrs: dict[str, Any], if_match: int | None
+) -> Subnet:
+    def work(uow: UnitOfWork) -> Subnet:
+        subnet = visible_subnet(uow, ctx, subnet_id, lock=True)
+        env.policy.enforce(ctx, "update_subnet", {"project_id": subnet.project_id,
+                                                  "network:project_id": _network_owner(uow, subnet)})
+        check_revision(if_match, subnet.revision_number)
+        spec = {**attrs, "id": subnet.id, "ip_version": subnet.ip_version, "cidr": subnet.cidr}
+        addressing.check_subnet(spec, creating=False, dhcp_was_enabled=subnet.enable_dhcp)
+        net = addressing.network(subnet.cidr)
+        if "allocation_pools" in attrs or attrs.get("gateway_ip"):
+            gateway = attrs.get("gateway_ip", subnet.gateway_ip)
+            pools = attrs.get("allocation_pools") or subnet.allocation_pools
+            attrs["allocation_pools"] = addressing.pools_wire(net, addressing.check_pools(net, pools, gateway))
+        changes = real_changes(subnet, attrs)
+        if not changes:
+            return subnet
+        uow.subnets.update(subnet_id, changes)
+        updated = visible_subnet(uow, ctx, subnet_id)
+        uow.record(_event(events.SUBNET_UPDATED, updated, subnet))
+        return updated
+
+    return env.db.transact(work, ctx.request_id)
+
+
+def _network_owner(uow: UnitOfWork, subnet: Subnet) -> str:
+    network = uow.networks.get(subnet.network_id)
+    return network.project_id if network is not None else subnet.project_id
+
+
+def delete_subnet(env: Env, ctx: RequestContext, subnet_id: str, if_match: int | None) -> None:
+    def work(uow: UnitOfWork) -> None:
+        subnet = visible_subnet(uow, ctx, subnet_id, lock=True)
+        env.policy.enforce(ctx, "delete_subnet", {"project_id": subnet.project_id,
+                                                  "network:project_id": _network_owner(uow, subnet)})
+        check_revision(if_match, subnet.revision_number)
+        if subnet.is_auto_address:  # automatic addresses leave with the subnet, as in Neutron
+            holders = uow.ports.addresses.ports_of_subnet(subnet_id)
+            _readdressed(uow, holders, lambda: uow.ports.addresses.release_subnet(subnet_id))
+        elif uow.subnets.in_use(subnet_id):
+            raise errors.SubnetInUse(subnet_id=subnet_id)
+        uow.subnets.delete(subnet_id)
+        uow.record(events.Event(events.SUBNET_DELETED, "subnet", subnet.id, subnet.project_id, None,
+                                subnet_dict(subnet)))
+
+    env.db.transact(work, ctx.request_id)
