@@ -18,6 +18,8 @@ EXTENSIONS = {
     "trunk", "trunk-details", "binding", "provider", "net-mtu", "project-id", "pagination", "sorting",
     "fields", "filter-validation", "standard-attr-description", "standard-attr-revisions",
     "standard-attr-timestamp", "standard-attr-tag", "tag-creation", "revision-if-match",
+    # beyond Neutron (issue 13), always on; allocation and guard rails are listed when enabled
+    "subport-desired-state", "dry-run", "port-delete-cascade", "subport-status",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import event
 
 from tests.support import Api, throwaway_database
 from trunkd.api.policy import NoAuthPolicy
+from trunkd.domain.allocation import Allocator
 from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
@@ -39,14 +41,15 @@ def _ports(env: Env, count: int) -> list[str]:
     return [p.id for p in ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])]
 
 
-def _statements_to_add(env: Env, count: int) -> int:
+def _statements_to_add(env: Env, count: int, allocate: bool = False) -> int:
     parent, *subs = _ports(env, count + 1)
     trunk = trunks.create_trunks(env, ADMIN, [{
         "project_id": ADMIN.project_id, "port_id": parent, "name": "", "description": "",
         "admin_state_up": True, "sub_ports": [],
     }])[0]
     body = {"sub_ports": [
-        {"port_id": p, "segmentation_type": "vlan", "segmentation_id": i + 1} for i, p in enumerate(subs)
+        {"port_id": p} if allocate else {"port_id": p, "segmentation_type": "vlan", "segmentation_id": i + 1}
+        for i, p in enumerate(subs)
     ]}
     seen: list[str] = []
 
@@ -59,6 +62,7 @@ def _statements_to_add(env: Env, count: int) -> int:
     finally:
         event.remove(env.db.engine, "before_cursor_execute", count_statement)
     assert len(result.sub_ports) == count
+    assert len({s.segmentation_id for s in result.sub_ports}) == count
     return len(seen)
 
 
@@ -66,6 +70,13 @@ def test_add_subports_statement_count_does_not_grow_with_subports(env: Env) -> N
     one, hundred, full = (_statements_to_add(env, n) for n in (1, 100, 4094))
     assert one == hundred == full, (one, hundred, full)
     assert one <= 20
+
+
+def test_allocating_4000_segmentation_ids_costs_the_same_statements_as_one(env: Env) -> None:
+    allocating = replace(env, settings=Settings(allocator=Allocator("random")))
+    one, full = (_statements_to_add(allocating, n, allocate=True) for n in (1, 4000))
+    assert one == full, (one, full)
+    assert one == _statements_to_add(env, 1), "allocation adds no statement"
 
 
 def test_adding_4094_subports_in_one_request_succeeds_over_http(admin: Api) -> None:

@@ -27,9 +27,11 @@ def _config(args: argparse.Namespace) -> Config:
 
 def serve(config: Config) -> int:
     from trunkd.drivers.setup import load_drivers
+    from trunkd.service.env import settings_from
     from trunkd.store.migrate import upgrade
 
     load_drivers(config)
+    settings_from(config)
     upgrade(config.database)
     os.environ.update(config.to_env())
     _run_uvicorn(config)

@@ -23,6 +23,9 @@ class Config:
     event_retention_seconds: float = 7 * 24 * 3600.0
     event_retention_count: int = 100_000
     event_prune_interval: float = 60.0
+    segmentation_allocation: str = "off"  # off, random or lowest (issue 13)
+    segmentation_range: str = "1-4094"
+    guard_rails: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Config:
@@ -36,6 +39,9 @@ class Config:
             event_retention_seconds=float(os.environ.get("TRUNKD_EVENT_RETENTION_SECONDS", 7 * 24 * 3600)),
             event_retention_count=int(os.environ.get("TRUNKD_EVENT_RETENTION_COUNT", "100000")),
             event_prune_interval=float(os.environ.get("TRUNKD_EVENT_PRUNE_INTERVAL", "60")),
+            segmentation_allocation=os.environ.get("TRUNKD_SEGMENTATION_ALLOCATION", "off"),
+            segmentation_range=os.environ.get("TRUNKD_SEGMENTATION_RANGE", "1-4094"),
+            guard_rails=_env_list("TRUNKD_GUARD_RAILS", ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -49,4 +55,7 @@ class Config:
             "TRUNKD_EVENT_RETENTION_SECONDS": str(self.event_retention_seconds),
             "TRUNKD_EVENT_RETENTION_COUNT": str(self.event_retention_count),
             "TRUNKD_EVENT_PRUNE_INTERVAL": str(self.event_prune_interval),
+            "TRUNKD_SEGMENTATION_ALLOCATION": self.segmentation_allocation,
+            "TRUNKD_SEGMENTATION_RANGE": self.segmentation_range,
+            "TRUNKD_GUARD_RAILS": ",".join(self.guard_rails),
         }

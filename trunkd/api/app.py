@@ -16,7 +16,7 @@ from trunkd.api.policy import NoAuthPolicy
 from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
-from trunkd.service.env import Env, Settings
+from trunkd.service.env import Env, settings_from
 from trunkd.store.signal import CommitSignal
 from trunkd.store.uow import Database
 
@@ -59,7 +59,7 @@ def build_env(config: Config) -> Env:
         db=Database(config.database),
         policy=NoAuthPolicy(),
         drivers=load_drivers(config),
-        settings=Settings(agent_down_time=config.agent_down_time),
+        settings=settings_from(config),
     )
 
 

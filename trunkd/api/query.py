@@ -13,7 +13,7 @@ from trunkd.api.attributes import Attr
 from trunkd.domain import errors
 from trunkd.domain.listing import TAG_FILTERS, ListQuery
 
-CONTROL = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"})
+CONTROL = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse", "subport_status"})
 
 
 def _bad(msg: str) -> errors.HTTPBadRequest:

@@ -9,12 +9,12 @@ from typing import Any
 
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Agent, Port, Trunk
+from trunkd.domain.model import SUBPORT_STATUSES, Agent, Port, Trunk
 from trunkd.domain.status import TrunkStatus
 from trunkd.service import binding
 from trunkd.service.env import Env
 from trunkd.service.ports import port_event
-from trunkd.service.trunk_status import set_status
+from trunkd.service.trunk_status import all_subports, set_status
 from trunkd.store.uow import UnitOfWork
 
 SUBPORT_OWNER = "trunk:subport"
@@ -76,7 +76,8 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         if parent.vif_type == binding.BINDING_FAILED:
             reason = f"parent port {parent.id} failed to bind on host {host}"
             failed = [Outcome(p, False, reason) for p in sorted(ids)]
-            return set_status(uow, trunk, TrunkStatus.ERROR, reason), failed, host
+            statuses = {o.port_id: ("ERROR", reason) for o in failed}
+            return set_status(uow, trunk, TrunkStatus.ERROR, reason, statuses), failed, host
         ports = {p.id: p for p in uow.ports.get_many(ids)}
         nets = uow.networks.get_many({p.network_id for p in ports.values()})
         agents = uow.agents.live(host, env.settings.agent_down_time)
@@ -106,7 +107,8 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         failed = [o for o in outcomes if not o.bound]
         if failed:
             names = ", ".join(f"{o.port_id} ({o.reason})" for o in failed)
-            trunk = set_status(uow, trunk, TrunkStatus.DEGRADED, f"subports failed to bind: {names}")
+            statuses = {o.port_id: ("ERROR", o.reason) for o in failed}
+            trunk = set_status(uow, trunk, TrunkStatus.DEGRADED, f"subports failed to bind: {names}", statuses)
         else:
             trunk = set_status(uow, trunk, TrunkStatus.BUILD, f"subports bound to {host}; wiring")
         return trunk, outcomes, host
@@ -114,8 +116,31 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
     return env.db.transact(work, ctx.request_id)
 
 
+def _subport_reports(body: Mapping[str, Any]) -> dict[str, tuple[str, str]] | None:
+    """The optional per-subport part of a status report: [{port_id, status, reason?}, …]."""
+    items = body.get("sub_ports")
+    if items is None:
+        return None
+    usage = "'sub_ports' must be a list of {'port_id': P, 'status': ACTIVE|DOWN|ERROR, 'reason': R}"
+    if not isinstance(items, list):
+        raise errors.InvalidInput(error_message=usage)
+    found: dict[str, tuple[str, str]] = {}
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("port_id"), str) or item["port_id"] in found:
+            raise errors.InvalidInput(error_message=usage)
+        reason = item.get("reason", "")
+        if item.get("status") not in SUBPORT_STATUSES or not isinstance(reason, str) or len(reason) > 1024:
+            raise errors.InvalidInput(error_message=usage)
+        found[item["port_id"]] = (item["status"], reason)
+    return found
+
+
 def report_status(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Trunk:
-    """An agent's verdict, computed from `revision_number`; a stale one is refused (409)."""
+    """An agent's verdict, computed from `revision_number`; a stale one is refused (409).
+
+    Optional `sub_ports` reports each subport's status (ACTIVE, DOWN, ERROR) with a reason; without
+    it, ACTIVE means every subport is wired (ACTIVE) and other statuses leave them as they were.
+    """
     env.policy.enforce(ctx, "report_trunk_status", {"project_id": ctx.project_id})
     if not isinstance(body, dict) or not isinstance(body.get("status"), str) or not isinstance(
         body.get("revision_number"), int
@@ -128,6 +153,7 @@ def report_status(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Tr
     reason = body.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 1024:
         raise errors.InvalidInput(error_message="'reason' must be a string of at most 1024 characters")
+    reported = _subport_reports(body)
 
     def work(uow: UnitOfWork) -> Trunk:
         trunk = uow.trunks.get(trunk_id, lock=True)
@@ -136,6 +162,12 @@ def report_status(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Tr
         if body["revision_number"] != trunk.revision_number:
             raise errors.StaleStatusReport(trunk_id=trunk_id, reported=body["revision_number"],
                                            current=trunk.revision_number)
-        return set_status(uow, trunk, target, reason)
+        statuses = reported
+        if statuses is None and target == TrunkStatus.ACTIVE:
+            statuses = all_subports(trunk, "ACTIVE", "")
+        for port_id in statuses or {}:
+            if port_id not in {s.port_id for s in trunk.sub_ports}:
+                raise errors.SubPortNotFound(port_id=port_id, trunk_id=trunk_id)
+        return set_status(uow, trunk, target, reason, statuses)
 
     return env.db.transact(work, ctx.request_id)

@@ -90,7 +90,8 @@ class PortRepo:
         stmt = (
             select(
                 ports.c.id, ports.c.network_id, ports.c.project_id, ports.c.device_id,
-                ports.c.host_id, ports.c.vif_type, networks.c.mtu, networks.c.network_type,
+                ports.c.device_owner, ports.c.mac_address, ports.c.host_id, ports.c.vif_type,
+                networks.c.mtu, networks.c.network_type,
                 networks.c.segmentation_id, port_claims.c.role,
                 func.coalesce(trunks.c.id, subports.c.trunk_id).label("trunk_id"),
             )
@@ -106,7 +107,7 @@ class PortRepo:
                 device_id=r.device_id, host_id=r.host_id, vif_type=r.vif_type, mtu=r.mtu,
                 network_type=r.network_type, segmentation_id=r.segmentation_id,
                 trunk_role=TrunkRole(r.role) if r.role else None, trunk_id=r.trunk_id,
-                visible=True,
+                visible=True, mac_address=r.mac_address, device_owner=r.device_owner,
             )
             for r in self.conn.execute(stmt)
         }
@@ -123,13 +124,14 @@ class PortRepo:
         subs: dict[str, list[tuple[SubPort, str]]] = {trunk_id: [] for trunk_id in parents}
         stmt = (  # type: ignore[assignment]
             select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
-                   subports.c.segmentation_id, ports.c.mac_address)
+                   subports.c.segmentation_id, subports.c.status, subports.c.status_reason, ports.c.mac_address)
             .join(ports, ports.c.id == subports.c.port_id)
             .where(subports.c.trunk_id.in_(list(parents)))
             .order_by(subports.c.trunk_id, subports.c.segmentation_type, subports.c.segmentation_id)
         )
         for r in self.conn.execute(stmt):
-            subs[r.trunk_id].append((SubPort(r.port_id, r.segmentation_type, r.segmentation_id), r.mac_address))
+            sub = SubPort(r.port_id, r.segmentation_type, r.segmentation_id, r.status, r.status_reason)
+            subs[r.trunk_id].append((sub, r.mac_address))
         return {port_id: TrunkDetails(trunk_id, subs[trunk_id]) for trunk_id, port_id in parents.items()}
 
     def trunk_membership(self, port_id: str) -> tuple[TrunkRole, str] | None:
