@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
 import os
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 
+from trunkd import logs
 from trunkd.config import Config
 from trunkd.domain.errors import StartupCheckFailed
 
@@ -34,8 +37,23 @@ def serve(config: Config) -> int:
     settings_from(config)
     upgrade(config.database)
     os.environ.update(config.to_env())
-    _run_uvicorn(config)
+    with _metrics_dir(config.workers):
+        _run_uvicorn(config)
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_dir(workers: int) -> Iterator[None]:
+    """Several workers share request metrics through prometheus_client's multiprocess files."""
+    if workers == 1 or "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="trunkd-metrics-") as path:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def _run_uvicorn(config: Config) -> None:
@@ -55,6 +73,7 @@ def _run_uvicorn(config: Config) -> None:
         port=config.port,
         workers=config.workers,
         log_level=os.environ.get("TRUNKD_LOG_LEVEL", "info"),
+        log_config=None,  # uvicorn's lines go through our root handler (request id, JSON on request)
     )
     if config.workers == 1:
         server = uvicorn.Server(uv_config)
@@ -100,8 +119,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logs.configure()
     config = _config(args)
     try:
         if args.command == "serve":

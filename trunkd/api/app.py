@@ -12,10 +12,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background
 from trunkd.api.errors import HANDLERS, internal_error
+from trunkd.api.metrics import RequestMetrics
 from trunkd.api.policy import NoAuthPolicy
-from trunkd.api.routes import agents, events, meta, networks, ports, tags, trunk_agent, trunks
+from trunkd.api.routes import agents, events, meta, metrics, networks, ports, tags, trunk_agent, trunks
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
+from trunkd.logs import REQUEST_ID, configure
 from trunkd.service.env import Env, settings_from
 from trunkd.store.signal import CommitSignal
 from trunkd.store.uow import Database
@@ -36,6 +38,7 @@ class RequestId:
             return
         request_id = f"req-{uuid.uuid4()}"
         scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)  # this request's log lines carry it
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -75,7 +78,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=[
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *events.ROUTES, *agents.ROUTES,
+            *events.ROUTES, *agents.ROUTES, *metrics.ROUTES,
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
@@ -83,10 +86,11 @@ def create_app(env: Env, config: Config) -> Starlette:
     app.router.redirect_slashes = False  # Neutron answers 404 to /v2.0 (no slash), not a redirect
     app.state.env = env
     app.state.signal = signal
-    return RequestId(app)  # type: ignore[return-value]
+    return RequestId(RequestMetrics(app))  # type: ignore[return-value]
 
 
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers: configuration comes from TRUNKD_* variables."""
+    configure()  # each worker process logs as the CLI does
     config = Config.from_env()
     return create_app(build_env(config), config)

@@ -50,6 +50,7 @@ _BEYOND: dict[str, tuple[str, str]] = {
                             "with its trunk, or a subport port with its membership, in one transaction."),
     "subport-status": ("Per-subport status", "?subport_status=true adds status and status_reason to each "
                        "subport (trunks, get_subports, trunk_details), as reported by the agents."),
+    "metrics": ("Prometheus metrics", "GET /metrics in the Prometheus text format."),
 }
 _OPTIONAL: dict[str, tuple[str, str]] = {
     "segmentation-id-allocation": (
