@@ -14,7 +14,7 @@ from trunkd.api import background
 from trunkd.api.errors import HANDLERS, internal_error
 from trunkd.api.metrics import RequestMetrics
 from trunkd.api.policy import NoAuthPolicy
-from trunkd.api.routes import agents, events, meta, metrics, networks, ports, tags, trunk_agent, trunks
+from trunkd.api.routes import agents, events, meta, metrics, networks, ports, tags, trunk_agent, trunks, ui
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.logs import REQUEST_ID, configure
@@ -78,7 +78,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=[
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *events.ROUTES, *agents.ROUTES, *metrics.ROUTES,
+            *events.ROUTES, *agents.ROUTES, *metrics.ROUTES, *ui.ROUTES,
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

@@ -51,6 +51,7 @@ _BEYOND: dict[str, tuple[str, str]] = {
     "subport-status": ("Per-subport status", "?subport_status=true adds status and status_reason to each "
                        "subport (trunks, get_subports, trunk_details), as reported by the agents."),
     "metrics": ("Prometheus metrics", "GET /metrics in the Prometheus text format."),
+    "operator-ui": ("Operator page", "GET /ui: a read-only page for admins, live from the event feed."),
 }
 _OPTIONAL: dict[str, tuple[str, str]] = {
     "segmentation-id-allocation": (
