@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from tests.support import Api, throwaway_database
@@ -17,6 +19,8 @@ from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.service import networks, ports, trunks
 from trunkd.service.env import Env, Settings
+from trunkd.store import tables
+from trunkd.store.clock import now
 from trunkd.store.migrate import upgrade
 from trunkd.store.uow import Database
 
@@ -41,8 +45,25 @@ def _ports(env: Env, count: int) -> list[str]:
     return [p.id for p in ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])]
 
 
+def _bulk_ports(env: Env, count: int) -> list[str]:
+    """Many plain ports in one multi-row INSERT (set-up only: what is measured is the add that follows)."""
+    net = networks.create_networks(env, ADMIN, [{
+        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True, "mtu": 1500,
+    }])[0]
+    stamp = now()
+    rows = [{"id": str(uuid.uuid4()), "project_id": ADMIN.project_id, "network_id": net.id, "name": "",
+             "admin_state_up": True, "mac_address": f"fa:16:3e:00:{i // 256:02x}:{i % 256:02x}", "device_id": "",
+             "device_owner": "", "status": "DOWN", "host_id": "", "vif_type": "unbound", "vif_details": {},
+             "profile": {}, "vnic_type": "normal", "description": "", "revision_number": 0, "created_at": stamp,
+             "updated_at": stamp} for i in range(count)]
+    with env.db.write() as uow:
+        uow.conn.execute(sa.insert(tables.ports), rows)
+        uow.commit()
+    return [r["id"] for r in rows]
+
+
 def _statements_to_add(env: Env, count: int, allocate: bool = False) -> int:
-    parent, *subs = _ports(env, count + 1)
+    parent, *subs = (_bulk_ports if allocate else _ports)(env, count + 1)
     trunk = trunks.create_trunks(env, ADMIN, [{
         "project_id": ADMIN.project_id, "port_id": parent, "name": "", "description": "",
         "admin_state_up": True, "sub_ports": [],
