@@ -13,6 +13,7 @@ import pytest
 from tests.feature_support import ports, subport_map, vlan
 from tests.support import Api, Server, throwaway_database
 from tests.test_concurrency import Call, run_all
+from tests.test_observability import scrape
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,15 @@ def test_concurrent_desired_state_puts_end_in_one_of_the_requested_states(multi_
     assert final in [{i["port_id"]: i["segmentation_id"] for i in s} for s in states]
     revisions = [r.json()["trunk"]["revision_number"] for r in responses if any(r.json()["changes"].values())]
     assert len(revisions) == len(set(revisions)), "each real change got its own revision"
+
+
+def test_metrics_of_every_worker_are_summed(multi_alloc: Server) -> None:
+    api = Api(multi_alloc.url)
+    for _ in range(40):  # new connections, spread over the workers by the kernel
+        with Api(multi_alloc.url).client as c:
+            assert c.get("/v2.0/networks").status_code == 200
+    totals = {scrape(multi_alloc.url)[("trunkd_http_requests_total",
+                                        (("code", "200"), ("method", "GET"), ("route", "/v2.0/networks")))]
+              for _ in range(6)}
+    assert totals == {40.0}, "every worker answers with the total of all"
+    assert api.get("/v2.0/networks").status_code == 200

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.feature_support import ports, report, vlan
-from tests.support import Api, Server, throwaway_database
+from tests.support import Api, Server
 from tests.test_agents_binding import new_host
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -68,30 +67,6 @@ def test_metrics_report_trunks_subports_agents_and_outbox_lag(make_server: Calla
     assert latest >= 8  # networks, ports, trunks, status, agent
     assert value(samples, "trunkd_outbox_lag_events", consumer=f"agent:{host}") == latest
     assert value(samples, "trunkd_outbox_max_lag_events") == latest
-
-
-@pytest.fixture(scope="module")
-def four_workers(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    workdir = tmp_path_factory.mktemp(f"metrics-{engine}")
-    with throwaway_database(engine, workdir) as url:
-        srv = Server(database=url, workdir=workdir, args=["--workers", "4" if engine == "postgresql" else "2"])
-        srv.start()
-        try:
-            yield srv
-        finally:
-            srv.stop()
-
-
-def test_metrics_of_every_worker_are_summed(four_workers: Server) -> None:
-    api = Api(four_workers.url)
-    for _ in range(40):  # new connections, spread over the workers by the kernel
-        with Api(four_workers.url).client as c:
-            assert c.get("/v2.0/networks").status_code == 200
-    totals = {scrape(four_workers.url)[("trunkd_http_requests_total",
-                                        (("code", "200"), ("method", "GET"), ("route", "/v2.0/networks")))]
-              for _ in range(6)}
-    assert totals == {40.0}, "every worker answers with the total of all"
-    assert api.get("/v2.0/networks").status_code == 200
 
 
 def test_every_response_and_log_line_carries_the_request_id(make_server: Callable[..., Server]) -> None:

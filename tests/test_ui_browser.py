@@ -67,7 +67,7 @@ def test_page_shows_a_new_trunk_live_with_its_subports_and_agents(
     admin = Api(ui_server.url)
     host = new_host()
     assert heartbeat(admin, host).status_code == 201
-    driver.get(ui_server.url + "/ui")
+    driver.get(ui_server.url + "/ui?wait=2")  # short long-polls: the server stops fast afterwards
     # the page re-renders on every event: read elements inside the waits
     wait = WebDriverWait(driver, 20, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException])
 
