@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,13 +22,13 @@ def guarded(module_server: Callable[..., Server]) -> Server:
 
 
 def vlan_net(api: Api, segmentation_id: int) -> str:
-    return str(api.network(**{"provider:network_type": "vlan", "provider:physical_network": f"p-{uuid.uuid4().hex[:6]}",
+    return str(api.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1",
                               "provider:segmentation_id": segmentation_id})["id"])
 
 
-def setup(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A trunk whose parent sits on VLAN network 100, and a well-behaved candidate subport."""
-    parent = api.port(vlan_net(api, 100))
+def setup(api: Api, parent_vlan: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A trunk whose parent sits on VLAN network `parent_vlan`, and a well-behaved candidate subport."""
+    parent = api.port(vlan_net(api, parent_vlan))
     good = api.port(mac_address=parent["mac_address"])
     return api.trunk(parent["id"]), good
 
@@ -40,14 +39,14 @@ def add(api: Api, trunk: dict[str, Any], item: dict[str, Any]) -> Any:
 
 def test_each_rail_has_its_own_error(guarded: Server) -> None:
     api = Api(guarded.url)
-    trunk, good = setup(api)
+    trunk, good = setup(api, 200)
     parent = api.get(f"/v2.0/ports/{trunk['port_id']}").json()["port"]
     same_net = api.port(parent["network_id"])
     other_mac = api.port()
     compute = api.port(mac_address=parent["mac_address"], device_owner="compute:nova")
     cases = [
         (vlan(same_net["id"], 5), "SubPortOnParentNetwork"),
-        (vlan(good["id"], 100), "SubPortVlanIsParentVlan"),
+        (vlan(good["id"], 200), "SubPortVlanIsParentVlan"),
         (vlan(other_mac["id"], 5), "SubPortMacMismatch"),
         (vlan(compute["id"], 5), "SubPortUsedByInstance"),
     ]
@@ -64,7 +63,7 @@ def test_each_rail_has_its_own_error(guarded: Server) -> None:
 
 def test_an_instance_may_not_take_a_subport_as_its_port(guarded: Server) -> None:
     api = Api(guarded.url)
-    trunk, good = setup(api)
+    trunk, good = setup(api, 300)
     assert add(api, trunk, vlan(good["id"], 5)).status_code == 200
     r = api.put(f"/v2.0/ports/{good['id']}", {"port": {"device_owner": "compute:nova", "device_id": "vm-1"}})
     assert (r.status_code, error_type(r)) == (409, "SubPortUsedByInstance")
@@ -73,7 +72,7 @@ def test_an_instance_may_not_take_a_subport_as_its_port(guarded: Server) -> None
 
 def test_allocation_never_picks_the_parent_vlan(guarded: Server) -> None:
     api = Api(guarded.url)
-    trunk, good = setup(api)
+    trunk, good = setup(api, 100)
     r = add(api, trunk, {"port_id": good["id"]})
     assert r.status_code == 200 and r.json()["sub_ports"][0]["segmentation_id"] == 101
     second = api.port(mac_address=good["mac_address"])

@@ -28,9 +28,8 @@ def test_db_upgrade_reaches_head_and_matches_the_declared_schema(engine: str, tm
         db = make_engine(url)
         try:
             with db.connect() as conn:
-                heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
-                assert len(heads) == 1, f"one migration head expected, found {heads}"
-                assert conn.execute(sa.text("select version_num from alembic_version")).scalar_one() == heads[0]
+                head = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+                assert [conn.execute(sa.text("select version_num from alembic_version")).scalar_one()] == head
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # expression indexes cannot be reflected on SQLite
                     diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -40,4 +39,4 @@ def test_db_upgrade_reaches_head_and_matches_the_declared_schema(engine: str, tm
         finally:
             db.dispose()
     assert diff == [], diff
-    assert "uq_networks_segment" in indexes
+    assert {"uq_networks_segment", "uq_networks_flat_physnet"} <= indexes

@@ -86,8 +86,11 @@ def test_bad_reports_are_refused_and_change_nothing(admin: Api) -> None:
 def test_binding_failure_and_unbinding_set_subport_status_with_reasons(admin: Api) -> None:
     host = new_host()
     heartbeat(admin, host)
-    parent, ok = admin.port()["id"], admin.port()["id"]
-    unreachable = admin.port(vlan_network(admin, f"physnet-{uuid.uuid4().hex[:6]}")["id"])["id"]
+    parent = admin.port(vlan_network(admin, "physnet1")["id"])["id"]  # MTU 1500, as the stray network's
+    ok = admin.port()["id"]
+    stray_net = admin.network(**{"provider:network_type": "flat",  # no agent maps this physical network
+                                 "provider:physical_network": f"physnet-{uuid.uuid4().hex[:6]}"})
+    unreachable = admin.port(stray_net["id"])["id"]
     trunk = admin.trunk(parent, sub_ports=[vlan(ok, 11), vlan(unreachable, 12)])
     bind(admin, parent, host)
     r = admin.put(f"/v2.0/trunks/{trunk['id']}/bind_subports")

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
+from trunkd.domain.ml2 import Ml2Settings
 from trunkd.store.engine import DEFAULT_URL
+
+# Neutron's network options (global_physnet_mtu, [ml2], [ml2_type_*]) under their own names;
+# each is also TRUNKD_<NAME> and `trunkd serve --<name>` (underscores as dashes).
+ML2_OPTIONS = tuple(ML2_DEFAULTS)
 
 
 def _env_list(name: str, default: str) -> tuple[str, ...]:
@@ -26,6 +32,13 @@ class Config:
     segmentation_allocation: str = "off"  # off, random or lowest (issue 13)
     segmentation_range: str = "1-4094"
     guard_rails: tuple[str, ...] = ()
+    # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
+    ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
+
+    @property
+    def ml2(self) -> Ml2Settings:
+        """Raises trunkd.domain.ml2.ConfigError naming the option that does not parse."""
+        return Ml2Settings.parse(self.ml2_options)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -42,6 +55,8 @@ class Config:
             segmentation_allocation=os.environ.get("TRUNKD_SEGMENTATION_ALLOCATION", "off"),
             segmentation_range=os.environ.get("TRUNKD_SEGMENTATION_RANGE", "1-4094"),
             guard_rails=_env_list("TRUNKD_GUARD_RAILS", ""),
+            ml2_options={name: os.environ.get(f"TRUNKD_{name.upper()}", default)
+                         for name, default in ML2_DEFAULTS.items()},
         )
 
     def to_env(self) -> dict[str, str]:
@@ -58,4 +73,5 @@ class Config:
             "TRUNKD_SEGMENTATION_ALLOCATION": self.segmentation_allocation,
             "TRUNKD_SEGMENTATION_RANGE": self.segmentation_range,
             "TRUNKD_GUARD_RAILS": ",".join(self.guard_rails),
+            **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
         }

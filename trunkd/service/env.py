@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from trunkd.config import Config
@@ -11,6 +11,7 @@ from trunkd.domain import errors
 from trunkd.domain.allocation import Allocator, parse_allocator
 from trunkd.domain.context import RequestContext
 from trunkd.domain.guard_rails import parse_rails
+from trunkd.domain.ml2 import Ml2Settings
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.store.uow import Database
 
@@ -27,6 +28,7 @@ class Authorizer(Protocol):
 @dataclass(frozen=True)
 class Settings:
     agent_down_time: float = 75.0
+    ml2: Ml2Settings = field(default_factory=Ml2Settings)
     allocator: Allocator | None = None  # segmentation-id allocation, when the deployment opts in
     guard_rails: frozenset[str] = frozenset()
 
@@ -36,6 +38,7 @@ def settings_from(config: Config) -> Settings:
     try:
         return Settings(
             agent_down_time=config.agent_down_time,
+            ml2=config.ml2,
             allocator=parse_allocator(config.segmentation_allocation, config.segmentation_range),
             guard_rails=parse_rails(config.guard_rails),
         )

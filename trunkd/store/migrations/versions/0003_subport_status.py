@@ -1,7 +1,7 @@
 """per-subport status and reason (issue 13)
 
 Revision ID: i13_subport_status
-Revises: 0001
+Revises: i10_flat_physnet
 Create Date: 2026-11-22
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'i13_subport_status'
-down_revision = '0001'
+down_revision = 'i10_flat_physnet'
 branch_labels = None
 depends_on = None
 
