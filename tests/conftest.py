@@ -75,3 +75,23 @@ def make_server(engine: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
         finally:
             for srv in started:
                 srv.stop()
+
+
+@pytest.fixture(scope="module")
+def module_server(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    """Like make_server, but the servers live for the whole test module (e.g. a feature switched on)."""
+    started: list[Server] = []
+    with contextlib.ExitStack() as stack:
+
+        def make(*args: str, **env: str) -> Server:
+            workdir = tmp_path_factory.mktemp(f"module-{engine}")
+            url = stack.enter_context(throwaway_database(engine, workdir))
+            srv = Server(database=url, workdir=workdir, args=list(args), env=env).start()
+            started.append(srv)
+            return srv
+
+        try:
+            yield make
+        finally:
+            for srv in started:
+                srv.stop()

@@ -19,6 +19,8 @@ EXTENSIONS = {
     "fields", "filter-validation", "standard-attr-description", "standard-attr-revisions",
     "standard-attr-timestamp", "standard-attr-tag", "tag-creation", "revision-if-match",
     "port-security", "allowed-address-pairs",
+    # beyond Neutron (issue 13), always on; allocation and guard rails are listed when enabled
+    "subport-desired-state", "dry-run", "port-delete-cascade", "subport-status", "metrics", "operator-ui",
 }
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from tests.support import Api, throwaway_database
 from trunkd.api.policy import OsloPolicy, make_conf
+from trunkd.domain.allocation import Allocator
 from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.service import networks, ports, subnets, trunks
 from trunkd.service.env import Env, Settings
+from trunkd.store import tables
+from trunkd.store.clock import now
 from trunkd.store.migrate import upgrade
 from trunkd.store.uow import Database
 
@@ -39,14 +45,32 @@ def _ports(env: Env, count: int) -> list[str]:
     return [p.id for p in ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])]
 
 
-def _statements_to_add(env: Env, count: int) -> int:
-    parent, *subs = _ports(env, count + 1)
+def _bulk_ports(env: Env, count: int) -> list[str]:
+    """Many plain ports in one multi-row INSERT (set-up only: what is measured is the add that follows)."""
+    net = networks.create_networks(env, ADMIN, [{
+        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True, "mtu": 1500,
+    }])[0]
+    stamp = now()
+    rows = [{"id": str(uuid.uuid4()), "project_id": ADMIN.project_id, "network_id": net.id, "name": "",
+             "admin_state_up": True, "mac_address": f"fa:16:3e:00:{i // 256:02x}:{i % 256:02x}", "device_id": "",
+             "device_owner": "", "status": "DOWN", "host_id": "", "vif_type": "unbound", "vif_details": {},
+             "profile": {}, "vnic_type": "normal", "description": "", "revision_number": 0, "created_at": stamp,
+             "updated_at": stamp} for i in range(count)]
+    with env.db.write() as uow:
+        uow.conn.execute(sa.insert(tables.ports), rows)
+        uow.commit()
+    return [r["id"] for r in rows]
+
+
+def _statements_to_add(env: Env, count: int, allocate: bool = False) -> int:
+    parent, *subs = (_bulk_ports if allocate else _ports)(env, count + 1)
     trunk = trunks.create_trunks(env, ADMIN, [{
         "project_id": ADMIN.project_id, "port_id": parent, "name": "", "description": "",
         "admin_state_up": True, "sub_ports": [],
     }])[0]
     body = {"sub_ports": [
-        {"port_id": p, "segmentation_type": "vlan", "segmentation_id": i + 1} for i, p in enumerate(subs)
+        {"port_id": p} if allocate else {"port_id": p, "segmentation_type": "vlan", "segmentation_id": i + 1}
+        for i, p in enumerate(subs)
     ]}
     seen: list[str] = []
 
@@ -59,6 +83,7 @@ def _statements_to_add(env: Env, count: int) -> int:
     finally:
         event.remove(env.db.engine, "before_cursor_execute", count_statement)
     assert len(result.sub_ports) == count
+    assert len({s.segmentation_id for s in result.sub_ports}) == count
     return len(seen)
 
 
@@ -66,6 +91,13 @@ def test_add_subports_statement_count_does_not_grow_with_subports(env: Env) -> N
     one, hundred, full = (_statements_to_add(env, n) for n in (1, 100, 4094))
     assert one == hundred == full, (one, hundred, full)
     assert one <= 20
+
+
+def test_allocating_4000_segmentation_ids_costs_the_same_statements_as_one(env: Env) -> None:
+    allocating = replace(env, settings=Settings(allocator=Allocator("random")))
+    one, full = (_statements_to_add(allocating, n, allocate=True) for n in (1, 4000))
+    assert one == full, (one, full)
+    assert one == _statements_to_add(env, 1), "allocation adds no statement"
 
 
 def test_adding_4094_subports_in_one_request_succeeds_over_http(admin: Api) -> None:

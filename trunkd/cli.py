@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 
+from trunkd import logs
 from trunkd.config import ML2_OPTIONS, Config
 from trunkd.domain.errors import StartupCheckFailed
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
@@ -60,16 +64,33 @@ def log_auth_strategy(config: Config) -> None:
 
 def serve(config: Config) -> int:
     from trunkd.drivers.setup import load_drivers
+    from trunkd.service.env import settings_from
     from trunkd.store.migrate import upgrade
 
     check_auth(config)
     config.ml2  # noqa: B018 -- refuse to start on an option that does not parse
     load_drivers(config)
+    settings_from(config)
     upgrade(config.database)
     log_auth_strategy(config)
     os.environ.update(config.to_env())
-    _run_uvicorn(config)
+    with _metrics_dir(config.workers):
+        _run_uvicorn(config)
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_dir(workers: int) -> Iterator[None]:
+    """Several workers share request metrics through prometheus_client's multiprocess files."""
+    if workers == 1 or "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="trunkd-metrics-") as path:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def _run_uvicorn(config: Config) -> None:
@@ -89,6 +110,7 @@ def _run_uvicorn(config: Config) -> None:
         port=config.port,
         workers=config.workers,
         log_level=os.environ.get("TRUNKD_LOG_LEVEL", "info"),
+        log_config=None,  # uvicorn's lines go through our root handler (request id, JSON on request)
     )
     if config.workers == 1:
         server = uvicorn.Server(uv_config)
@@ -143,8 +165,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logs.configure()
     config = _config(args)
     try:
         if args.command == "serve":

@@ -32,6 +32,9 @@ class Config:
     auth_strategy: str = "noauth"  # or keystone
     config_files: tuple[str, ...] = ()  # oslo.config files: [keystone_authtoken], [oslo_policy]
     policy_file: str | None = None
+    segmentation_allocation: str = "off"  # off, random or lowest (issue 13)
+    segmentation_range: str = "1-4094"
+    guard_rails: tuple[str, ...] = ()
     # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
     ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
 
@@ -55,6 +58,9 @@ class Config:
             auth_strategy=os.environ.get("TRUNKD_AUTH_STRATEGY", "noauth"),
             config_files=_env_list("TRUNKD_CONFIG_FILES", ""),
             policy_file=os.environ.get("TRUNKD_POLICY_FILE") or None,
+            segmentation_allocation=os.environ.get("TRUNKD_SEGMENTATION_ALLOCATION", "off"),
+            segmentation_range=os.environ.get("TRUNKD_SEGMENTATION_RANGE", "1-4094"),
+            guard_rails=_env_list("TRUNKD_GUARD_RAILS", ""),
             ml2_options={name: os.environ.get(f"TRUNKD_{name.upper()}", default)
                          for name, default in ML2_DEFAULTS.items()},
         )
@@ -73,5 +79,8 @@ class Config:
             "TRUNKD_AUTH_STRATEGY": self.auth_strategy,
             "TRUNKD_CONFIG_FILES": ",".join(self.config_files),
             "TRUNKD_POLICY_FILE": self.policy_file or "",
+            "TRUNKD_SEGMENTATION_ALLOCATION": self.segmentation_allocation,
+            "TRUNKD_SEGMENTATION_RANGE": self.segmentation_range,
+            "TRUNKD_GUARD_RAILS": ",".join(self.guard_rails),
             **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
         }

@@ -15,11 +15,25 @@ from trunkd.api.errors import HANDLERS, internal_error, unavailable
 from trunkd.api.event_hub import EventHub
 from trunkd.api.keystone import KeystoneAuth
 from trunkd.api.limits import RequestLimits
+from trunkd.api.metrics import RequestMetrics
 from trunkd.api.policy import OsloPolicy, make_conf
-from trunkd.api.routes import agents, events, meta, networks, ports, subnets, tags, trunk_agent, trunks
+from trunkd.api.routes import (
+    agents,
+    events,
+    meta,
+    metrics,
+    networks,
+    ports,
+    subnets,
+    tags,
+    trunk_agent,
+    trunks,
+    ui,
+)
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
-from trunkd.service.env import Env, Settings
+from trunkd.logs import REQUEST_ID, configure
+from trunkd.service.env import Env, settings_from
 from trunkd.store.faults import unavailable_cause
 from trunkd.store.signal import CommitSignal
 from trunkd.store.uow import Database
@@ -40,6 +54,7 @@ class RequestId:
             return
         request_id = f"req-{uuid.uuid4()}"
         scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)  # this request's log lines carry it
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -66,7 +81,7 @@ def build_env(config: Config) -> Env:
         db=Database(config.database),
         policy=OsloPolicy(make_conf(config.config_files, config.policy_file)),
         drivers=load_drivers(config),
-        settings=Settings(agent_down_time=config.agent_down_time, ml2=config.ml2),
+        settings=settings_from(config),
     )
 
 
@@ -83,7 +98,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=[
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *events.ROUTES, *agents.ROUTES, *subnets.ROUTES, *openapi.ROUTES,
+            *events.ROUTES, *agents.ROUTES, *subnets.ROUTES, *metrics.ROUTES, *ui.ROUTES, *openapi.ROUTES,
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
@@ -97,10 +112,11 @@ def create_app(env: Env, config: Config) -> Starlette:
     if config.auth_strategy == "keystone":
         assert isinstance(env.policy, OsloPolicy)
         inner = KeystoneAuth(app, env.policy.enforcer.conf)
-    return RequestId(RequestLimits(inner))  # type: ignore[return-value]
+    return RequestId(RequestMetrics(RequestLimits(inner)))  # type: ignore[return-value]
 
 
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers: configuration comes from TRUNKD_* variables."""
+    configure()  # each worker process logs as the CLI does
     config = Config.from_env()
     return create_app(build_env(config), config)

@@ -245,8 +245,8 @@ def parse_update(body: Any, resource: str, attrs: Mapping[str, Attr]) -> dict[st
     return {name: _convert(name, attrs[name], value) for name, value in item.items()}
 
 
-def check_sub_ports(item: dict[str, Any]) -> None:
+def check_sub_ports(item: dict[str, Any], allocating: bool = False) -> None:
     """Step 2 of trunk create: the sub_ports list shape, every item (before any lookup)."""
-    problem = shape_error(item.get("sub_ports", []))
+    problem = shape_error(item.get("sub_ports", []), allocating=allocating)
     if problem:
         raise _bad(f"Invalid input for sub_ports. Reason: {problem}.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from trunkd.service.env import Settings
+
 _UPDATED = "2016-01-01T10:00:00-00:00"
 
 # alias -> (name, description)
@@ -37,12 +39,51 @@ _EXTENSIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def extension(alias: str) -> dict[str, Any] | None:
-    if alias not in _EXTENSIONS:
-        return None
-    name, description = _EXTENSIONS[alias]
-    return {"name": name, "alias": alias, "description": description, "updated": _UPDATED, "links": []}
+# Beyond Neutron (issue 13): listed always, or only when the deployment turned the feature on.
+_BEYOND_UPDATED = "2026-11-22T00:00:00-00:00"
+_BEYOND: dict[str, tuple[str, str]] = {
+    "subport-desired-state": (
+        "Desired-state subports",
+        "PUT /v2.0/trunks/{id}/sub_ports with the complete list applies only the difference; "
+        "?idempotent=true on add_subports/remove_subports skips identical or absent entries."),
+    "dry-run": ("Dry run", "?dry_run=true on trunk create, add_subports, remove_subports and sub_ports: "
+                "full validation and the would-be result, no write, no event."),
+    "port-delete-cascade": ("Port delete cascade", "DELETE /v2.0/ports/{id}?cascade=trunk deletes a parent port "
+                            "with its trunk, or a subport port with its membership, in one transaction."),
+    "subport-status": ("Per-subport status", "?subport_status=true adds status and status_reason to each "
+                       "subport (trunks, get_subports, trunk_details), as reported by the agents."),
+    "metrics": ("Prometheus metrics", "GET /metrics in the Prometheus text format."),
+    "operator-ui": ("Operator page", "GET /ui: a read-only page for admins, live from the event feed."),
+}
+_OPTIONAL: dict[str, tuple[str, str]] = {
+    "segmentation-id-allocation": (
+        "Segmentation ID allocation", "A subport given without segmentation_id gets a free VLAN of its trunk."),
+    "trunk-guard-rails": ("Trunk guard rails", "Subport rules this deployment enforces: %s."),
+}
 
 
-def all_extensions() -> list[dict[str, Any]]:
-    return [e for e in map(extension, _EXTENSIONS) if e is not None]
+def _entry(alias: str, name: str, description: str, updated: str) -> dict[str, Any]:
+    return {"name": name, "alias": alias, "description": description, "updated": updated, "links": []}
+
+
+def _enabled(settings: Settings) -> dict[str, dict[str, Any]]:
+    found = {a: _entry(a, n, d, _UPDATED) for a, (n, d) in _EXTENSIONS.items()}
+    found.update({a: _entry(a, n, d, _BEYOND_UPDATED) for a, (n, d) in _BEYOND.items()})
+    if settings.allocator is not None:
+        name, description = _OPTIONAL["segmentation-id-allocation"]
+        policy = f" Policy {settings.allocator.policy}, range {settings.allocator.low}-{settings.allocator.high}."
+        found["segmentation-id-allocation"] = _entry("segmentation-id-allocation", name, description + policy,
+                                                     _BEYOND_UPDATED)
+    if settings.guard_rails:
+        name, description = _OPTIONAL["trunk-guard-rails"]
+        found["trunk-guard-rails"] = _entry("trunk-guard-rails", name,
+                                            description % ", ".join(sorted(settings.guard_rails)), _BEYOND_UPDATED)
+    return found
+
+
+def extension(alias: str, settings: Settings) -> dict[str, Any] | None:
+    return _enabled(settings).get(alias)
+
+
+def all_extensions(settings: Settings) -> list[dict[str, Any]]:
+    return list(_enabled(settings).values())

@@ -15,7 +15,7 @@ from trunkd.domain import errors
 from trunkd.domain.limits import MAX_INT, MAX_PAGE
 from trunkd.domain.listing import TAG_FILTERS, ListQuery
 
-CONTROL = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"})
+CONTROL = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse", "subport_status"})
 
 
 def _bad(msg: str) -> errors.HTTPBadRequest:

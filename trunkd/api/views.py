@@ -27,12 +27,21 @@ def network(net: Network, ctx: RequestContext, fields: list[str] | None = None) 
 
 
 def port(p: Port, details: TrunkDetails | None, ctx: RequestContext,
-         fields: list[str] | None = None) -> dict[str, Any]:
-    return select_fields(_trim(port_dict(p, details), ctx, "port"), fields or [])
+         fields: list[str] | None = None, subport_status: bool = False) -> dict[str, Any]:
+    view = port_dict(p, details)
+    if subport_status and details is not None:
+        view["trunk_details"]["sub_ports"] = [
+            {**sub.status_dict(), "mac_address": mac} for sub, mac in details.sub_ports
+        ]
+    return select_fields(_trim(view, ctx, "port"), fields or [])
 
 
-def trunk(t: Trunk, fields: list[str] | None = None) -> dict[str, Any]:
-    return select_fields(trunk_dict(t), fields or [])
+def trunk(t: Trunk, fields: list[str] | None = None, subport_status: bool = False) -> dict[str, Any]:
+    """`subport_status` (opt-in) adds each subport's status and status_reason."""
+    view = trunk_dict(t)
+    if subport_status:
+        view["sub_ports"] = [s.status_dict() for s in t.sub_ports]
+    return select_fields(view, fields or [])
 
 
 def filterable(ctx: RequestContext, resource: str) -> Callable[[str], bool]:

@@ -329,3 +329,36 @@ class StaleStatusReport(Conflict):
         "Status report for trunk %(trunk_id)s was computed from revision %(reported)s but the trunk is at "
         "revision %(current)s; resync and report again."
     )
+
+
+# -- beyond Neutron (opt-in features) ------------------------------------------------------
+class SegmentationIdsExhausted(Conflict):
+    template = (
+        "No free %(segmentation_type)s segmentation_id left in %(low)s-%(high)s on trunk %(trunk_id)s "
+        "for %(count)s subport(s) (%(free)s free)."
+    )
+
+
+class SubPortOnParentNetwork(Conflict):
+    template = "Subport %(port_id)s is on network %(net_id)s, the network of the trunk's parent port."
+
+
+class SubPortVlanIsParentVlan(Conflict):
+    template = (
+        "Subport %(port_id)s uses VLAN %(segmentation_id)s, the VLAN of the parent port's network "
+        "%(net_id)s."
+    )
+
+
+class SubPortMacMismatch(Conflict):
+    template = (
+        "Subport %(port_id)s has MAC %(mac)s but this deployment requires subports to reuse the parent's "
+        "MAC %(parent_mac)s."
+    )
+
+
+class SubPortUsedByInstance(Conflict):
+    template = (
+        "Port %(port_id)s is owned by an instance (device_owner %(device_owner)s); "
+        "an instance must be attached to the trunk's parent port, never to a subport."
+    )

@@ -15,11 +15,21 @@ class TrunkRole(StrEnum):
     SUBPORT = "subport"
 
 
+SUBPORT_STATUSES = ("ACTIVE", "DOWN", "ERROR")
+
+
 @dataclass(frozen=True)
 class SubPort:
     port_id: str
     segmentation_type: str
     segmentation_id: int
+    # per-subport status as the agent reported it (an opt-in extra on the wire)
+    status: str = field(default="DOWN", compare=False)
+    status_reason: str = field(default="", compare=False)
+
+    @property
+    def segment(self) -> tuple[str, int]:
+        return self.segmentation_type, self.segmentation_id
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -27,6 +37,9 @@ class SubPort:
             "segmentation_type": self.segmentation_type,
             "port_id": self.port_id,
         }
+
+    def status_dict(self) -> dict[str, object]:
+        return {**self.as_dict(), "status": self.status, "status_reason": self.status_reason}
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,8 @@ class PortFacts:
     trunk_role: TrunkRole | None
     trunk_id: str | None
     visible: bool
+    mac_address: str = ""
+    device_owner: str = ""
 
     @property
     def is_bound(self) -> bool:

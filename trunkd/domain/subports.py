@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trunkd.domain import errors
+from trunkd.domain.allocation import ALLOCATED_TYPE, AUTO
 from trunkd.domain.limits import MAX_SUBPORTS, MAX_SUBPORTS_PER_TYPE
 from trunkd.domain.model import PortFacts, SubPort, TrunkRole
 from trunkd.domain.segmentation import INHERIT, SegmentationValidator
@@ -55,8 +56,16 @@ def count_error(value: Any) -> str | None:
     return None
 
 
-def shape_error(value: Any, *, removal: bool = False) -> str | None:
-    """Why `value` is not a valid sub_ports list, or None. Every item is checked."""
+def wants_allocation(segmentation_type: Any, segmentation_id: Any) -> bool:
+    """An item the server picks a VLAN for (when allocation is on): no id, type vlan or none."""
+    return segmentation_id in (None, _MISSING) and segmentation_type in (None, _MISSING, ALLOCATED_TYPE)
+
+
+def shape_error(value: Any, *, removal: bool = False, allocating: bool = False) -> str | None:
+    """Why `value` is not a valid sub_ports list, or None. Every item is checked.
+
+    With `allocating`, an item without segmentation_id (type vlan or none) is complete.
+    """
     if not isinstance(value, list):
         return f"Invalid data format for subports: '{value}' is not a list"
     too_many = count_error(value)
@@ -78,6 +87,8 @@ def shape_error(value: Any, *, removal: bool = False) -> str | None:
         if removal or item.get("segmentation_type") == INHERIT:
             continue
         seg_type, seg_id = item.get("segmentation_type"), item.get("segmentation_id")
+        if allocating and wants_allocation(seg_type, seg_id):
+            continue
         if (not seg_type or seg_id is None) and len(item) > 1:
             return (
                 f"Invalid subport details '{item}': missing segmentation information. "
@@ -142,12 +153,14 @@ def resolve_subports(
     parent: PortFacts,
     facts: Mapping[str, PortFacts],
     validators: Mapping[str, SegmentationValidator],
+    allocating: bool = False,
 ) -> list[SubPort]:
     """Check each requested subport in request order and return what will be stored.
 
     Order per item (Neutron's): is the parent, MTU, segmentation present, segmentation valid,
     visible, in use by a trunk, has a device. Visibility comes before every in-use rule, so a
-    port the caller cannot see gets the same answer as one that does not exist.
+    port the caller cannot see gets the same answer as one that does not exist. With `allocating`,
+    an item without an id gets segmentation_id AUTO (allocation.assign picks it afterwards).
     """
     resolved: list[SubPort] = []
     for spec in specs:
@@ -164,6 +177,9 @@ def resolve_subports(
                 port_id=spec.port_id, port_mtu=port.mtu, trunk_id=trunk_id,
                 trunk_mtu=parent.mtu,
             )
+        auto = allocating and not spec.inherits and wants_allocation(seg_type, seg_id)
+        if auto:
+            seg_type, seg_id = ALLOCATED_TYPE, AUTO
         if seg_type is _MISSING or seg_id is _MISSING:
             raise errors.InvalidInput(
                 error_message=(
@@ -179,7 +195,7 @@ def resolve_subports(
             ) from None
         if not isinstance(seg_type, str) or seg_type not in validators:
             raise errors.InvalidInput(error_message=f"Unknown segmentation_type '{seg_type}'")
-        if not validators[seg_type](number):
+        if not auto and not validators[seg_type](number):
             raise errors.InvalidInput(error_message=f"Segmentation ID '{number}' is not in range")
         if port is None:
             raise errors.PortNotFound(port_id=spec.port_id)

@@ -6,7 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from trunkd.config import Config
+from trunkd.domain import errors
+from trunkd.domain.allocation import Allocator, parse_allocator
 from trunkd.domain.context import RequestContext
+from trunkd.domain.guard_rails import parse_rails
 from trunkd.domain.ml2 import Ml2Settings
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.store.uow import Database
@@ -26,6 +30,21 @@ class Authorizer(Protocol):
 class Settings:
     agent_down_time: float = 75.0
     ml2: Ml2Settings = field(default_factory=Ml2Settings)
+    allocator: Allocator | None = None  # segmentation-id allocation, when the deployment opts in
+    guard_rails: frozenset[str] = frozenset()
+
+
+def settings_from(config: Config) -> Settings:
+    """The use cases' settings; a bad value stops start-up with one clear line."""
+    try:
+        return Settings(
+            agent_down_time=config.agent_down_time,
+            ml2=config.ml2,
+            allocator=parse_allocator(config.segmentation_allocation, config.segmentation_range),
+            guard_rails=parse_rails(config.guard_rails),
+        )
+    except ValueError as exc:
+        raise errors.StartupCheckFailed(msg=str(exc)) from None
 
 
 @dataclass

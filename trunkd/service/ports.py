@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from trunkd.domain import errors, events
+from trunkd.domain import errors, events, guard_rails
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network, Port, TrunkDetails, TrunkRole
@@ -16,7 +17,7 @@ from trunkd.service import binding, ipam
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
-from trunkd.service.trunk_status import set_status
+from trunkd.service.trunk_status import all_subports, set_status
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
@@ -167,6 +168,7 @@ def update_port(
             env.policy.enforce(ctx, "update_port:fixed_ips:ip_address", target)
         check_revision(if_match, port.revision_number)
         changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items() if k in FIELDS})
+        _check_instance_rail(env, uow, port_id, str(changes.get("device_owner", "")))
         wanted = {**vars(port), **changes}
         _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
         readdressed = False
@@ -189,6 +191,15 @@ def update_port(
     return env.db.transact(work, ctx.request_id)
 
 
+def _check_instance_rail(env: Env, uow: UnitOfWork, port_id: str, device_owner: str) -> None:
+    """Guard rail `instance-port`: an instance may not take a subport as its own port."""
+    if guard_rails.INSTANCE_PORT not in env.settings.guard_rails or not guard_rails.is_instance_owner(device_owner):
+        return
+    membership = uow.ports.trunk_membership(port_id)
+    if membership is not None and membership[0] is TrunkRole.SUBPORT:
+        raise errors.SubPortUsedByInstance(port_id=port_id, device_owner=device_owner)
+
+
 def _parent_unbound(uow: UnitOfWork, port_id: str) -> None:
     """A trunk whose parent lost its binding goes DOWN (the VM is gone)."""
     membership = uow.ports.trunk_membership(port_id)
@@ -196,10 +207,17 @@ def _parent_unbound(uow: UnitOfWork, port_id: str) -> None:
         return
     trunk = uow.trunks.get(membership[1], lock=True)
     if trunk is not None:
-        set_status(uow, trunk, TrunkStatus.DOWN, "parent port unbound")
+        no_vm = all_subports(trunk, "DOWN", "parent port unbound: no instance")
+        set_status(uow, trunk, TrunkStatus.DOWN, "parent port unbound", no_vm)
 
 
-def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | None) -> None:
+# Frees a port from its trunk role inside the deleting unit of work (DELETE …?cascade=trunk).
+ReleaseTrunk = Callable[[UnitOfWork, TrunkRole, str], None]
+
+
+def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | None,
+                release: ReleaseTrunk | None = None) -> None:
+    """Delete a port; one in a trunk is a 409 unless `release` frees it first (same transaction)."""
     def work(uow: UnitOfWork) -> None:
         port = visible_port(uow, ctx, port_id, lock=True)
         env.policy.enforce(ctx, "delete_port", {"project_id": port.project_id, "device_owner": port.device_owner})
@@ -207,9 +225,13 @@ def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | Non
         membership = uow.ports.trunk_membership(port_id)
         if membership is not None:
             role, trunk_id = membership
-            if role is TrunkRole.SUBPORT:
+            if release is not None:
+                release(uow, role, trunk_id)
+                port = visible_port(uow, ctx, port_id)  # as released (a subport is unbound first)
+            elif role is TrunkRole.SUBPORT:
                 raise errors.PortInUseAsSubPort(port_id=port_id, trunk_id=trunk_id)
-            raise errors.PortInUseAsTrunkParent(port_id=port_id, trunk_id=trunk_id)
+            else:
+                raise errors.PortInUseAsTrunkParent(port_id=port_id, trunk_id=trunk_id)
         uow.ports.delete(port_id)
         uow.record(port_event(events.PORT_DELETED, port, port))
 

@@ -10,13 +10,13 @@ from typing import Any
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.limits import MAX_REASON_LEN, MAX_REASON_PORTS
-from trunkd.domain.model import Agent, Port, Trunk
+from trunkd.domain.model import SUBPORT_STATUSES, Agent, Port, Trunk
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.subports import count_error
 from trunkd.service import binding
 from trunkd.service.env import Env
 from trunkd.service.ports import port_event
-from trunkd.service.trunk_status import set_status
+from trunkd.service.trunk_status import all_subports, set_status
 from trunkd.store.uow import UnitOfWork
 
 SUBPORT_OWNER = "trunk:subport"
@@ -92,7 +92,8 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         if parent.vif_type == binding.BINDING_FAILED:
             reason = f"parent port {parent.id} failed to bind on host {host}"
             failed = [Outcome(p, False, reason) for p in sorted(ids)]
-            return set_status(uow, trunk, TrunkStatus.ERROR, reason), failed, host
+            statuses = {o.port_id: ("ERROR", reason) for o in failed}
+            return set_status(uow, trunk, TrunkStatus.ERROR, reason, statuses), failed, host
         ports = {p.id: p for p in uow.ports.get_many(ids)}
         nets = uow.networks.get_many({p.network_id for p in ports.values()})
         agents = uow.agents.live(host, env.settings.agent_down_time)
@@ -121,7 +122,8 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         _record_port_changes(uow, ports, [p for same in rebind.values() for p in same])
         failed = [o for o in outcomes if not o.bound]
         if failed:
-            trunk = set_status(uow, trunk, TrunkStatus.DEGRADED, degraded_reason(failed))
+            statuses = {o.port_id: ("ERROR", o.reason) for o in failed}
+            trunk = set_status(uow, trunk, TrunkStatus.DEGRADED, degraded_reason(failed), statuses)
         else:
             trunk = set_status(uow, trunk, TrunkStatus.BUILD, f"subports bound to {host}; wiring")
         return trunk, outcomes, host
@@ -129,8 +131,31 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
     return env.db.transact(work, ctx.request_id)
 
 
+def _subport_reports(body: Mapping[str, Any]) -> dict[str, tuple[str, str]] | None:
+    """The optional per-subport part of a status report: [{port_id, status, reason?}, …]."""
+    items = body.get("sub_ports")
+    if items is None:
+        return None
+    usage = "'sub_ports' must be a list of {'port_id': P, 'status': ACTIVE|DOWN|ERROR, 'reason': R}"
+    if not isinstance(items, list):
+        raise errors.InvalidInput(error_message=usage)
+    found: dict[str, tuple[str, str]] = {}
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("port_id"), str) or item["port_id"] in found:
+            raise errors.InvalidInput(error_message=usage)
+        reason = item.get("reason", "")
+        if item.get("status") not in SUBPORT_STATUSES or not isinstance(reason, str) or len(reason) > 1024:
+            raise errors.InvalidInput(error_message=usage)
+        found[item["port_id"]] = (item["status"], reason)
+    return found
+
+
 def report_status(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Trunk:
-    """An agent's verdict, computed from `revision_number`; a stale one is refused (409)."""
+    """An agent's verdict, computed from `revision_number`; a stale one is refused (409).
+
+    Optional `sub_ports` reports each subport's status (ACTIVE, DOWN, ERROR) with a reason; without
+    it, ACTIVE means every subport is wired (ACTIVE) and other statuses leave them as they were.
+    """
     env.policy.enforce(ctx, "report_trunk_status", {"project_id": ctx.project_id})
     if not isinstance(body, dict) or not isinstance(body.get("status"), str) or not isinstance(
         body.get("revision_number"), int
@@ -143,6 +168,7 @@ def report_status(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Tr
     reason = body.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 1024:
         raise errors.InvalidInput(error_message="'reason' must be a string of at most 1024 characters")
+    reported = _subport_reports(body)
 
     def work(uow: UnitOfWork) -> Trunk:
         trunk = uow.trunks.get(trunk_id, lock=True)
@@ -151,6 +177,12 @@ def report_status(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Tr
         if body["revision_number"] != trunk.revision_number:
             raise errors.StaleStatusReport(trunk_id=trunk_id, reported=body["revision_number"],
                                            current=trunk.revision_number)
-        return set_status(uow, trunk, target, reason)
+        statuses = reported
+        if statuses is None and target == TrunkStatus.ACTIVE:
+            statuses = all_subports(trunk, "ACTIVE", "")
+        for port_id in statuses or {}:
+            if port_id not in {s.port_id for s in trunk.sub_ports}:
+                raise errors.SubPortNotFound(port_id=port_id, trunk_id=trunk_id)
+        return set_status(uow, trunk, target, reason, statuses)
 
     return env.db.transact(work, ctx.request_id)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from trunkd.domain import errors, events
+from trunkd.domain import errors, events, guard_rails
+from trunkd.domain.allocation import AUTO, assign
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import PortFacts, SubPort, Trunk
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.subports import (
+    SubportSpec,
     check_no_duplicate_segments,
     check_parent,
     count_error,
     resolve_subports,
     shape_error,
     specs_from,
+    to_segmentation_id,
+    wants_allocation,
 )
 from trunkd.domain.views import trunk_dict
 from trunkd.service.common import check_revision, readable, real_changes
@@ -65,6 +69,29 @@ def _can_trunk(env: Env, uow: UnitOfWork, host_id: str, vif_type: str) -> bool:
 
 
 # -- create ---------------------------------------------------------------------------------
+def _allocating(env: Env) -> bool:
+    return env.settings.allocator is not None
+
+
+def _resolve(env: Env, trunk_id: str, parent: PortFacts, specs: list[SubportSpec],
+             facts: Mapping[str, PortFacts]) -> list[SubPort]:
+    return resolve_subports(specs, trunk_id=trunk_id, parent=parent, facts=facts,
+                            validators=env.drivers.validators, allocating=_allocating(env))
+
+
+def _allocated(env: Env, trunk_id: str, parent: PortFacts, subs: list[SubPort],
+               kept: Collection[SubPort]) -> list[SubPort]:
+    """Pick VLANs for the subports that asked the server to (never the parent's VLAN under that rail)."""
+    allocator = env.settings.allocator
+    if allocator is None:
+        return subs
+    reserved = list(kept)
+    vlan = guard_rails.parent_vlan(parent)
+    if guard_rails.PARENT_VLAN in env.settings.guard_rails and vlan is not None:
+        reserved.append(SubPort("", "vlan", vlan))
+    return assign(trunk_id, subs, reserved, allocator)
+
+
 def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[str, Any]) -> Trunk:
     trunk_id = str(uuid.uuid4())
     specs = specs_from(attrs["sub_ports"])
@@ -74,10 +101,9 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[s
     trunkable = parent_facts is None or not parent_facts.visible or _can_trunk(
         env, uow, parent_facts.host_id, parent_facts.vif_type)
     parent = check_parent(parent_id, parent_facts, trunkable)
-    subs = resolve_subports(
-        specs, trunk_id=trunk_id, parent=parent, facts=facts, validators=env.drivers.validators
-    )
+    subs = _allocated(env, trunk_id, parent, _resolve(env, trunk_id, parent, specs, facts), [])
     check_no_duplicate_segments(trunk_id, subs, set())
+    guard_rails.check(env.settings.guard_rails, parent, facts, subs)
     stamp = now()
     trunk = Trunk(
         id=trunk_id, project_id=attrs["project_id"], name=attrs["name"],
@@ -93,12 +119,12 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: Mapping[s
     return stored
 
 
-def create_trunks(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> list[Trunk]:
-    """Create one or more trunks, all or nothing, in one transaction."""
+def create_trunks(env: Env, ctx: RequestContext, items: list[dict[str, Any]], dry_run: bool = False) -> list[Trunk]:
+    """Create one or more trunks, all or nothing, in one transaction (or only validate: dry run)."""
     for attrs in items:
         env.policy.enforce(ctx, "create_trunk", attrs)
     return env.db.transact(
-        lambda uow: [_create_one(env, uow, ctx, attrs) for attrs in items], ctx.request_id
+        lambda uow: [_create_one(env, uow, ctx, attrs) for attrs in items], ctx.request_id, dry_run=dry_run
     )
 
 
@@ -135,20 +161,26 @@ def update_trunk(
     return env.db.transact(work, ctx.request_id)
 
 
+def delete_in(env: Env, uow: UnitOfWork, ctx: RequestContext, trunk: Trunk) -> None:
+    """Delete a (locked, visible) trunk inside the caller's unit of work, with its event."""
+    env.policy.enforce(ctx, "delete_trunk", {"project_id": trunk.project_id})
+    if not trunk.admin_state_up:
+        raise errors.TrunkDisabled(trunk_id=trunk.id)
+    parent = uow.ports.get(trunk.port_id)
+    if parent is not None and not _can_trunk(env, uow, parent.host_id, parent.vif_type):
+        raise errors.TrunkInUse(trunk_id=trunk.id)
+    env.drivers.precommit("delete", trunk_dict(trunk))
+    uow.trunks.delete(trunk)
+    unbind_subports(uow, [s.port_id for s in trunk.sub_ports])
+    uow.record(_event(events.TRUNK_DELETED, trunk, parent.host_id or None if parent else None, trunk))
+
+
 def delete_trunk(env: Env, ctx: RequestContext, trunk_id: str, if_match: int | None) -> None:
     def work(uow: UnitOfWork) -> None:
         trunk = visible_trunk(uow, ctx, trunk_id, lock=True)
         env.policy.enforce(ctx, "delete_trunk", {"project_id": trunk.project_id})
         check_revision(if_match, trunk.revision_number)
-        if not trunk.admin_state_up:
-            raise errors.TrunkDisabled(trunk_id=trunk_id)
-        parent = uow.ports.get(trunk.port_id)
-        if parent is not None and not _can_trunk(env, uow, parent.host_id, parent.vif_type):
-            raise errors.TrunkInUse(trunk_id=trunk_id)
-        env.drivers.precommit("delete", trunk_dict(trunk))
-        uow.trunks.delete(trunk)
-        unbind_subports(uow, [s.port_id for s in trunk.sub_ports])
-        uow.record(_event(events.TRUNK_DELETED, trunk, parent.host_id or None if parent else None, trunk))
+        delete_in(env, uow, ctx, trunk)
 
     env.db.transact(work, ctx.request_id)
 
@@ -167,53 +199,106 @@ def _sub_ports_of(body: Any) -> Any:
 _OPERATION = {events.SUBPORTS_ADDED: "add_subports", events.SUBPORTS_REMOVED: "remove_subports"}
 
 
+@dataclass(frozen=True)
+class SubportChanges:
+    """What a desired-state PUT changed: (old, new) pairs for re-tagged subports."""
+
+    added: list[SubPort]
+    removed: list[SubPort]
+    retagged: list[tuple[SubPort, SubPort]]
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.retagged)
+
+
 def _membership_changed(
-    env: Env, uow: UnitOfWork, trunk: Trunk, kind: str, changed: list[SubPort], sub_ports: list[SubPort]
+    env: Env, uow: UnitOfWork, trunk: Trunk, added: list[SubPort], removed: list[SubPort],
+    sub_ports: list[SubPort],
 ) -> Trunk:
-    """Status to DOWN, revision bumped, drivers' precommit vetoes, one event naming the change.
+    """Status to DOWN, revision bumped once, drivers' precommit vetoes, an event per kind of change.
 
     `sub_ports` is the new membership, in stored order (known here: not read back)."""
     uow.trunks.update(trunk.id, {"status": TrunkStatus.DOWN.value, "status_reason": ""})
     updated = uow.trunks.get(trunk.id, sub_ports=sub_ports)
     assert updated is not None
-    changed_sub_ports = [s.as_dict() for s in changed]
     view = trunk_dict(updated)
-    env.drivers.precommit(_OPERATION[kind], {**view, "changed_sub_ports": changed_sub_ports})
-    uow.record(_event(kind, updated, host_of(uow, trunk), trunk, view, changed_sub_ports=changed_sub_ports))
+    host = host_of(uow, trunk)
+    for kind, changed in ((events.SUBPORTS_REMOVED, removed), (events.SUBPORTS_ADDED, added)):
+        if not changed:
+            continue
+        changed_sub_ports = [s.as_dict() for s in changed]
+        env.drivers.precommit(_OPERATION[kind], {**view, "changed_sub_ports": changed_sub_ports})
+        uow.record(_event(kind, updated, host, trunk, view, changed_sub_ports=changed_sub_ports))
     return updated
 
 
-def add_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Trunk:
+def _already_member(spec: SubportSpec, current: Mapping[str, SubPort], facts: Mapping[str, PortFacts],
+                    allocating: bool) -> bool:
+    """Is this requested item identical to a subport the trunk already has?"""
+    sub = current.get(spec.port_id)
+    if sub is None:
+        return False
+    if spec.inherits:
+        port = facts.get(spec.port_id)
+        return port is not None and (port.network_type, port.segmentation_id) == sub.segment
+    if allocating and wants_allocation(spec.segmentation_type, spec.segmentation_id):
+        return True
+    try:
+        return (spec.segmentation_type, to_segmentation_id(spec.segmentation_id)) == sub.segment
+    except ValueError:
+        return False
+
+
+def _checked_specs(env: Env, raw: Any) -> list[SubportSpec]:
+    problem = shape_error(raw, allocating=_allocating(env))
+    if problem:
+        raise errors.InvalidInput(error_message=problem)
+    return specs_from(raw)
+
+
+def add_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any, *,
+                 idempotent: bool = False, dry_run: bool = False) -> Trunk:
+    """Neutron's add_subports; `idempotent` skips items identical to existing subports."""
     raw = _sub_ports_of(body)
 
     def work(uow: UnitOfWork) -> Trunk:
         trunk = visible_trunk(uow, ctx, trunk_id, lock=True)
         env.policy.enforce(ctx, "add_subports", {"project_id": trunk.project_id})
-        problem = shape_error(raw)
-        if problem:
-            raise errors.InvalidInput(error_message=problem)
-        specs = specs_from(raw)
+        specs = _checked_specs(env, raw)
         facts = _facts(uow, ctx, [trunk.port_id, *(s.port_id for s in specs)])
         parent = replace(facts[trunk.port_id], visible=True)
-        subs = resolve_subports(
-            specs, trunk_id=trunk_id, parent=parent, facts=facts, validators=env.drivers.validators
-        )
+        if idempotent:
+            current = {s.port_id: s for s in trunk.sub_ports}
+            specs = [s for s in specs if not _already_member(s, current, facts, _allocating(env))]
+        subs = _resolve(env, trunk_id, parent, specs, facts)
         if not trunk.admin_state_up:
             raise errors.TrunkDisabled(trunk_id=trunk_id)
         if trunk.status == TrunkStatus.ERROR:
             raise errors.TrunkInErrorState(trunk_id=trunk_id)
-        existing = {(s.segmentation_type, s.segmentation_id) for s in trunk.sub_ports}
-        check_no_duplicate_segments(trunk_id, subs, existing)
+        subs = _allocated(env, trunk_id, parent, subs, trunk.sub_ports)
+        check_no_duplicate_segments(trunk_id, subs, {s.segment for s in trunk.sub_ports})
+        guard_rails.check(env.settings.guard_rails, parent, facts, subs)
         if not subs:
             return trunk
         uow.trunks.add_subports(trunk_id, subs)
-        return _membership_changed(env, uow, trunk, events.SUBPORTS_ADDED, subs,
-                                   stored_order([*trunk.sub_ports, *subs]))
+        return _membership_changed(env, uow, trunk, subs, [], stored_order([*trunk.sub_ports, *subs]))
 
-    return env.db.transact(work, ctx.request_id)
+    return env.db.transact(work, ctx.request_id, dry_run=dry_run)
 
 
-def remove_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Trunk:
+def remove_in(env: Env, uow: UnitOfWork, trunk: Trunk, removed: list[SubPort]) -> Trunk:
+    """Take subports off a (locked) trunk inside the caller's unit of work."""
+    if not trunk.admin_state_up:
+        raise errors.TrunkDisabled(trunk_id=trunk.id)
+    uow.trunks.remove_subports(trunk.id, [s.port_id for s in removed])
+    unbind_subports(uow, [s.port_id for s in removed])
+    gone = {s.port_id for s in removed}
+    return _membership_changed(env, uow, trunk, [], removed, [s for s in trunk.sub_ports if s.port_id not in gone])
+
+
+def remove_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any, *,
+                    idempotent: bool = False, dry_run: bool = False) -> Trunk:
+    """Neutron's remove_subports; `idempotent` skips ports that are not on the trunk."""
     raw = _sub_ports_of(body)
 
     def work(uow: UnitOfWork) -> Trunk:
@@ -228,15 +313,68 @@ def remove_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> 
         removed: list[SubPort] = []
         for item in raw:
             sub = current.get(item["port_id"])
-            if sub is None:
+            if sub is not None:
+                removed.append(sub)
+            elif not idempotent:
                 raise errors.SubPortNotFound(port_id=item["port_id"], trunk_id=trunk_id)
-            removed.append(sub)
         if not removed:
             return trunk
-        uow.trunks.remove_subports(trunk_id, [s.port_id for s in removed])
-        unbind_subports(uow, [s.port_id for s in removed])
-        gone = {s.port_id for s in removed}
-        return _membership_changed(env, uow, trunk, events.SUBPORTS_REMOVED, removed,
-                                   [s for s in trunk.sub_ports if s.port_id not in gone])
+        return remove_in(env, uow, trunk, removed)
 
-    return env.db.transact(work, ctx.request_id)
+    return env.db.transact(work, ctx.request_id, dry_run=dry_run)
+
+
+def set_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any, *,
+                 dry_run: bool = False) -> tuple[Trunk, SubportChanges]:
+    """Desired state: make the trunk's subports exactly the list given, touching only the difference.
+
+    An item for a port already on the trunk with the same segmentation is left alone (its status
+    too); with a new segmentation it is re-tagged; ports not listed are removed. Nothing to do
+    means no write, no revision bump and no event.
+    """
+    raw = _sub_ports_of(body)
+
+    def work(uow: UnitOfWork) -> tuple[Trunk, SubportChanges]:
+        trunk = visible_trunk(uow, ctx, trunk_id, lock=True)
+        target = {"project_id": trunk.project_id}
+        env.policy.enforce(ctx, "add_subports", target)
+        env.policy.enforce(ctx, "remove_subports", target)
+        specs = _checked_specs(env, raw)
+        current = {s.port_id: s for s in trunk.sub_ports}
+        facts = {
+            # the trunk's own subports were checked when they joined: not "in use" here
+            pid: replace(f, trunk_role=None, trunk_id=None, device_id="", visible=True) if pid in current else f
+            for pid, f in _facts(uow, ctx, [trunk.port_id, *(s.port_id for s in specs)]).items()
+        }
+        parent = replace(facts[trunk.port_id], visible=True)
+        wanted = [
+            current[s.port_id] if s.segmentation_id == AUTO and s.port_id in current else s
+            for s in _resolve(env, trunk_id, parent, specs, facts)
+        ]
+        wanted = _allocated(env, trunk_id, parent, wanted, [])
+        check_no_duplicate_segments(trunk_id, wanted, set())
+        names = {s.port_id for s in wanted}
+        changes = SubportChanges(
+            added=[s for s in wanted if s.port_id not in current],
+            removed=[s for pid, s in current.items() if pid not in names],
+            retagged=[(current[s.port_id], s) for s in wanted
+                      if s.port_id in current and s.segment != current[s.port_id].segment],
+        )
+        if not changes:
+            return trunk, changes
+        new = [*changes.added, *(n for _, n in changes.retagged)]
+        guard_rails.check(env.settings.guard_rails, parent, facts, new)
+        if not trunk.admin_state_up:
+            raise errors.TrunkDisabled(trunk_id=trunk_id)
+        if new and trunk.status == TrunkStatus.ERROR:
+            raise errors.TrunkInErrorState(trunk_id=trunk_id)
+        uow.trunks.remove_subports(trunk_id, [s.port_id for s in changes.removed])
+        unbind_subports(uow, [s.port_id for s in changes.removed])
+        uow.trunks.retag_subports(trunk_id, [n for _, n in changes.retagged])
+        uow.trunks.add_subports(trunk_id, changes.added)
+        old = [*changes.removed, *(o for o, _ in changes.retagged)]
+        replaced = {s.port_id for s in old}
+        membership = stored_order([*(s for s in trunk.sub_ports if s.port_id not in replaced), *new])
+        return _membership_changed(env, uow, trunk, new, old, membership), changes
+
+    return env.db.transact(work, ctx.request_id, dry_run=dry_run)

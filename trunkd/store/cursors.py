@@ -26,3 +26,6 @@ class CursorRepo:
         self.conn.execute(
             update(consumer_cursors).where(consumer_cursors.c.name == name).values(seq=seq, updated_at=now())
         )
+
+    def all(self) -> dict[str, int]:
+        return {r.name: int(r.seq) for r in self.conn.execute(select(consumer_cursors.c.name, consumer_cursors.c.seq))}

@@ -107,7 +107,8 @@ class PortRepo:
         stmt = (
             select(
                 ports.c.id, ports.c.network_id, ports.c.project_id, ports.c.device_id,
-                ports.c.host_id, ports.c.vif_type, networks.c.mtu, networks.c.network_type,
+                ports.c.device_owner, ports.c.mac_address, ports.c.host_id, ports.c.vif_type,
+                networks.c.mtu, networks.c.network_type,
                 networks.c.segmentation_id, port_claims.c.role,
                 func.coalesce(trunks.c.id, subports.c.trunk_id).label("trunk_id"),
             )
@@ -120,8 +121,8 @@ class PortRepo:
         # fetchall and positional fields: this runs for up to 4094 rows per request
         return {
             pid: PortFacts(pid, net, project, device, host, vif, mtu, net_type, seg_id,
-                           TrunkRole(role) if role else None, trunk_id, True)
-            for pid, net, project, device, host, vif, mtu, net_type, seg_id, role, trunk_id
+                           TrunkRole(role) if role else None, trunk_id, True, mac, owner)
+            for pid, net, project, device, owner, mac, host, vif, mtu, net_type, seg_id, role, trunk_id
             in self.conn.execute(stmt).tuples().all()
         }
 
@@ -137,13 +138,14 @@ class PortRepo:
         subs: dict[str, list[tuple[SubPort, str]]] = {trunk_id: [] for trunk_id in parents}
         stmt = (  # type: ignore[assignment]
             select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
-                   subports.c.segmentation_id, ports.c.mac_address)
+                   subports.c.segmentation_id, subports.c.status, subports.c.status_reason, ports.c.mac_address)
             .join(ports, ports.c.id == subports.c.port_id)
             .where(subports.c.trunk_id.in_(list(parents)))
             .order_by(subports.c.trunk_id, subports.c.segmentation_type, subports.c.segmentation_id)
         )
         for r in self.conn.execute(stmt):
-            subs[r.trunk_id].append((SubPort(r.port_id, r.segmentation_type, r.segmentation_id), r.mac_address))
+            sub = SubPort(r.port_id, r.segmentation_type, r.segmentation_id, r.status, r.status_reason)
+            subs[r.trunk_id].append((sub, r.mac_address))
         return {port_id: TrunkDetails(trunk_id, subs[trunk_id]) for trunk_id, port_id in parents.items()}
 
     def trunk_membership(self, port_id: str) -> tuple[TrunkRole, str] | None:

@@ -143,6 +143,9 @@ subports = Table(
     Column("trunk_id", ID, ForeignKey(trunks.c.id, ondelete="CASCADE"), nullable=False),
     Column("segmentation_type", String(32), nullable=False),
     Column("segmentation_id", Integer, nullable=False),
+    # as the agent reported it: ACTIVE, DOWN (not wired, e.g. no instance) or ERROR, with why
+    Column("status", String(16), nullable=False, server_default="DOWN"),
+    Column("status_reason", String(1024), nullable=False, server_default=""),
     CheckConstraint("port_role = 'subport'", name="port_role"),
     ForeignKeyConstraint(["port_id", "port_role"], [port_claims.c.port_id, port_claims.c.role]),
     UniqueConstraint(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import SubPort, Trunk, TrunkRole
@@ -73,12 +73,12 @@ class TrunkRepo:
             return found
         stmt = (
             select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
-                   subports.c.segmentation_id)
+                   subports.c.segmentation_id, subports.c.status, subports.c.status_reason)
             .where(subports.c.trunk_id.in_(trunk_ids))
             .order_by(subports.c.segmentation_type, subports.c.segmentation_id)  # as stored_order()
         )
-        for trunk_id, port_id, seg_type, seg_id in self.conn.execute(stmt).tuples().all():
-            found[trunk_id].append(SubPort(port_id, seg_type, seg_id))
+        for trunk_id, port_id, seg_type, seg_id, status, reason in self.conn.execute(stmt).tuples().all():
+            found[trunk_id].append(SubPort(port_id, seg_type, seg_id, status, reason))
         return found
 
     # -- writes ----------------------------------------------------------------------------
@@ -91,10 +91,11 @@ class TrunkRepo:
         if port_ids:
             self.conn.execute(delete(port_claims).where(port_claims.c.port_id.in_(list(port_ids))))
 
-    def _insert_subports(self, trunk_id: str, subs: list[SubPort]) -> None:
+    def _insert_subports(self, trunk_id: str, subs: list[SubPort], *, claim: bool = True) -> None:
         if not subs:
             return
-        self._claim(TrunkRole.SUBPORT, (s.port_id for s in subs))
+        if claim:
+            self._claim(TrunkRole.SUBPORT, (s.port_id for s in subs))
         self.conn.execute(
             insert(subports),
             [
@@ -118,6 +119,35 @@ class TrunkRepo:
             delete(subports).where(subports.c.trunk_id == trunk_id, subports.c.port_id.in_(list(port_ids)))
         )
         self._release(port_ids)
+
+    def retag_subports(self, trunk_id: str, subs: list[SubPort]) -> None:
+        """New segmentation for subports already on the trunk (rows replaced, claims kept; status DOWN).
+
+        Delete then insert, so that swapping two VLANs never trips the unique constraint midway.
+        """
+        if subs:
+            ids = [s.port_id for s in subs]
+            self.conn.execute(delete(subports).where(subports.c.trunk_id == trunk_id, subports.c.port_id.in_(ids)))
+            self._insert_subports(trunk_id, subs, claim=False)
+
+    def set_subport_statuses(self, trunk_id: str, statuses: Mapping[str, tuple[str, str]]) -> None:
+        """port id -> (status, reason) for subports of the trunk, in one executemany."""
+        if not statuses:
+            return
+        stmt = (
+            update(subports)
+            .where(subports.c.trunk_id == trunk_id, subports.c.port_id == bindparam("pid"))
+            .values(status=bindparam("new_status"), status_reason=bindparam("new_reason"))
+        )
+        self.conn.execute(stmt, [{"pid": p, "new_status": s, "new_reason": r} for p, (s, r) in statuses.items()])
+
+    def count_by_status(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(trunks per status, subports per status) over every project, for metrics."""
+        counted = [
+            {r[0]: int(r[1]) for r in self.conn.execute(select(t.c.status, func.count()).group_by(t.c.status))}
+            for t in (trunks, subports)
+        ]
+        return counted[0], counted[1]
 
     def update(self, trunk_id: str, values: dict[str, object]) -> None:
         update_row(self.conn, trunks, trunk_id, values)

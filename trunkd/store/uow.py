@@ -104,17 +104,20 @@ class Database:
     def write(self, request_id: str = "") -> UnitOfWork:
         return UnitOfWork(self, write=True, request_id=request_id)
 
-    def transact(self, work: Callable[[UnitOfWork], T], request_id: str = "") -> T:
+    def transact(self, work: Callable[[UnitOfWork], T], request_id: str = "", *, dry_run: bool = False) -> T:
         """Run `work` in a write unit of work and commit; retry a lost race from scratch.
 
         A retry re-validates against what the winner committed, so the loser gets the precise
         typed error (DuplicateSubPort, TrunkPortInUse …) rather than a raw constraint failure.
+        `dry_run` does all the work (validation, constraints, drivers' vetoes) then rolls back:
+        no write and no event.
         """
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with self.write(request_id) as uow:
                     result = work(uow)
-                    uow.commit()
+                    if not dry_run:
+                        uow.commit()
                     return result
             except DBAPIError as exc:
                 if not _retryable(exc):

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkd.api.extensions import all_extensions, extension
-from trunkd.api.http import ctx_of, ok
+from trunkd.api.http import ctx_of, env_of, ok
 from trunkd.api.query import base_url
 from trunkd.domain import errors
 
@@ -31,12 +31,12 @@ async def resources(request: Request) -> Response:
 
 async def extensions(request: Request) -> Response:
     ctx_of(request)
-    return ok({"extensions": all_extensions()})
+    return ok({"extensions": all_extensions(env_of(request).settings)})
 
 
 async def show_extension(request: Request) -> Response:
     ctx_of(request)
-    found = extension(request.path_params["alias"])
+    found = extension(request.path_params["alias"], env_of(request).settings)
     if found is None:
         raise errors.HTTPNotFound(f"Extension with alias {request.path_params['alias']} does not exist")
     return ok({"extension": found})

@@ -19,7 +19,10 @@ from trunkd.api.http import (
     no_content,
     ok,
 )
+from trunkd.api.options import flag
 from trunkd.api.query import fields_of, links, parse_list
+from trunkd.domain import errors
+from trunkd.service import cascade as cascade_svc
 from trunkd.service import ports as svc
 
 
@@ -34,14 +37,15 @@ async def index(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     query, fields = parse_list(request, attributes.PORT, views.filterable(ctx, "port"))
     found, details = await call(svc.list_ports, env, ctx, query)
-    return listed("ports", [views.port(p, details.get(p.id), ctx, fields) for p in found],
+    statuses = flag(request, "subport_status")
+    return listed("ports", [views.port(p, details.get(p.id), ctx, fields, statuses) for p in found],
                   links(request, query, [p.id for p in found]))
 
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     port, details = await call(svc.get_port, env, ctx, request.path_params["id"])
-    return ok({"port": views.port(port, details, ctx, fields_of(request))})
+    return ok({"port": views.port(port, details, ctx, fields_of(request), flag(request, "subport_status"))})
 
 
 async def update(request: Request) -> Response:
@@ -54,7 +58,11 @@ async def update(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     await no_body(request)
-    await call(svc.delete_port, env, ctx, request.path_params["id"], if_match(request))
+    cascade = request.query_params.get("cascade")
+    if cascade not in (None, "trunk"):
+        raise errors.HTTPBadRequest(msg=f"Invalid value for 'cascade': '{cascade}' (the only value is 'trunk')")
+    delete = cascade_svc.delete_port_with_trunk if cascade else svc.delete_port
+    await call(delete, env, ctx, request.path_params["id"], if_match(request))
     return no_content()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,30 +22,38 @@ from trunkd.api.http import (
     no_content,
     ok,
 )
+from trunkd.api.options import flag
 from trunkd.api.query import fields_of, links, parse_list
+from trunkd.domain.model import Trunk
 from trunkd.service import trunks as svc
 
 
 async def create(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
+    dry_run = flag(request, "dry_run")
     items, bulk = attributes.parse_create(await json_body(request), "trunk", "trunks", attributes.TRUNK, ctx)
     for item in items:
-        attributes.check_sub_ports(item)
-    made = await call(svc.create_trunks, env, ctx, items)
-    return created("trunk", "trunks", [views.trunk(t) for t in made], bulk)
+        attributes.check_sub_ports(item, allocating=env.settings.allocator is not None)
+    made = await call(svc.create_trunks, env, ctx, items, dry_run)
+    response = created("trunk", "trunks", [views.trunk(t) for t in made], bulk)
+    if dry_run:  # nothing was created: the would-be trunk, 200
+        response.status_code = 200
+    return response
 
 
 async def index(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     query, fields = parse_list(request, attributes.TRUNK)
+    statuses = flag(request, "subport_status")
     found = await call(svc.list_trunks, env, ctx, query)
-    return listed("trunks", [views.trunk(t, fields) for t in found], links(request, query, [t.id for t in found]))
+    return listed("trunks", [views.trunk(t, fields, statuses) for t in found],
+                  links(request, query, [t.id for t in found]))
 
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     trunk = await call(svc.get_trunk, env, ctx, request.path_params["id"])
-    return ok({"trunk": views.trunk(trunk, fields_of(request))})
+    return ok({"trunk": views.trunk(trunk, fields_of(request), flag(request, "subport_status"))})
 
 
 async def update(request: Request) -> Response:
@@ -59,24 +70,41 @@ async def delete(request: Request) -> Response:
     return no_content()
 
 
-async def add_subports(request: Request) -> Response:
+async def _membership(request: Request, use_case: Callable[..., Trunk]) -> Response:
     ctx, env = ctx_of(request), env_of(request)
+    options = {"idempotent": flag(request, "idempotent"), "dry_run": flag(request, "dry_run")}
     body = await json_body(request, required=False)
-    trunk = await call(svc.add_subports, env, ctx, request.path_params["id"], body)
+    trunk = await call(functools.partial(use_case, **options), env, ctx, request.path_params["id"], body)
     return ok(views.trunk(trunk))
+
+
+async def add_subports(request: Request) -> Response:
+    return await _membership(request, svc.add_subports)
 
 
 async def remove_subports(request: Request) -> Response:
-    ctx, env = ctx_of(request), env_of(request)
-    body = await json_body(request, required=False)
-    trunk = await call(svc.remove_subports, env, ctx, request.path_params["id"], body)
-    return ok(views.trunk(trunk))
+    return await _membership(request, svc.remove_subports)
 
 
 async def get_subports(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     trunk = await call(svc.get_trunk, env, ctx, request.path_params["id"], "get_subports")
-    return ok({"sub_ports": [s.as_dict() for s in trunk.sub_ports]})
+    statuses = flag(request, "subport_status")
+    return ok({"sub_ports": [s.status_dict() if statuses else s.as_dict() for s in trunk.sub_ports]})
+
+
+async def set_subports(request: Request) -> Response:
+    """Desired state (beyond Neutron): the complete list; answers the trunk and what changed."""
+    ctx, env = ctx_of(request), env_of(request)
+    body = await json_body(request, required=False)
+    set_state = functools.partial(svc.set_subports, dry_run=flag(request, "dry_run"))
+    trunk, changes = await call(set_state, env, ctx, request.path_params["id"], body)
+    return ok({"trunk": views.trunk(trunk), "changes": {
+        "added": [s.as_dict() for s in changes.added],
+        "removed": [s.as_dict() for s in changes.removed],
+        "retagged": [{**new.as_dict(), "previous_segmentation_type": old.segmentation_type,
+                      "previous_segmentation_id": old.segmentation_id} for old, new in changes.retagged],
+    }})
 
 
 ROUTES = [
@@ -88,4 +116,5 @@ ROUTES = [
     Route("/v2.0/trunks/{id}/add_subports", add_subports, methods=["PUT"]),
     Route("/v2.0/trunks/{id}/remove_subports", remove_subports, methods=["PUT"]),
     Route("/v2.0/trunks/{id}/get_subports", get_subports, methods=["GET"]),
+    Route("/v2.0/trunks/{id}/sub_ports", set_subports, methods=["PUT"]),
 ]
