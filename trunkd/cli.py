@@ -84,6 +84,7 @@ def agent(args: argparse.Namespace) -> int:
     from trunkd.agent.ovs import OvsSwitch
     from trunkd.agent.plug import plug
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     host = args.host or socket.gethostname()
     if args.ovs_rundir:
         os.environ["OVS_RUNDIR"] = args.ovs_rundir

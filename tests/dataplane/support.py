@@ -30,6 +30,7 @@ from scapy.layers.l2 import Dot1Q, Ether
 from scapy.packet import Raw
 
 from tests.support import IN_CI, REPO, Api
+from trunkd.agent.ovs import OvsSwitch
 
 SCHEMA = Path("/usr/share/openvswitch/vswitch.ovsschema")
 SOL_PACKET = 263
@@ -114,6 +115,14 @@ class OvsHost:
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
         self.procs.append(binary)
 
+    @contextmanager
+    def switch(self) -> Iterator[OvsSwitch]:
+        switch = OvsSwitch(self.db, str(self.rundir))
+        try:
+            yield switch
+        finally:
+            switch.close()
+
     def vsctl(self, *args: str) -> str:
         return subprocess.run(["ovs-vsctl", f"--db={self.db}", "--timeout=10", *args], check=True,
                               capture_output=True, text=True, env=self.env()).stdout.strip()
@@ -123,23 +132,19 @@ class OvsHost:
                               text=True, env=self.env()).stdout
 
     def ports(self, bridge: str) -> list[str]:
+        """The bridge's ports ([] while the bridge does not exist)."""
+        if bridge not in self.bridges():
+            return []
         return self.vsctl("list-ports", bridge).split()
 
     def bridges(self) -> list[str]:
         return self.vsctl("list-br").split()
 
     def stop(self) -> None:
+        """Kill the daemons (nothing of theirs outlives the namespace) and remove the namespace."""
         for binary in reversed(self.procs):
-            pidfile = self.rundir / f"{binary}.pid"
-            try:
-                pid = int(pidfile.read_text())
-                os.kill(pid, signal.SIGTERM)
-                for _ in range(50):
-                    os.kill(pid, 0)
-                    time.sleep(0.05)
-                os.kill(pid, signal.SIGKILL)
-            except (FileNotFoundError, ProcessLookupError, ValueError):
-                pass
+            with suppress(FileNotFoundError, ProcessLookupError, ValueError):
+                os.kill(int((self.rundir / f"{binary}.pid").read_text()), signal.SIGKILL)
         self.procs.clear()
         with suppress(OSError):
             netns.remove(self.name)

@@ -32,6 +32,8 @@ from tests.dataplane.support import (
     wait_status,
 )
 from tests.support import Api, Server
+from trunkd.agent.api import ServerApi
+from trunkd.agent.plug import plug
 
 OPENSTACK = Path(sys.executable).parent / "openstack"
 
@@ -54,7 +56,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     workdir = tmp_path_factory.mktemp("dataplane-one-host")
     with cleanup() as undo:
         server = Server(database=f"sqlite:///{workdir / 'trunkd.db'}", workdir=workdir).start()
-        undo.append(server.stop)
+        undo.append(lambda: server.stop(kill=True))  # graceful stop would wait out the agent's long-poll
         api = Api(server.url)
         host = OvsHost(f"tdh-{tag()}", workdir / "h1")
         undo.append(host.stop)
@@ -78,10 +80,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ])
         topo = Topology()
         undo.append(topo.close)
-        eps = {}
-        for n in "pabc":
-            eps[n] = topo.endpoint(host, ports[n]["mac_address"])
-            assert agent.plug(ports[n]["id"], eps[n].tap) == "br-int"
+        eps = {n: topo.endpoint(host, ports[n]["mac_address"]) for n in "pabc"}
+        with host.switch() as switch:  # the network ends in-process; the instance through the command
+            for n in "pabc":
+                assert plug(ServerApi(server.url), switch, ports[n]["id"], eps[n].tap, host.name) == "br-int"
         vm = topo.endpoint(host, mac)
         assert agent.plug(parent["id"], vm.tap) == f"tbr-{trunk['id'][:11]}"
         yield World(server, api, host, agent, trunk, ports, vm, eps)
@@ -118,8 +120,8 @@ def test_trunk_goes_down_build_active_and_the_agent_shows_alive(world: World) ->
     assert statuses(world.api, world.trunk["id"])[:2] == ["BUILD", "ACTIVE"], "from DOWN through BUILD"
     shown = osc(world.server, "network", "trunk", "show", world.trunk["id"])
     assert shown["status"] == "ACTIVE"
-    agents = osc(world.server, "network", "agent", "list", "--host", world.host.name)
-    assert [a["Alive"] for a in agents] == [True]
+    agents = world.api.get("/v2.0/agents", params={"host": world.host.name}).json()["agents"]
+    assert [(a["alive"], a["binary"]) for a in agents] == [(True, "trunkd-agent")]
     subs = world.api.get("/v2.0/ports", params={"id": [world.ports["sa"]["id"], world.ports["sb"]["id"]]}).json()
     assert {p["binding:host_id"] for p in subs["ports"]} == {world.host.name}
     assert {p["device_owner"] for p in subs["ports"]} == {"trunk:subport"}

@@ -89,7 +89,6 @@ class Agent:
         beat = threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True)
         beat.start()
         last_full = 0.0
-        peers = None
         try:
             while not self.stop.is_set():
                 if self.dirty or time.monotonic() - last_full > self.config.resync_interval:
@@ -106,12 +105,9 @@ class Agent:
                 if any(e["kind"] not in IGNORED_KINDS for e in events):
                     self._pass()
                 self.feed.commit()
-                if self.config.local_ip:
-                    current = self._retrying("listing agents", self.api.agents)
-                    alive = sorted(a["host"] for a in current or [] if a.get("alive"))
-                    if peers is not None and alive != peers:
-                        self.dirty = True
-                    peers = alive
+                if self.config.local_ip:  # other hosts' agents are not in this host's feed: compare
+                    peers = self._retrying("listing agents", self.reconciler.tunnel_peers)
+                    self.dirty = self.dirty or peers != self.reconciler.peers
         finally:
             self.stop.set()
             beat.join(timeout=5)

@@ -93,7 +93,9 @@ class OvsSwitch:
         self.timeout = timeout
         idl = connection.OvsdbIdl.from_server(ovsdb, "Open_vSwitch")
         self.conn = connection.Connection(idl, timeout=timeout)
-        self.api = impl_idl.OvsdbIdl(self.conn)
+        # ovsdbapp keeps the connection on the API class (first one wins): one class per switch
+        api_class = type("OvsdbIdl", (impl_idl.OvsdbIdl,), {})
+        self.api = api_class(self.conn)
         self._flows: dict[str, list[str]] = {}
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ class Reconciler:
         self.host = host
         self.local_ip = local_ip
         self.settled: dict[str, int] = {}  # trunk id -> revision after our last report
+        self.peers: tuple[str, ...] = ()  # tunnel endpoints the last pass wired
 
     def view(self) -> layout.HostView:
         """The server's view: ports bound here, trunks of parents bound here, their subports and networks."""
@@ -44,14 +45,18 @@ class Reconciler:
         missing = {s["port_id"] for t in trunks.values() for s in t["sub_ports"]} - set(ports)
         ports.update({p["id"]: p for p in self.api.ports(missing)})
         networks = {n["id"]: n for n in self.api.networks({p["network_id"] for p in ports.values()})}
-        peers: tuple[str, ...] = ()
-        if self.local_ip:
-            peers = tuple(sorted({
-                str(a["configurations"]["tunneling_ip"]) for a in self.api.agents()
-                if a.get("alive") and a["host"] != self.host and a["configurations"].get("tunneling_ip")
-                and "vxlan" in (a["configurations"].get("tunnel_types") or [])
-            }))
-        return layout.HostView(self.host, ports, trunks, networks, self.local_ip, peers)
+        self.peers = self.tunnel_peers()
+        return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers)
+
+    def tunnel_peers(self) -> tuple[str, ...]:
+        """Tunnel endpoints of the other live agents (none when this host does not tunnel)."""
+        if not self.local_ip:
+            return ()
+        return tuple(sorted({
+            str(a["configurations"]["tunneling_ip"]) for a in self.api.agents()
+            if a.get("alive") and a["host"] != self.host and a["configurations"].get("tunneling_ip")
+            and "vxlan" in (a["configurations"].get("tunnel_types") or [])
+        }))
 
     def _needs_binding(self, trunk: Resource, view: layout.HostView) -> bool:
         if trunk["status"] in UNSETTLED:
