@@ -244,3 +244,19 @@ def test_a_subport_that_cannot_bind_makes_the_trunk_degraded_and_the_others_stil
     r = api.put(f"/v2.0/trunks/{trunk_id}/remove_subports", {"sub_ports": [{"port_id": orphan["id"]}]})
     assert r.status_code == 200, r.text
     wait_status(api, trunk_id, "ACTIVE")
+
+
+def test_parent_unbind_tears_the_trunk_down_and_nothing_else(world: World) -> None:
+    """Runs last in this module: it takes the instance off the host."""
+    api, trunk_id, tbr = world.api, world.trunk["id"], f"tbr-{world.trunk['id'][:11]}"
+    wait_status(api, trunk_id, "ACTIVE")
+    r = api.put(f"/v2.0/ports/{world.ports['parent']['id']}", {"port": {"binding:host_id": ""}})
+    assert r.status_code == 200, r.text
+    wait_for("trunk bridge removed", lambda: tbr not in world.host.bridges())
+    assert wait_status(api, trunk_id, "DOWN")["status_reason"] == "parent port unbound"
+    left = world.host.ports("br-int")
+    assert not [p for p in left if p.startswith(("tpi-", "spi-"))], left
+    assert {world.eps[n].tap for n in "pabc"} <= set(left), "the networks' own ports stay"
+    assert exchange(world.eps["p"], [world.eps["a"]], None, expect=None)[world.eps["a"].ns] == []
+    r = api.delete(f"/v2.0/trunks/{trunk_id}")
+    assert r.status_code == 204, r.text
