@@ -95,7 +95,7 @@ class Agent:
                     head = self._retrying("reading the feed head", self.feed.head)
                     if head is None:
                         break
-                    self._pass()
+                    self._pass(full=True)
                     if self.feed.cursor < head:
                         self.feed.save(head)
                     self.dirty, last_full = False, time.monotonic()
@@ -117,9 +117,9 @@ class Agent:
         return min(self.config.poll_wait, self.config.heartbeat_interval) if self.config.local_ip \
             else self.config.poll_wait
 
-    def _pass(self) -> None:
+    def _pass(self, full: bool = False) -> None:
         started = time.monotonic()
         result = self._retrying("reconcile pass", self.reconciler.run_pass)
-        if result is not None and (result.plan_size or result.reported):
-            log.info("pass: %d OVS changes, reported %s in %.3fs", result.plan_size, result.reported,
-                     time.monotonic() - started)
+        if result is not None and (full or result.plan_size or result.reported):
+            log.info("%s: %d OVS changes, %d trunks reported in %.3fs %s", "full pass" if full else "pass",
+                     result.plan_size, len(result.reported), time.monotonic() - started, result.seconds)

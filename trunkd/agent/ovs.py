@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ovsdbapp.backend.ovs_idl import connection
+from ovsdbapp.backend.ovs_idl import connection, idlutils
 from ovsdbapp.schema.open_vswitch import impl_idl
 
 OWNER_KEY = "trunkd-owner"  # external_ids mark on every bridge and port the agent owns
@@ -84,6 +84,11 @@ def _opt(value: Any) -> Any:
     return None if value == [] else value
 
 
+class _Idl(connection.OvsdbIdl):  # type: ignore[misc]
+    def cooperative_yield(self) -> None:
+        """ovsdbapp sleeps after every row for eventlet's sake; plain threads need no such yield."""
+
+
 class OvsSwitch:
     """One host's Open vSwitch: OVSDB through ovsdbapp, OpenFlow through ovs-ofctl."""
 
@@ -91,7 +96,13 @@ class OvsSwitch:
         self.ovsdb = ovsdb
         self.rundir = rundir
         self.timeout = timeout
-        idl = connection.OvsdbIdl.from_server(ovsdb, "Open_vSwitch")
+        # Monitor only what the agent reads: vswitchd rewrites Interface statistics and status all the
+        # time, and the Python IDL would parse every such update.
+        helper = idlutils.get_schema_helper(ovsdb, "Open_vSwitch")
+        for table in ("Open_vSwitch", "Bridge", "Port"):
+            helper.register_table(table)
+        helper.register_columns("Interface", ["name", "type", "options", "external_ids", "ofport", "error"])
+        idl = _Idl(ovsdb, helper)
         self.conn = connection.Connection(idl, timeout=timeout)
         # ovsdbapp keeps the connection on the API class (first one wins): one class per switch
         api_class = type("OvsdbIdl", (impl_idl.OvsdbIdl,), {})

@@ -9,7 +9,8 @@ a crash at any point is repaired by the next pass.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 
 from trunkd.agent import layout
 from trunkd.agent.api import Resource, ServerApi
@@ -24,6 +25,12 @@ UNSETTLED = ("DOWN", "BUILD")
 class PassResult:
     plan_size: int = 0
     reported: dict[str, str] = field(default_factory=dict)  # trunk id -> status reported
+    seconds: dict[str, float] = field(default_factory=dict)  # phase -> time spent
+
+    def mark(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - since, 3)
+        return now
 
 
 class Reconciler:
@@ -70,16 +77,20 @@ class Reconciler:
 
     def run_pass(self) -> PassResult:
         result = PassResult()
+        t = time.perf_counter()
         view = self.view()
+        t = result.mark("read", t)
         bound: dict[str, tuple[Resource, list[Resource]]] = {}
         for trunk in view.trunks.values():
             if self._needs_binding(trunk, view):
                 bound[trunk["id"]] = self.api.bind_subports(trunk["id"])  # -> BUILD, DEGRADED or ERROR
         if bound:
-            view = self.view()  # the bindings changed; wire from what the server now holds
+            t = result.mark("bind", t)
+            view = self._with_bindings(view, bound)
         seen = self.switch.observe()
         want = layout.build(view, seen)
         plan = layout.diff(want, seen, view)
+        t = result.mark("plan", t)
         result.plan_size = (len(plan.add_bridges) + len(plan.del_bridges) + len(plan.add_ports)
                             + len(plan.change_ports) + len(plan.del_ports) + len(plan.tags))
         failure = ""
@@ -90,6 +101,7 @@ class Reconciler:
         except Exception as exc:  # reported on the trunks it concerns, retried next pass
             log.exception("wiring failed")
             failure = f"wiring failed on host {self.host}: {exc}"
+        t = result.mark("ovs", t)
         for trunk_id, (trunk, outcomes) in bound.items():
             status, reason = self._verdict(trunk, outcomes, failure)
             if status is None:
@@ -98,11 +110,24 @@ class Reconciler:
             if done is not None:
                 self.settled[trunk_id] = done["revision_number"]
                 result.reported[trunk_id] = status
+        result.mark("report", t)
         for gone in set(self.settled) - set(view.trunks):
             del self.settled[gone]
         if failure:
             raise RuntimeError(failure)
         return result
+
+    def _with_bindings(self, view: layout.HostView, bound: dict[str, tuple[Resource, list[Resource]]]
+                       ) -> layout.HostView:
+        """The view after bind_subports, from its answers (each outcome says where the port is bound)."""
+        ports = dict(view.ports)
+        for _trunk, outcomes in bound.values():
+            for o in outcomes:
+                if o["outcome"] == "bound" and o["port_id"] in ports:
+                    ports[o["port_id"]] = {**ports[o["port_id"]], "binding:host_id": o["binding:host_id"],
+                                           "binding:vif_type": "ovs"}
+        trunks = {**view.trunks, **{tid: trunk for tid, (trunk, _o) in bound.items()}}
+        return replace(view, ports=ports, trunks=trunks)
 
     @staticmethod
     def _verdict(trunk: Resource, outcomes: list[Resource], failure: str) -> tuple[str | None, str]:
