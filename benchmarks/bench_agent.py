@@ -143,9 +143,10 @@ def bench_add(rounds: int, count: int, verbose: bool = False) -> None:
               f"all VLANs passing {statistics.median(frames_s):.2f}s")
 
 
-def bench_restart(trunks: int, subports: int) -> None:
+def bench_restart(trunks: int, subports: int, verbose: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp, cleanup() as undo:
         _server, api, host, agent = _start(Path(tmp), undo)
+        undo.append(lambda: print(agent.log.read_text()[-4000:]) if verbose else None)
         parent_net = api.network()["id"]
         nets = [api.network()["id"] for _ in range(subports)]
         parents = _bulk(api, "ports", "port", [{"network_id": parent_net} for _ in range(trunks)])
@@ -194,11 +195,12 @@ def main() -> None:
     r = sub.add_parser("restart")
     r.add_argument("--trunks", type=int, default=100)
     r.add_argument("--subports", type=int, default=10)
+    r.add_argument("--verbose", action="store_true", help="print the end of the agent's log")
     args = p.parse_args()
     if args.which == "add":
         bench_add(args.rounds, args.count, args.verbose)
     else:
-        bench_restart(args.trunks, args.subports)
+        bench_restart(args.trunks, args.subports, args.verbose)
 
 
 if __name__ == "__main__":

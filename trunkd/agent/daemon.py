@@ -120,6 +120,8 @@ class Agent:
     def _pass(self, full: bool = False) -> None:
         started = time.monotonic()
         result = self._retrying("reconcile pass", self.reconciler.run_pass)
+        if result is not None and result.again:
+            self.dirty = True
         if result is not None and (full or result.plan_size or result.reported):
             log.info("%s: %d OVS changes, %d trunks reported in %.3fs %s", "full pass" if full else "pass",
                      result.plan_size, len(result.reported), time.monotonic() - started, result.seconds)

@@ -99,8 +99,9 @@ class OvsSwitch:
         # Monitor only what the agent reads: vswitchd rewrites Interface statistics and status all the
         # time, and the Python IDL would parse every such update.
         helper = idlutils.get_schema_helper(ovsdb, "Open_vSwitch")
-        for table in ("Open_vSwitch", "Bridge", "Port"):
-            helper.register_table(table)
+        helper.register_table("Open_vSwitch")
+        helper.register_columns("Bridge", ["name", "ports", "external_ids", "fail_mode", "datapath_type"])
+        helper.register_columns("Port", ["name", "interfaces", "tag", "vlan_mode", "external_ids", "other_config"])
         helper.register_columns("Interface", ["name", "type", "options", "external_ids", "ofport", "error"])
         idl = _Idl(ovsdb, helper)
         self.conn = connection.Connection(idl, timeout=timeout)

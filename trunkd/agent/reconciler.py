@@ -26,6 +26,7 @@ class PassResult:
     plan_size: int = 0
     reported: dict[str, str] = field(default_factory=dict)  # trunk id -> status reported
     seconds: dict[str, float] = field(default_factory=dict)  # phase -> time spent
+    again: bool = False  # a report was refused as stale: the trunk changed meanwhile, pass again
 
     def mark(self, phase: str, since: float) -> float:
         now = time.perf_counter()
@@ -107,9 +108,11 @@ class Reconciler:
             if status is None:
                 continue
             done = self.api.report_status(trunk_id, status, reason, trunk["revision_number"])
-            if done is not None:
-                self.settled[trunk_id] = done["revision_number"]
-                result.reported[trunk_id] = status
+            if done is None:
+                result.again = True
+                continue
+            self.settled[trunk_id] = done["revision_number"]
+            result.reported[trunk_id] = status
         result.mark("report", t)
         for gone in set(self.settled) - set(view.trunks):
             del self.settled[gone]
