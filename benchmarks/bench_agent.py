@@ -179,8 +179,10 @@ def bench_restart(trunks: int, subports: int, verbose: bool = False) -> None:
                 r"full pass: (\d+) OVS changes, (\d+) trunks reported in ([\d.]+)s", agent.log.read_text()),
                 timeout=120, every=0.05)
             total = time.perf_counter() - started
+            synced = re.search(r"OVSDB \S+ synced in ([\d.]+)s", agent.log.read_text())
             after = host.vsctl("--format=csv", "--columns=_uuid,name", "list", "Port")
-            print(f"restart: process start -> full pass done {total:.2f}s (the pass itself {line.group(3)}s), "
+            print(f"restart: process start -> full pass done {total:.2f}s (OVSDB sync "
+                  f"{synced.group(1) if synced else '?'}s, the pass itself {line.group(3)}s), "
                   f"{line.group(1)} OVS changes, {line.group(2)} trunks re-reported, "
                   f"OVS ports untouched: {before == after}")
 

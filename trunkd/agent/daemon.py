@@ -55,7 +55,9 @@ class Agent:
         feed_client = httpx.Client(base_url=config.server, auth=self.api.auth, timeout=config.poll_wait + 30)
         self.feed = EventFeed(config.server, config.state_dir / f"cursor-{config.host}.json",
                               resync=self._resync, host=config.host, client=feed_client)
+        started = time.monotonic()
         self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
+        log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
         self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip)
 
     def _resync(self) -> None:
