@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import socket
 import sys
 from dataclasses import replace
@@ -100,6 +101,7 @@ def agent(args: argparse.Namespace) -> int:
         state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
         resync_interval=args.resync_interval,
     )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
     Agent(config).run()
     return 0
 

@@ -221,8 +221,9 @@ def test_server_kill9_agent_waits_and_catches_up_from_its_cursor(world: World) -
     time.sleep(2)  # the agent's long-poll and heartbeats now fail; it must keep retrying
     assert world.agent.proc is not None and world.agent.proc.poll() is None, "the agent survives"
     world.server.start()
+    fresh = api.port(network_id=world.ports["b"]["network_id"])
     r = api.put(f"/v2.0/trunks/{trunk_id}/add_subports", {"sub_ports": [
-        {"port_id": world.ports["sb"]["id"], "segmentation_type": "vlan", "segmentation_id": 500}]})
+        {"port_id": fresh["id"], "segmentation_type": "vlan", "segmentation_id": 500}]})
     assert r.status_code == 200, r.text
     wait_status(api, trunk_id, "ACTIVE")
     assert frames(world, 500, "b")["b"] == [None]
