@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from trunkd.agent import layout
-from trunkd.agent.api import Resource, ServerApi
+from trunkd.agent.api import Resource, ServerApi, ServerError
 from trunkd.agent.ovs import OvsSwitch
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,14 @@ class Reconciler:
         t = result.mark("read", t)
         bound: dict[str, tuple[Resource, list[Resource]]] = {}
         for trunk in view.trunks.values():
-            if self._needs_binding(trunk, view):
+            if not self._needs_binding(trunk, view):
+                continue
+            try:
                 bound[trunk["id"]] = self.api.bind_subports(trunk["id"])  # -> BUILD, DEGRADED or ERROR
+            except ServerError as exc:  # e.g. deleted or unbound since the read: the next pass sees it
+                if exc.status_code not in (404, 409):
+                    raise
+                log.warning("trunk %s not bound this pass: %s", trunk["id"], exc)
         if bound:
             t = result.mark("bind", t)
             view = self._with_bindings(view, bound)
