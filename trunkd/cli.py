@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import socket
 import sys
 from dataclasses import replace
 
+from trunkd.agent import command as agent_command
 from trunkd.config import Config
 from trunkd.domain.errors import StartupCheckFailed
 
@@ -77,47 +77,6 @@ def db_upgrade(config: Config) -> int:
     return 0
 
 
-def agent(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from trunkd.agent.api import ServerApi
-    from trunkd.agent.daemon import Agent, AgentConfig
-    from trunkd.agent.ovs import OvsSwitch
-    from trunkd.agent.plug import plug
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    host = args.host or socket.gethostname()
-    if args.ovs_rundir:
-        os.environ["OVS_RUNDIR"] = args.ovs_rundir
-    if getattr(args, "agent_command", None) == "plug":
-        api, switch = ServerApi(args.server), OvsSwitch(args.ovsdb, args.ovs_rundir)
-        try:
-            print(plug(api, switch, args.port_id, args.iface, host))
-        finally:
-            switch.close()
-        return 0
-    config = AgentConfig(
-        host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
-        state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
-        resync_interval=args.resync_interval,
-    )
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
-    Agent(config).run()
-    return 0
-
-
-def _agent_flags(p: argparse.ArgumentParser, default: object = None) -> None:
-    env = os.environ.get
-    p.add_argument("--host", default=default if default is not None else env("TRUNKD_AGENT_HOST"),
-                   help="this hypervisor's host name (env TRUNKD_AGENT_HOST; default: hostname)")
-    p.add_argument("--server", default=default if default is not None else env(
-        "TRUNKD_SERVER", "http://127.0.0.1:9696"), help="trunkd API URL (env TRUNKD_SERVER)")
-    p.add_argument("--ovsdb", default=default if default is not None else env(
-        "TRUNKD_OVSDB", "unix:/var/run/openvswitch/db.sock"), help="OVSDB connection (env TRUNKD_OVSDB)")
-    p.add_argument("--ovs-rundir", default=default if default is not None else env("OVS_RUNDIR"),
-                   help="OVS run directory with the bridges' control sockets (env OVS_RUNDIR)")
-
-
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="trunkd", description="Neutron-compatible trunk service")
     sub = top.add_subparsers(dest="command", required=True)
@@ -132,19 +91,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, help="API processes (env TRUNKD_WORKERS; default 1)")
     s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default ovs)")
 
-    a = sub.add_parser("agent", help="run the Open vSwitch host agent (or: agent plug PORT IFACE)")
-    _agent_flags(a)
-    a.add_argument("--local-ip", default=os.environ.get("TRUNKD_AGENT_LOCAL_IP"),
-                   help="tunnel endpoint IP: enables VXLAN tenant networks (env TRUNKD_AGENT_LOCAL_IP)")
-    a.add_argument("--state-dir", default=os.environ.get("TRUNKD_AGENT_STATE_DIR", "."),
-                   help="where the event cursor is kept (env TRUNKD_AGENT_STATE_DIR; default .)")
-    a.add_argument("--heartbeat-interval", type=float, default=10.0, help="seconds between heartbeats")
-    a.add_argument("--resync-interval", type=float, default=60.0, help="seconds between full passes")
-    a_sub = a.add_subparsers(dest="agent_command")
-    p = a_sub.add_parser("plug", help="attach an interface for a port, as a hypervisor does")
-    p.add_argument("port_id")
-    p.add_argument("iface")
-    _agent_flags(p, default=argparse.SUPPRESS)
+    agent_command.add_parser(sub)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -157,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if args.command == "agent":
-        return agent(args)
+        return agent_command.run(args)
     config = _config(args)
     try:
         if args.command == "serve":
