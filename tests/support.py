@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -20,6 +21,15 @@ import psycopg
 PG_ADMIN_URL = os.environ.get("TRUNKD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI") == "true"
 REPO = Path(__file__).resolve().parent.parent
+# The shared test servers know two physical networks, each with the default allocation range
+# 1000-2999; tests that need an explicit VLAN id take one from fresh_vlan() (outside that range).
+TEST_SERVER_ENV = {"TRUNKD_NETWORK_VLAN_RANGES": "physnet1:1000:2999,physnet2:1000:2999"}
+_EXPLICIT_VLANS = itertools.chain(range(2, 1000), range(3000, 4094))
+
+
+def fresh_vlan() -> int:
+    """A VLAN id no other test of this process uses, free on physnet1 and physnet2 alike."""
+    return next(_EXPLICIT_VLANS)
 
 
 def free_port() -> int:
@@ -78,7 +88,8 @@ class Server:
                 "--host", "127.0.0.1", "--port", str(self.port), *self.args]
 
     def start(self, timeout: float = 30.0) -> Server:
-        env = {**os.environ, "TRUNKD_LOG_LEVEL": "warning", "PYTHONPATH": str(REPO), **self.env}
+        env = {**os.environ, "TRUNKD_LOG_LEVEL": "warning", "PYTHONPATH": str(REPO), **TEST_SERVER_ENV,
+               **self.env}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(self.command(), cwd=self.workdir, env=env, stdout=log,
                                          stderr=subprocess.STDOUT)

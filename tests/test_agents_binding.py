@@ -31,8 +31,8 @@ def bind(api: Api, port_id: str, host: str, **extra: Any) -> dict[str, Any]:
 
 
 def vlan_network(api: Api, physnet: str) -> dict[str, Any]:
-    return api.network(**{"provider:network_type": "vlan", "provider:physical_network": physnet,
-                          "provider:segmentation_id": 100 + uuid.uuid4().int % 3900})
+    """A VLAN provider network whose VLAN is allocated from the physical network's range."""
+    return api.network(**{"provider:network_type": "vlan", "provider:physical_network": physnet})
 
 
 def sub(port: dict[str, Any], vlan: int) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def test_binding_resolves_from_the_live_agent_on_the_host(admin: Api) -> None:
     bound = bind(admin, port["id"], host)
     assert bound["binding:vif_type"] == "ovs"
     assert bound["binding:vif_details"]["bridge_name"] == "br-int"
-    unmapped = admin.port(vlan_network(admin, f"physnet-{uuid.uuid4().hex[:6]}")["id"])
+    unmapped = admin.port(vlan_network(admin, "physnet2")["id"])
     assert bind(admin, unmapped["id"], host)["binding:vif_type"] == "binding_failed"
     cleared = bind(admin, port["id"], "")
     assert cleared["binding:vif_type"] == "unbound" and cleared["binding:vif_details"] == {}
@@ -126,8 +126,9 @@ def test_bind_subports_binds_every_subport_to_the_parent_host(admin: Api) -> Non
 def test_partial_binding_failure_degrades_names_the_port_and_rolls_it_back(admin: Api, server: Server) -> None:
     host = new_host()
     heartbeat(admin, host)
-    parent, good = admin.port(), admin.port()
-    stray = admin.port(vlan_network(admin, f"physnet-{uuid.uuid4().hex[:6]}")["id"])
+    parent = admin.port(vlan_network(admin, "physnet1")["id"])  # MTU 1500, as the stray subport's network
+    good = admin.port()
+    stray = admin.port(vlan_network(admin, "physnet2")["id"])
     bind(admin, stray["id"], "elsewhere")  # its previous binding, which must survive
     trunk = admin.trunk(parent["id"], sub_ports=[sub(good, 21), sub(stray, 22)])
     bind(admin, parent["id"], host)

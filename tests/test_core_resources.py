@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import Api, error_type
+from tests.support import Api, error_type, fresh_vlan
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 GENERATED_MAC = re.compile(r"^fa:16:3e(:[0-9a-f]{2}){3}$")
@@ -19,11 +19,6 @@ EXTENSIONS = {
     "fields", "filter-validation", "standard-attr-description", "standard-attr-revisions",
     "standard-attr-timestamp", "standard-attr-tag", "tag-creation", "revision-if-match",
 }
-
-
-def physnet() -> str:
-    """A physical network name of this test alone, so VLAN ids never collide across tests."""
-    return f"physnet-{uuid.uuid4().hex[:8]}"
 
 
 def vlan_net(admin: Api, phys: str, seg_id: Any) -> httpx.Response:
@@ -62,7 +57,7 @@ def test_versions_document_answers_only_get(admin: Api) -> None:
     for method in ("POST", "PUT", "DELETE"):
         r = admin.client.request(method, "/")
         assert r.status_code == 405, method
-        assert error_type(r) == "MethodNotAllowed"
+        assert error_type(r) == "HTTPMethodNotAllowed"
 
 
 def test_extensions_list_exactly_what_trunkd_implements(admin: Api) -> None:
@@ -120,13 +115,16 @@ def test_every_response_carries_a_request_id(admin: Api) -> None:
 @pytest.mark.parametrize("path", ["/v2.0/networks", "/v2.0/ports", "/v2.0/trunks"])
 def test_malformed_json_body_is_400(admin: Api, path: str) -> None:
     r = admin.post(path, raw="{not json")
-    assert_bad_request(r)
+    assert_bad_request(r, "MalformedRequestBody")
+    assert r.json()["NeutronError"]["message"] == "Malformed request body: Cannot understand JSON."
 
 
 def test_missing_resource_key_is_400(admin: Api) -> None:
     assert_bad_request(admin.post("/v2.0/networks", {"net": {}}), text="Unable to find 'network' in request body")
     net = admin.network()
-    assert_bad_request(admin.put(f"/v2.0/networks/{net['id']}", {}), text="Unable to find 'network' in request body")
+    assert_bad_request(admin.put(f"/v2.0/networks/{net['id']}", {"net": {}}),
+                       text="Unable to find 'network' in request body")
+    assert_bad_request(admin.put(f"/v2.0/networks/{net['id']}", {}), text="Resource body required")
 
 
 def test_unknown_attribute_is_400(member: Api) -> None:
@@ -162,7 +160,8 @@ def test_put_of_read_only_port_attribute_is_400(admin: Api, attr: str, value: An
 
 def test_delete_with_a_body_is_400(member: Api) -> None:
     net = member.network()
-    assert_bad_request(member.delete(f"/v2.0/networks/{net['id']}", raw='{"x": 1}'))
+    assert_bad_request(member.delete(f"/v2.0/networks/{net['id']}", raw='{"x": 1}'),
+                       text="Request body is not supported in DELETE.")
     assert member.get(f"/v2.0/networks/{net['id']}").status_code == 200
 
 
@@ -183,7 +182,7 @@ def test_network_defaults(admin: Api, member: Api, project: str) -> None:
     net = r.json()["network"]
     assert {k: net[k] for k in ("name", "description", "mtu", "admin_state_up", "shared", "status", "subnets",
                                  "tags", "revision_number", "project_id", "tenant_id")} == {
-        "name": "", "description": "", "mtu": 1500, "admin_state_up": True, "shared": False, "status": "ACTIVE",
+        "name": "", "description": "", "mtu": 1450, "admin_state_up": True, "shared": False, "status": "ACTIVE",
         "subnets": [], "tags": [], "revision_number": 0, "project_id": project, "tenant_id": project}
     seen = admin.get(f"/v2.0/networks/{net['id']}").json()["network"]
     assert seen["provider:network_type"] == "vxlan"
@@ -203,7 +202,7 @@ def test_plain_networks_get_distinct_vxlan_ids(admin: Api) -> None:
 
 
 def test_vlan_provider_network(admin: Api) -> None:
-    phys = physnet()
+    phys = "physnet2"
     for seg_id in (1, 4094):
         r = vlan_net(admin, phys, seg_id)
         assert r.status_code == 201, r.text
@@ -212,33 +211,36 @@ def test_vlan_provider_network(admin: Api) -> None:
                 net["provider:segmentation_id"]) == ("vlan", phys, seg_id)
 
 
-def test_vlan_provider_network_needs_physical_network_and_segmentation_id(admin: Api) -> None:
+def test_vlan_segmentation_id_needs_a_physical_network_and_is_allocated_without_one(admin: Api) -> None:
     r = admin.post("/v2.0/networks", {"network": {"provider:network_type": "vlan", "provider:segmentation_id": 5}})
-    assert_bad_request(r, "InvalidInput", "physical_network")
+    assert_bad_request(r, "InvalidInput", "segmentation_id requires physical_network for VLAN provider network")
     r = admin.post("/v2.0/networks", {"network": {"provider:network_type": "vlan",
-                                                  "provider:physical_network": physnet()}})
-    assert_bad_request(r, "InvalidInput", "segmentation_id")
+                                                  "provider:physical_network": "physnet2"}})
+    assert r.status_code == 201, r.text
+    assert 1000 <= r.json()["network"]["provider:segmentation_id"] <= 2999
 
 
 @pytest.mark.parametrize("seg_id", [0, 4095, 5000])
 def test_vlan_segmentation_id_out_of_range_is_400(admin: Api, seg_id: int) -> None:
-    r = vlan_net(admin, physnet(), seg_id)
-    assert r.status_code == 400
-    assert error_type(r) == "InvalidInput"
+    r = vlan_net(admin, "physnet2", seg_id)
+    assert_bad_request(r, "InvalidInput", "segmentation_id out of range (1 through 4094)")
 
 
 @pytest.mark.parametrize("seg_id", [-1, "x", True, 1.5])
 def test_segmentation_id_must_be_an_integer(admin: Api, seg_id: Any) -> None:
-    assert_bad_request(vlan_net(admin, physnet(), seg_id))
+    """convert_to_int fails (InvalidInput), or the VLAN driver finds the id out of range (InvalidInput)."""
+    assert_bad_request(vlan_net(admin, "physnet2", seg_id), "InvalidInput")
 
 
 def test_duplicate_vlan_segment_on_the_same_physnet_is_409(admin: Api) -> None:
-    phys = physnet()
-    assert vlan_net(admin, phys, 100).status_code == 201
-    r = vlan_net(admin, phys, 100)
+    vlan = fresh_vlan()
+    assert vlan_net(admin, "physnet1", vlan).status_code == 201
+    r = vlan_net(admin, "physnet1", vlan)
     assert r.status_code == 409
-    assert error_type(r) == "SegmentationIdInUse"
-    assert vlan_net(admin, physnet(), 100).status_code == 201
+    assert error_type(r) == "VlanIdInUse"
+    assert r.json()["NeutronError"]["message"] == (
+        f"Unable to create the network. The VLAN {vlan} on physical network physnet1 is in use.")
+    assert vlan_net(admin, "physnet2", vlan).status_code == 201
 
 
 def test_vxlan_provider_network_range(admin: Api) -> None:
@@ -252,7 +254,7 @@ def test_vxlan_provider_network_range(admin: Api) -> None:
     assert r.status_code == 400 and error_type(r) == "InvalidInput"
     r = admin.post("/v2.0/networks", {"network": {"provider:network_type": "vxlan",
                                                   "provider:segmentation_id": 16777216}})
-    assert r.status_code == 400 and error_type(r) == "HTTPBadRequest"
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
 
 
 def test_vxlan_top_id_is_accepted_and_allocation_stays_in_range(admin: Api) -> None:
@@ -260,7 +262,7 @@ def test_vxlan_top_id_is_accepted_and_allocation_stays_in_range(admin: Api) -> N
                                                   "provider:segmentation_id": 16777215}})
     assert r.status_code in (201, 409), r.text
     if r.status_code == 409:
-        assert error_type(r) == "SegmentationIdInUse"
+        assert error_type(r) == "TunnelIdInUse"
     for _ in range(2):
         allocated = admin.network()["provider:segmentation_id"]
         assert 1 <= allocated <= 16777215
@@ -268,12 +270,12 @@ def test_vxlan_top_id_is_accepted_and_allocation_stays_in_range(admin: Api) -> N
 
 def test_vxlan_with_physical_network_is_400(admin: Api) -> None:
     r = admin.post("/v2.0/networks", {"network": {"provider:network_type": "vxlan",
-                                                  "provider:physical_network": physnet()}})
+                                                  "provider:physical_network": "physnet1"}})
     assert r.status_code == 400 and error_type(r) == "InvalidInput"
 
 
 def test_flat_provider_network_has_no_segmentation_id(admin: Api) -> None:
-    phys = physnet()
+    phys = f"flat-{uuid.uuid4().hex[:8]}"  # flat_networks = * (Neutron's default)
     r = admin.post("/v2.0/networks", {"network": {"provider:network_type": "flat", "provider:physical_network": phys}})
     assert r.status_code == 201, r.text
     net = r.json()["network"]
@@ -287,7 +289,7 @@ def test_flat_provider_network_has_no_segmentation_id(admin: Api) -> None:
 
 
 def test_unknown_network_type_is_400(admin: Api) -> None:
-    r = admin.post("/v2.0/networks", {"network": {"provider:network_type": "gre"}})
+    r = admin.post("/v2.0/networks", {"network": {"provider:network_type": "local"}})
     assert r.status_code == 400 and error_type(r) == "InvalidInput"
 
 
@@ -298,10 +300,10 @@ def test_segment_without_network_type_is_400(admin: Api) -> None:
 
 def test_update_network_name_and_mtu_bumps_revision(member: Api) -> None:
     net = member.network()
-    r = member.put(f"/v2.0/networks/{net['id']}", {"network": {"name": "renamed", "mtu": 1450}})
+    r = member.put(f"/v2.0/networks/{net['id']}", {"network": {"name": "renamed", "mtu": 1400}})
     assert r.status_code == 200
     updated = r.json()["network"]
-    assert (updated["name"], updated["mtu"], updated["revision_number"]) == ("renamed", 1450, 1)
+    assert (updated["name"], updated["mtu"], updated["revision_number"]) == ("renamed", 1400, 1)
     assert TIMESTAMP.match(updated["updated_at"])
     assert member.get(f"/v2.0/networks/{net['id']}").json()["network"] == updated
 
@@ -312,9 +314,11 @@ def test_no_op_network_update_keeps_revision(member: Api) -> None:
     assert r.status_code == 200 and r.json()["network"]["revision_number"] == 0
 
 
-@pytest.mark.parametrize("mtu", [0, 67, 65536, "big"])
-def test_invalid_mtu_is_400(member: Api, mtu: Any) -> None:
-    assert_bad_request(member.post("/v2.0/networks", {"network": {"mtu": mtu}}))
+@pytest.mark.parametrize(("mtu", "kind"), [(67, "HTTPBadRequest"), (-1, "HTTPBadRequest"), (65536, "InvalidInput"),
+                                          (1451, "InvalidInput"), ("big", "InvalidInput")])
+def test_invalid_mtu_is_400(member: Api, mtu: Any, kind: str) -> None:
+    """A validator failure is HTTPBadRequest; convert_to_int and ML2's maximum (1450 on VXLAN) InvalidInput."""
+    assert_bad_request(member.post("/v2.0/networks", {"network": {"mtu": mtu}}), kind)
 
 
 def test_network_update_honours_if_match(member: Api) -> None:

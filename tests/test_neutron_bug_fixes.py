@@ -33,10 +33,8 @@ def trunk_count(api: Api) -> int:
 
 
 def inherit_port(admin: Api) -> dict[str, Any]:
-    """A port on a VLAN provider network of its own physical network (so VLAN 100 is always free)."""
-    net = admin.network(**{"provider:network_type": "vlan",
-                           "provider:physical_network": f"physnet-{uuid.uuid4().hex[:8]}",
-                           "provider:segmentation_id": 100})
+    """A port on a VLAN provider network whose VLAN is allocated from physnet1's range (1000-2999)."""
+    net = admin.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1"})
     return admin.port(net["id"])
 
 
@@ -151,8 +149,8 @@ def test_empty_add_or_remove_does_not_flip_status_to_down(server: Server, member
 def test_mtu_error_names_the_trunk_id_not_the_parent_port_id(member: Api) -> None:
     """Neutron's SubPortMtuGreaterThanTrunkPortMtu passes the parent port id as `trunk_id`;
     trunkd's message names the trunk."""
-    parent = member.port(member.network(mtu=1450)["id"])
-    sub = member.port(member.network(mtu=1500)["id"])
+    parent = member.port(member.network(mtu=1400)["id"])
+    sub = member.port(member.network()["id"])  # tenant VXLAN: 1450
     trunk = member.trunk(parent["id"])
     r = member.put(f"/v2.0/trunks/{trunk['id']}/add_subports", {"sub_ports": [vlan(sub["id"], 2)]})
     assert r.status_code == 409 and error_type(r) == "SubPortMtuGreaterThanTrunkPortMtu"

@@ -32,7 +32,7 @@ def env(engine: str, tmp_path: Path) -> Iterator[Env]:
 
 def _ports(env: Env, count: int) -> list[str]:
     net = networks.create_networks(env, ADMIN, [{
-        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True, "mtu": 1500,
+        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True,
     }])[0]
     item = {"project_id": ADMIN.project_id, "network_id": net.id, "name": "", "description": "",
             "admin_state_up": True, "device_id": "", "device_owner": "", "binding:vnic_type": "normal"}

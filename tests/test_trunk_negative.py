@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import Api, Server, error_type, force_status
+from tests.support import Api, Server, error_type, force_status, fresh_vlan
 
 
 def vlan(port_id: str, segmentation_id: Any) -> dict[str, Any]:
@@ -318,21 +318,31 @@ def test_deleting_a_subport_port_is_409_port_in_use_as_subport(member: Api) -> N
 
 
 # -- items 21-22: MTU --------------------------------------------------------------------------
-def mtu_pair(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A parent on a 1450 network and a subport on a 1500 network."""
-    return api.port(api.network(mtu=1450)["id"]), api.port(api.network(mtu=1500)["id"])
+def vlan_port(admin: Api, member: Api) -> dict[str, Any]:
+    """The member's port on an admin-made VLAN provider network (ML2 gives it MTU 1500)."""
+    net = admin.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1",
+                           "project_id": member.project})
+    assert net["mtu"] == 1500
+    return member.port(net["id"])
 
 
-def test_create_with_subport_mtu_greater_than_parent_is_409(member: Api) -> None:
-    parent, sub = mtu_pair(member)
+def mtu_pair(admin: Api, member: Api) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A parent on a tenant VXLAN network (1450) and a subport on a VLAN provider network (1500)."""
+    net = member.network()
+    assert net["mtu"] == 1450
+    return member.port(net["id"]), vlan_port(admin, member)
+
+
+def test_create_with_subport_mtu_greater_than_parent_is_409(admin: Api, member: Api) -> None:
+    parent, sub = mtu_pair(admin, member)
     r = create(member, parent["id"], [vlan(sub["id"], 2)])
     assert r.status_code == 409 and error_type(r) == "SubPortMtuGreaterThanTrunkPortMtu"
     assert sub["id"] in message(r) and parent["id"] not in message(r)
     assert trunk_count(member) == 0
 
 
-def test_add_subport_with_mtu_greater_than_the_trunk_is_409_naming_the_trunk(member: Api) -> None:
-    parent, sub = mtu_pair(member)
+def test_add_subport_with_mtu_greater_than_the_trunk_is_409_naming_the_trunk(admin: Api, member: Api) -> None:
+    parent, sub = mtu_pair(admin, member)
     trunk = member.trunk(parent["id"])
     r = add(member, trunk["id"], [vlan(sub["id"], 2)])
     assert r.status_code == 409 and error_type(r) == "SubPortMtuGreaterThanTrunkPortMtu"
@@ -472,8 +482,8 @@ def test_order_parent_as_subport_comes_before_segmentation_checks(member: Api) -
         assert r.status_code == 409 and error_type(r) == "ParentPortInUse", item
 
 
-def test_order_mtu_comes_before_segmentation_checks(member: Api) -> None:
-    parent, sub = mtu_pair(member)
+def test_order_mtu_comes_before_segmentation_checks(admin: Api, member: Api) -> None:
+    parent, sub = mtu_pair(admin, member)
     trunk = member.trunk(parent["id"])
     for item in ({"port_id": sub["id"]}, vlan(sub["id"], 5000),
                  {"port_id": sub["id"], "segmentation_type": "fake", "segmentation_id": 2}):
@@ -481,9 +491,9 @@ def test_order_mtu_comes_before_segmentation_checks(member: Api) -> None:
         assert r.status_code == 409 and error_type(r) == "SubPortMtuGreaterThanTrunkPortMtu", item
 
 
-def test_order_mtu_comes_before_in_use(member: Api) -> None:
-    parent, sub = mtu_pair(member)
-    big_parent = member.port(member.network(mtu=9000)["id"])
+def test_order_mtu_comes_before_in_use(admin: Api, member: Api) -> None:
+    parent, sub = mtu_pair(admin, member)
+    big_parent = vlan_port(admin, member)
     member.trunk(big_parent["id"], sub_ports=[vlan(sub["id"], 2)])
     r = add(member, member.trunk(parent["id"])["id"], [vlan(sub["id"], 3)])
     assert r.status_code == 409 and error_type(r) == "SubPortMtuGreaterThanTrunkPortMtu"
@@ -510,13 +520,13 @@ def test_order_segmentation_checks_come_before_not_found(member: Api) -> None:
     assert r.status_code == 400 and error_type(r) == "InvalidInput"
 
 
-def test_order_in_use_comes_before_not_found(admin: Api, member: Api) -> None:
-    """A port that is already a subport is TrunkPortInUse even for a caller who cannot see it
-    (Neutron's subport lookup is not project-scoped; the visibility check comes after)."""
+def test_order_not_found_comes_before_in_use(admin: Api, member: Api) -> None:
+    """A port the caller cannot see is PortNotFound even when it is already a subport: an in-use
+    answer would tell another project that the port exists (SPEC.md §1.11)."""
     theirs = admin.port()
     admin.trunk(sub_ports=[vlan(theirs["id"], 2)])
     r = add(member, member.trunk()["id"], [vlan(theirs["id"], 3)])
-    assert r.status_code == 409 and error_type(r) == "TrunkPortInUse"
+    assert r.status_code == 404 and error_type(r) == "PortNotFound"
 
 
 def test_order_in_use_comes_before_device_id(member: Api) -> None:
@@ -565,17 +575,18 @@ def test_same_vlan_as_int_and_string_in_one_add_request_is_400_invalid_input(mem
 
 
 def test_two_inherit_subports_resolving_to_one_vlan_are_409_duplicate_subport(admin: Api) -> None:
-    """VLAN 100 on two physical networks: both inherit vlan/100, which clash on one trunk."""
+    """One VLAN id on two physical networks: both inherit vlan/<id>, which clash on one trunk."""
+    vlan_id = fresh_vlan()
     subs = [
-        admin.port(admin.network(**{"provider:network_type": "vlan",
-                                    "provider:physical_network": f"physnet-{uuid.uuid4().hex[:8]}",
-                                    "provider:segmentation_id": 100})["id"])
-        for _ in range(2)
+        admin.port(admin.network(**{"provider:network_type": "vlan", "provider:physical_network": physnet,
+                                    "provider:segmentation_id": vlan_id})["id"])
+        for physnet in ("physnet1", "physnet2")
     ]
     inherit = [{"port_id": s["id"], "segmentation_type": "inherit"} for s in subs]
-    r = create(admin, admin.port()["id"], inherit)
+    parent_net = admin.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1"})
+    r = create(admin, admin.port(parent_net["id"])["id"], inherit)
     assert r.status_code == 409 and error_type(r) == "DuplicateSubPort"
-    trunk = admin.trunk()
+    trunk = admin.trunk(admin.port(parent_net["id"])["id"])
     r = add(admin, trunk["id"], inherit)
     assert r.status_code == 409 and error_type(r) == "DuplicateSubPort"
     assert sub_ports_of(admin, trunk["id"]) == []

@@ -10,8 +10,10 @@ import sys
 from dataclasses import replace
 
 from trunkd.agent import command as agent_command
-from trunkd.config import Config
+from trunkd.config import ML2_OPTIONS, Config
 from trunkd.domain.errors import StartupCheckFailed
+from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
+from trunkd.domain.ml2 import ConfigError
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -23,6 +25,9 @@ def _config(args: argparse.Namespace) -> Config:
     }
     if getattr(args, "drivers", None) is not None:
         overrides["drivers"] = tuple(d.strip() for d in args.drivers.split(",") if d.strip())
+    given = {name: getattr(args, name) for name in ML2_OPTIONS if getattr(args, name, None) is not None}
+    if given:
+        overrides["ml2_options"] = {**config.ml2_options, **given}
     return replace(config, **overrides)
 
 
@@ -30,6 +35,7 @@ def serve(config: Config) -> int:
     from trunkd.drivers.setup import load_drivers
     from trunkd.store.migrate import upgrade
 
+    config.ml2  # noqa: B018 -- refuse to start on an option that does not parse
     load_drivers(config)
     upgrade(config.database)
     os.environ.update(config.to_env())
@@ -90,6 +96,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="listen port (env TRUNKD_PORT; default 9696)")
     s.add_argument("--workers", type=int, help="API processes (env TRUNKD_WORKERS; default 1)")
     s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default ovs)")
+    ml2 = s.add_argument_group("networks (Neutron's ML2 options, in Neutron's formats)")
+    for name, default in ML2_DEFAULTS.items():
+        ml2.add_argument(f"--{name.replace('_', '-')}", dest=name,
+                         help=f"env TRUNKD_{name.upper()}; default '{default}'")
 
     agent_command.add_parser(sub)
 
@@ -112,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         return db_upgrade(config)
     except StartupCheckFailed as exc:
         print(f"trunkd: cannot start: {exc.message}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"trunkd: cannot start: {exc}", file=sys.stderr)
         return 2
 
 

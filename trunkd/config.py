@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
+from trunkd.domain.ml2 import Ml2Settings
 from trunkd.store.engine import DEFAULT_URL
+
+# Neutron's network options (global_physnet_mtu, [ml2], [ml2_type_*]) under their own names;
+# each is also TRUNKD_<NAME> and `trunkd serve --<name>` (underscores as dashes).
+ML2_OPTIONS = tuple(ML2_DEFAULTS)
 
 
 def _env_list(name: str, default: str) -> tuple[str, ...]:
@@ -23,6 +29,13 @@ class Config:
     event_retention_seconds: float = 7 * 24 * 3600.0
     event_retention_count: int = 100_000
     event_prune_interval: float = 60.0
+    # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
+    ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
+
+    @property
+    def ml2(self) -> Ml2Settings:
+        """Raises trunkd.domain.ml2.ConfigError naming the option that does not parse."""
+        return Ml2Settings.parse(self.ml2_options)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -36,6 +49,8 @@ class Config:
             event_retention_seconds=float(os.environ.get("TRUNKD_EVENT_RETENTION_SECONDS", 7 * 24 * 3600)),
             event_retention_count=int(os.environ.get("TRUNKD_EVENT_RETENTION_COUNT", "100000")),
             event_prune_interval=float(os.environ.get("TRUNKD_EVENT_PRUNE_INTERVAL", "60")),
+            ml2_options={name: os.environ.get(f"TRUNKD_{name.upper()}", default)
+                         for name, default in ML2_DEFAULTS.items()},
         )
 
     def to_env(self) -> dict[str, str]:
@@ -49,4 +64,5 @@ class Config:
             "TRUNKD_EVENT_RETENTION_SECONDS": str(self.event_retention_seconds),
             "TRUNKD_EVENT_RETENTION_COUNT": str(self.event_retention_count),
             "TRUNKD_EVENT_PRUNE_INTERVAL": str(self.event_prune_interval),
+            **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
         }

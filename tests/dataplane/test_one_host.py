@@ -173,12 +173,14 @@ def test_remove_cuts_only_that_vlan_and_add_brings_a_vlan_without_a_gap_on_other
             time.sleep(0.005)
 
     sender = threading.Thread(target=stream)
+    began = time.monotonic()
     sender.start()
     try:
         r = api.put(f"/v2.0/trunks/{trunk_id}/add_subports", {"sub_ports": [
             {"port_id": world.ports["sb"]["id"], "segmentation_type": "vlan", "segmentation_id": 300}]})
         assert r.status_code == 200, r.text
         wait_status(api, trunk_id, "ACTIVE")
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))  # the stream covers the whole change
     finally:
         stop.set()
         sender.join()
@@ -232,8 +234,9 @@ def test_server_kill9_agent_waits_and_catches_up_from_its_cursor(world: World) -
 def test_a_subport_that_cannot_bind_makes_the_trunk_degraded_and_the_others_still_pass(world: World) -> None:
     api, trunk_id = world.api, world.trunk["id"]
     wait_status(api, trunk_id, "ACTIVE")
-    vlan_net = api.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet-x",
-                              "provider:segmentation_id": 77})
+    # physnet1 is known to the server but not mapped by this agent (no bridge_mappings): cannot bind here
+    vlan_net = api.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1",
+                              "provider:segmentation_id": 1077, "mtu": 1450})
     orphan = api.port(network_id=vlan_net["id"], mac_address=world.ports["parent"]["mac_address"])
     r = api.put(f"/v2.0/trunks/{trunk_id}/add_subports", {"sub_ports": [
         {"port_id": orphan["id"], "segmentation_type": "vlan", "segmentation_id": 600}]})

@@ -59,7 +59,7 @@ def build_env(config: Config) -> Env:
         db=Database(config.database),
         policy=NoAuthPolicy(),
         drivers=load_drivers(config),
-        settings=Settings(agent_down_time=config.agent_down_time),
+        settings=Settings(agent_down_time=config.agent_down_time, ml2=config.ml2),
     )
 
 

@@ -44,7 +44,7 @@ DESCRIPTION = Attr(post=True, put=True, default="", check=v.string(255), filter=
 ADMIN_STATE = Attr(post=True, put=True, default=True, check=v.boolean, filter=_bool_filter, sort=True)
 PROJECT = Attr(post=True, check=v.string(255), filter=_text, sort=True)
 STATUS = Attr(filter=_text, sort=True)
-REVISION = Attr(filter=v.integer(0, 2**62))
+REVISION = Attr(filter=v.to_int)
 READ_ONLY = Attr()
 
 STANDARD = {
@@ -62,13 +62,13 @@ NETWORK: Mapping[str, Attr] = {
     "name": NAME,
     "admin_state_up": ADMIN_STATE,
     "shared": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter, sort=True),
-    "mtu": Attr(post=True, put=True, default=1500, check=v.integer(68, 65535), filter=v.integer(0, 65535), sort=True),
+    "mtu": Attr(post=True, put=True, default=0, check=v.mtu, filter=v.to_int, sort=True),
     "status": STATUS,
     "subnets": READ_ONLY,
     "tags": Attr(post=True, check=v.tag_list),
     "provider:network_type": Attr(post=True, check=v.string(32), filter=_text),
     "provider:physical_network": Attr(post=True, check=v.string(64), filter=_text),
-    "provider:segmentation_id": Attr(post=True, check=v.integer(0, 16777215), filter=v.integer(0, 16777215)),
+    "provider:segmentation_id": Attr(post=True, check=v.to_int, filter=v.to_int),
 }
 
 PORT: Mapping[str, Attr] = {
@@ -116,9 +116,17 @@ def _bad(msg: str) -> errors.HTTPBadRequest:
 
 
 def _body_item(body: Any, resource: str) -> dict[str, Any]:
-    if not isinstance(body, dict) or not isinstance(body.get(resource), dict):
+    """The resource object of a body, with the texts of Neutron's prepare_request_body."""
+    if not body:
+        raise _bad("Resource body required")
+    if not isinstance(body, dict):
+        raise _bad("Body contains invalid data")
+    item = body.get(resource)
+    if item is None:
         raise _bad(f"Unable to find '{resource}' in request body")
-    return body[resource]
+    if not isinstance(item, dict):
+        raise _bad(f"Object '{resource}' contains invalid data")
+    return item
 
 
 def _check_known(item: Mapping[str, Any], attrs: Mapping[str, Attr]) -> None:
@@ -130,6 +138,8 @@ def _check_known(item: Mapping[str, Any], attrs: Mapping[str, Attr]) -> None:
 def _convert(name: str, attr: Attr, value: Any) -> Any:
     try:
         return attr.check(value)
+    except v.ConversionError as exc:
+        raise errors.InvalidInput(error_message=str(exc)) from None
     except ValueError as exc:
         raise _bad(f"Invalid input for {name}. Reason: {exc}.") from None
 
@@ -153,7 +163,7 @@ def _project(item: dict[str, Any], ctx: RequestContext) -> str:
 def parse_create_item(item: Any, attrs: Mapping[str, Attr], ctx: RequestContext) -> dict[str, Any]:
     """One resource of a POST body: known keys, required present, values converted, defaults set."""
     if not isinstance(item, dict):
-        raise _bad("Resource body must be an object")
+        raise _bad("Body contains invalid data")
     _check_known(item, attrs)
     item = dict(item)
     for name in item:
@@ -179,8 +189,10 @@ def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, 
     """A POST body, single (`{resource: …}`) or bulk (`{collection: […]}`). Returns (items, bulk)."""
     if isinstance(body, dict) and collection in body and resource not in body:
         items = body[collection]
-        if not isinstance(items, list) or not items or len(body) != 1:
-            raise _bad(f"Bulk request body must be {{'{collection}': [non-empty list]}}")
+        if not items:
+            raise _bad("Resources required")
+        if not isinstance(items, list) or len(body) != 1:
+            raise _bad("Body contains invalid data")
         return [parse_create_item(i, attrs, ctx) for i in items], True
     return [parse_create_item(_body_item(body, resource), attrs, ctx)], False
 

@@ -22,7 +22,7 @@ async def on_domain_error(_request: Request, exc: Exception) -> Response:
 async def on_http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return neutron_error(errors.MethodNotAllowed())
+        return neutron_error(errors.HTTPMethodNotAllowed())
     return neutron_error(errors.HTTPNotFound())
 
 

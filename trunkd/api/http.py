@@ -37,20 +37,24 @@ async def call(fn: Callable[..., T], *args: Any) -> T:
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:
+    """The decoded body, with Neutron's answers: 400 MalformedRequestBody when it is not JSON;
+    when it is empty, 400 BadRequest on PUT and HTTPBadRequest on POST (or None if not required)."""
     raw = await request.body()
     if not raw.strip():
-        if required:
-            raise errors.HTTPBadRequest(msg="Request body is empty")
-        return None
+        if not required:
+            return None
+        if request.method == "PUT":
+            raise errors.BadRequest(resource="body", msg=f"Invalid format: {raw!r}")
+        raise errors.HTTPBadRequest(msg="Resource body required")
     try:
         return json.loads(raw)
     except ValueError:
-        raise errors.HTTPBadRequest(msg="Malformed request body") from None
+        raise errors.MalformedRequestBody(reason="Cannot understand JSON") from None
 
 
 async def no_body(request: Request) -> None:
     if (await request.body()).strip():
-        raise errors.HTTPBadRequest(msg="Request body is not supported for this operation")
+        raise errors.HTTPBadRequest(msg="Request body is not supported in DELETE.")
 
 
 def if_match(request: Request) -> int | None:
@@ -59,9 +63,12 @@ def if_match(request: Request) -> int | None:
     revisions = [v for v in values if v.startswith("revision_number")]
     if not revisions:
         return None
+    if len(revisions) > 1:
+        raise errors.BadRequest(resource="if-match", msg="Multiple revision_number etags are not supported")
     match = _IF_MATCH.match(revisions[0])
-    if len(revisions) > 1 or match is None:
-        raise errors.HTTPBadRequest(msg="Invalid If-Match header: expected one 'revision_number=N'")
+    if match is None:
+        raise errors.BadRequest(
+            resource="if-match", msg="Revision number etag must be in the format of revision_number=<int>")
     return int(match.group(1))
 
 

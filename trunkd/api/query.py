@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 
 from trunkd.api.attributes import Attr
+from trunkd.api.validators import ConversionError
 from trunkd.domain import errors
 from trunkd.domain.listing import TAG_FILTERS, ListQuery
 
@@ -67,6 +68,8 @@ def parse_list(request: Request, attrs: Mapping[str, Attr]) -> tuple[ListQuery, 
         for value in values:
             try:
                 filters[key].append(attr.filter(value))
+            except ConversionError as exc:
+                raise errors.InvalidInput(error_message=str(exc)) from None
             except ValueError as exc:
                 raise _bad(f"Invalid input for {key}. Reason: {exc}.") from None
     if invalid:

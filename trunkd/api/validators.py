@@ -10,6 +10,11 @@ from typing import Any
 from trunkd.domain.subports import is_uuid
 
 Validator = Callable[[Any], Any]
+
+
+class ConversionError(ValueError):
+    """A value a Neutron converter (convert_to_boolean, convert_to_int) refuses: InvalidInput on
+    the wire, where a failed validator is HTTPBadRequest."""
 MAC_RE = re.compile(r"^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$")
 VNIC_TYPES = frozenset({
     "normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder",
@@ -52,14 +57,39 @@ def name_string(max_len: int) -> Validator:
     return check
 
 
+_TRUE = ("1", "t", "true", "on", "y", "yes")
+_FALSE = ("0", "f", "false", "off", "n", "no")
+
+
 def boolean(value: Any) -> bool:
+    """Neutron's convert_to_boolean (oslo's strict bool_from_string)."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
-        return value.lower() in ("true", "1")
-    raise ValueError(f"'{value}' cannot be converted to boolean")
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConversionError(f"'{value}' cannot be converted to boolean")
+
+
+def to_int(value: Any) -> int:
+    """Neutron's convert_to_int, refusing booleans and floats (which it would truncate)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConversionError(f"'{value}' is not an integer")
+    try:
+        return int(value)
+    except ValueError:
+        raise ConversionError(f"'{value}' is not an integer") from None
+
+
+def mtu(value: Any) -> int:
+    """An MTU: 0 (the largest the network allows) or at least 68 (IPv4's minimum); the upper
+    bound is the network's own maximum, which ML2 computes (trunkd.domain.ml2)."""
+    number = to_int(value)
+    if number != 0 and number < 68:
+        raise ValueError(f"'{number}' is smaller than 68 (use 0 for the largest the network allows)")
+    return number
 
 
 def integer(low: int, high: int) -> Validator:

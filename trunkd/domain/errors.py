@@ -37,6 +37,10 @@ class HTTPBadRequest(BadRequest):
     template = "%(msg)s"
 
 
+class MalformedRequestBody(BadRequest):
+    template = "Malformed request body: %(reason)s."
+
+
 class NotAuthorized(TrunkdError):
     code = 403
     template = "Not authorized."
@@ -55,9 +59,13 @@ class HTTPNotFound(NotFound):
     pass
 
 
-class MethodNotAllowed(TrunkdError):
+class HTTPMethodNotAllowed(TrunkdError):
+    """webob's name and text, as Neutron's pecan controllers answer a wrong method."""
+
     code = 405
-    template = "The method is not allowed for the requested URL."
+    template = (
+        "The server could not comply with the request since it is either malformed or otherwise incorrect."
+    )
 
 
 class Conflict(TrunkdError):
@@ -121,11 +129,22 @@ class MacAddressInUse(InUse):
     )
 
 
-class SegmentationIdInUse(InUse):
+class VlanIdInUse(InUse):
     template = (
-        "Unable to create the network. The %(network_type)s segmentation id %(segmentation_id)s "
-        "is in use."
+        "Unable to create the network. The VLAN %(vlan_id)s on physical network %(physical_network)s is in use."
     )
+
+
+class TunnelIdInUse(InUse):
+    template = "Unable to create the network. The tunnel ID %(tunnel_id)s is in use."
+
+
+class FlatNetworkInUse(InUse):
+    template = "Unable to create the flat network. Physical network %(physical_network)s is in use."
+
+
+class NoNetworkAvailable(ServiceUnavailable):
+    template = "Unable to create the network. No project network is available for allocation."
 
 
 class RevisionNumberConstraintFailed(PreconditionFailed):

@@ -104,13 +104,14 @@ def to_segmentation_id(value: Any) -> int:
 
 
 def check_parent(port_id: str, facts: PortFacts | None, can_trunk_bound: bool) -> PortFacts:
-    """Neutron's parent checks: in use as subport, in use as parent, visible, trunkable."""
-    if facts is not None and facts.trunk_role is TrunkRole.SUBPORT:
-        raise errors.TrunkPortInUse(port_id=port_id)
-    if facts is not None and facts.trunk_role is TrunkRole.PARENT:
-        raise errors.ParentPortInUse(port_id=port_id)
+    """The parent checks: visible first (another project's port is not found, whatever its use),
+    then in use as a subport, in use as a parent, trunkable when bound."""
     if facts is None or not facts.visible:
         raise errors.PortNotFound(port_id=port_id)
+    if facts.trunk_role is TrunkRole.SUBPORT:
+        raise errors.TrunkPortInUse(port_id=port_id)
+    if facts.trunk_role is TrunkRole.PARENT:
+        raise errors.ParentPortInUse(port_id=port_id)
     if facts.is_bound and not can_trunk_bound:
         raise errors.ParentPortInUse(port_id=port_id)
     return facts
@@ -127,7 +128,8 @@ def resolve_subports(
     """Check each requested subport in request order and return what will be stored.
 
     Order per item (Neutron's): is the parent, MTU, segmentation present, segmentation valid,
-    in use by a trunk, visible, has a device.
+    visible, in use by a trunk, has a device. Visibility comes before every in-use rule, so a
+    port the caller cannot see gets the same answer as one that does not exist.
     """
     resolved: list[SubPort] = []
     for spec in specs:
@@ -161,13 +163,12 @@ def resolve_subports(
             raise errors.InvalidInput(error_message=f"Unknown segmentation_type '{seg_type}'")
         if not validators[seg_type](number):
             raise errors.InvalidInput(error_message=f"Segmentation ID '{number}' is not in range")
-        # Neutron's subport lookup is not project-scoped: in use wins over not found
-        if found is not None and found.trunk_role is TrunkRole.SUBPORT:
-            raise errors.TrunkPortInUse(port_id=spec.port_id)
-        if port is not None and port.trunk_role is TrunkRole.PARENT:
-            raise errors.ParentPortInUse(port_id=spec.port_id)
         if port is None:
             raise errors.PortNotFound(port_id=spec.port_id)
+        if port.trunk_role is TrunkRole.SUBPORT:
+            raise errors.TrunkPortInUse(port_id=spec.port_id)
+        if port.trunk_role is TrunkRole.PARENT:
+            raise errors.ParentPortInUse(port_id=spec.port_id)
         if port.device_id:
             raise errors.PortInUse(
                 port_id=port.id, net_id=port.network_id, device_id=port.device_id

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from trunkd.domain.context import RequestContext
+from trunkd.domain.ml2 import Ml2Settings
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.store.uow import Database
 
@@ -23,6 +24,7 @@ class Authorizer(Protocol):
 @dataclass(frozen=True)
 class Settings:
     agent_down_time: float = 75.0
+    ml2: Ml2Settings = field(default_factory=Ml2Settings)
 
 
 @dataclass

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
-from trunkd.domain import errors, events
+from trunkd.domain import errors, events, ml2
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
-from trunkd.domain.segmentation import VALIDATORS
 from trunkd.domain.views import network_dict
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
-
-PROVIDER_TYPES = ("vlan", "vxlan", "flat")
-MAX_VXLAN_ID = 16777215
 
 
 def _event(kind: str, net: Network, previous: Network | None = None) -> events.Event:
@@ -34,41 +33,56 @@ def visible_network(uow: UnitOfWork, ctx: RequestContext, net_id: str, *, lock: 
     return net
 
 
-def _segment(uow: UnitOfWork, attrs: dict[str, Any]) -> tuple[str, str | None, int | None]:
-    """Check or allocate the provider segment of a new network."""
+def _segment_request(env: Env, attrs: dict[str, Any]) -> list[ml2.SegmentRequest]:
+    """The provider segment asked for, or the tenant types to try in order."""
     net_type = attrs.get("provider:network_type")
     physnet = attrs.get("provider:physical_network")
     seg_id = attrs.get("provider:segmentation_id")
-    if net_type is None:
-        if physnet is not None or seg_id is not None:
-            raise errors.InvalidInput(error_message="provider:network_type required")
-        net_type = "vxlan"
-    if net_type not in PROVIDER_TYPES:
-        raise errors.InvalidInput(error_message=f"network_type value '{net_type}' not supported")
-    if net_type == "flat":
-        if seg_id is not None:
-            raise errors.InvalidInput(error_message="segmentation_id specified for flat network")
-        if not physnet:
-            raise errors.InvalidInput(error_message="physical_network required for flat provider network")
-        return net_type, physnet, None
-    if net_type == "vlan":
-        if not physnet:
-            raise errors.InvalidInput(error_message="physical_network required for VLAN provider network")
-        if seg_id is None:
-            raise errors.InvalidInput(error_message="segmentation_id required for VLAN provider network")
-    if net_type == "vxlan":
-        if physnet is not None:
-            raise errors.InvalidInput(error_message="provider:physical_network specified for vxlan network")
-        if seg_id is None:
-            return net_type, None, uow.networks.next_segmentation_id("vxlan", MAX_VXLAN_ID)
-    assert seg_id is not None  # vlan without an id raised above; vxlan without one returned
-    if not VALIDATORS[net_type](seg_id):
-        raise errors.InvalidInput(
-            error_message=f"segmentation_id {seg_id} out of range for {net_type} networks"
-        )
-    if uow.networks.segment_taken(net_type, physnet, seg_id):
-        raise errors.SegmentationIdInUse(network_type=net_type, segmentation_id=seg_id)
-    return net_type, physnet, seg_id
+    if net_type is None and physnet is None and seg_id is None:
+        return env.settings.ml2.tenant_requests()
+    return [env.settings.ml2.provider_request(net_type, physnet, seg_id)]
+
+
+def _check_free(uow: UnitOfWork, request: ml2.SegmentRequest) -> None:
+    """A fully given segment must not be taken (the segment constraint closes the race)."""
+    net_type, physnet, seg_id = request.network_type, request.physical_network, request.segmentation_id
+    if not uow.networks.segment_taken(net_type, physnet, seg_id):
+        return
+    if net_type == ml2.VLAN:
+        raise errors.VlanIdInUse(vlan_id=seg_id, physical_network=physnet)
+    if net_type == ml2.FLAT:
+        raise errors.FlatNetworkInUse(physical_network=physnet)
+    raise errors.TunnelIdInUse(tunnel_id=seg_id)
+
+
+def _candidates(env: Env, uow: UnitOfWork, net: Network, request: ml2.SegmentRequest,
+                mtu: int | None) -> Iterator[Network]:
+    """`net` on each free (physical network, id) of the request's ranges, searched lazily in order."""
+    for physnet, (low, high) in request.ranges:
+        found = uow.networks.free_segmentation_id(request.network_type, physnet, low, high)
+        if found is not None:
+            yield _on_segment(env, net, ml2.Segment(request.network_type, physnet, found), mtu)
+
+
+def _on_segment(env: Env, net: Network, segment: ml2.Segment, mtu: int | None) -> Network:
+    return replace(net, network_type=segment.network_type, physical_network=segment.physical_network,
+                   segmentation_id=segment.segmentation_id, mtu=env.settings.ml2.network_mtu(segment, mtu))
+
+
+def _insert(env: Env, uow: UnitOfWork, net: Network, attrs: dict[str, Any]) -> Network:
+    """Insert on the requested segment, or on the first one that can be allocated (503 if none)."""
+    mtu = attrs.get("mtu")
+    for request in _segment_request(env, attrs):
+        if not request.partial:
+            placed = _on_segment(env, net, ml2.Segment(
+                request.network_type, request.physical_network, request.segmentation_id), mtu)
+            _check_free(uow, request)
+            uow.networks.insert(placed)
+            return placed
+        allocated = uow.networks.insert_allocating(partial(_candidates, env, uow, net, request, mtu))
+        if allocated is not None:
+            return allocated
+    raise errors.NoNetworkAvailable()
 
 
 def _authorize_create(env: Env, ctx: RequestContext, attrs: dict[str, Any]) -> None:
@@ -79,16 +93,14 @@ def _authorize_create(env: Env, ctx: RequestContext, attrs: dict[str, Any]) -> N
 
 
 def _create_one(env: Env, uow: UnitOfWork, attrs: dict[str, Any]) -> Network:
-    net_type, physnet, seg_id = _segment(uow, attrs)
     stamp = now()
-    net = Network(
+    net = _insert(env, uow, Network(
         id=str(uuid.uuid4()), project_id=attrs["project_id"], name=attrs["name"],
         description=attrs["description"], admin_state_up=attrs["admin_state_up"],
-        shared=attrs.get("shared", False), mtu=attrs["mtu"], status="ACTIVE", network_type=net_type,
-        physical_network=physnet, segmentation_id=seg_id, revision_number=0, created_at=stamp,
+        shared=attrs.get("shared", False), mtu=0, status="ACTIVE", network_type=None,
+        physical_network=None, segmentation_id=None, revision_number=0, created_at=stamp,
         updated_at=stamp, tags=attrs.get("tags", []),
-    )
-    uow.networks.insert(net)
+    ), attrs)
     uow.networks.tags.add(net.id, net.tags)
     uow.record(_event(events.NETWORK_CREATED, net))
     return net
@@ -124,7 +136,11 @@ def update_network(
         if "shared" in attrs:
             env.policy.enforce(ctx, "update_network:shared", target)
         check_revision(if_match, net.revision_number)
-        changes = real_changes(net, attrs)
+        wanted = dict(attrs)
+        if "mtu" in wanted:
+            segment = ml2.Segment(str(net.network_type), net.physical_network, net.segmentation_id)
+            wanted["mtu"] = env.settings.ml2.network_mtu(segment, wanted["mtu"])
+        changes = real_changes(net, wanted)
         if not changes:
             return net
         uow.networks.update(net_id, changes)

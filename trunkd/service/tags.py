@@ -41,12 +41,18 @@ def check_tag(tag: Any) -> str:
     return tag
 
 
-def tags_from_body(body: Any) -> list[str]:
+def _check_limit(collection: str, tags: list[str]) -> None:
+    """Neutron's validate_tags_limit: a BadRequest naming the collection."""
+    if len(set(tags)) > MAX_TAGS:
+        raise errors.BadRequest(
+            resource=collection, msg=f"The number of tags exceed the per-resource limit of {MAX_TAGS}")
+
+
+def tags_from_body(body: Any, collection: str) -> list[str]:
     if not isinstance(body, dict) or not isinstance(body.get("tags"), list) or len(body) != 1:
         raise errors.InvalidInput(error_message="Invalid tags body")
     tags = [check_tag(t) for t in body["tags"]]
-    if len(set(tags)) > MAX_TAGS:
-        raise errors.InvalidInput(error_message=f"The number of tags exceed the per-resource limit of {MAX_TAGS}")
+    _check_limit(collection, tags)
     return list(dict.fromkeys(tags))
 
 
@@ -83,10 +89,7 @@ def change_tags(
         env.policy.enforce(ctx, f"{rule}_{kind.singular}:tags", {"project_id": resource.project_id})
         current = list(resource.tags)
         new = wanted(current)
-        if len(new) > MAX_TAGS:
-            raise errors.InvalidInput(
-                error_message=f"The number of tags exceed the per-resource limit of {MAX_TAGS}"
-            )
+        _check_limit(collection, new)
         if set(new) == set(current):
             return sorted(current)
         repo = kind.repo(uow)

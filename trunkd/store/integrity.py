@@ -13,6 +13,7 @@ _SQLITE_UNIQUE = {
     "subports.port_id": "pk_subports",
     "ports.network_id, ports.mac_address": "uq_ports_network_id_mac_address",
     "index 'uq_networks_segment'": "uq_networks_segment",
+    "networks.physical_network": "uq_networks_flat_physnet",
 }
 
 

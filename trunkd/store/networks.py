@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 
 from sqlalchemy import Connection, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
+from trunkd.domain import errors
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
 from trunkd.store import listing
+from trunkd.store.integrity import constraint_name
 from trunkd.store.resources import delete_row, insert_row, select_by_id, update_row
 from trunkd.store.tables import network_tags, networks, ports
 from trunkd.store.tags import TagRepo
+
+SEGMENT_CONSTRAINT = "uq_networks_segment"
 
 COLUMNS = {
     "id": networks.c.id,
@@ -59,24 +64,56 @@ class NetworkRepo:
         tags = self.tags.of(r.id for r in rows)
         return [Network(**r._mapping, tags=tags.get(r.id, [])) for r in rows]
 
-    def next_segmentation_id(self, network_type: str, highest: int) -> int:
-        """A free id of this type (tunnel types have no physical network): max + 1, found
-        through the segment index, or the lowest gap once max + 1 would pass `highest`."""
-        of_type = (networks.c.network_type == network_type) & (
-            func.coalesce(networks.c.physical_network, "") == ""
+    def _of_segment(self, network_type: str, physical_network: str | None):  # type: ignore[no-untyped-def]
+        return (networks.c.network_type == network_type) & (
+            func.coalesce(networks.c.physical_network, "") == (physical_network or "")
         )
-        top = self.conn.execute(select(func.max(networks.c.segmentation_id)).where(of_type)).scalar()
-        if top is None or top < highest:
-            return int(top or 0) + 1
-        if not self.conn.execute(select(exists().where(of_type, networks.c.segmentation_id == 1))).scalar():
-            return 1
+
+    def free_segmentation_id(self, network_type: str, physical_network: str | None, low: int,
+                             high: int) -> int | None:
+        """A free id in [low, high] on this segment type and physical network, or None: max + 1
+        through the segment index, or the lowest gap once max + 1 would pass `high`."""
+        of_type = self._of_segment(network_type, physical_network)
+        in_range = of_type & networks.c.segmentation_id.between(low, high)
+        top = self.conn.execute(select(func.max(networks.c.segmentation_id)).where(in_range)).scalar()
+        if top is None:
+            return low
+        if top < high:
+            return int(top) + 1
+        if not self.conn.execute(select(exists().where(of_type, networks.c.segmentation_id == low))).scalar():
+            return low
         taken = networks.alias("taken")
         after = networks.c.segmentation_id + 1
         stmt = select(func.min(after)).where(
-            of_type,
-            ~exists().where(taken.c.network_type == network_type, taken.c.segmentation_id == after),
+            in_range, after <= high,
+            ~exists().where(
+                taken.c.network_type == network_type,
+                func.coalesce(taken.c.physical_network, "") == (physical_network or ""),
+                taken.c.segmentation_id == after,
+            ),
         )
-        return int(self.conn.execute(stmt).scalar_one())
+        found = self.conn.execute(stmt).scalar()
+        return None if found is None else int(found)
+
+    def insert_allocating(self, candidates: Callable[[], Iterator[Network]], attempts: int = 64) -> Network | None:
+        """Insert the first network `candidates()` yields (each with a free segment it found).
+
+        Each try runs in a savepoint: a segment that a concurrent request took first breaks the
+        segment constraint, the savepoint is rolled back and the search runs again (on PostgreSQL
+        it then sees the winner's row). None when no candidate is left.
+        """
+        for _ in range(attempts):
+            net = next(candidates(), None)
+            if net is None:
+                return None
+            try:
+                with self.conn.begin_nested():
+                    self.insert(net)
+                return net
+            except IntegrityError as exc:
+                if constraint_name(exc) != SEGMENT_CONSTRAINT:
+                    raise
+        raise errors.Conflict("Concurrent requests kept taking the same segment; retry the request.")
 
     def insert(self, net: Network) -> None:
         insert_row(self.conn, networks, {k: v for k, v in vars(net).items() if k != "tags"})
@@ -90,12 +127,10 @@ class NetworkRepo:
     def delete(self, net_id: str) -> None:
         delete_row(self.conn, networks, net_id)
 
-    def segment_taken(self, network_type: str, physical_network: str | None, seg_id: int) -> bool:
-        cond = (
-            (networks.c.network_type == network_type)
-            & (func.coalesce(networks.c.physical_network, "") == (physical_network or ""))
-            & (networks.c.segmentation_id == seg_id)
-        )
+    def segment_taken(self, network_type: str, physical_network: str | None, seg_id: int | None) -> bool:
+        match = (networks.c.segmentation_id.is_(None) if seg_id is None
+                 else networks.c.segmentation_id == seg_id)
+        cond = self._of_segment(network_type, physical_network) & match
         return bool(self.conn.execute(select(exists().where(cond))).scalar())
 
     def get_many(self, net_ids: Collection[str]) -> dict[str, Network]:

@@ -74,6 +74,14 @@ Index(
     networks.c.segmentation_id,
     unique=True,
 )
+# one flat network per physical network (Neutron's FlatNetworkInUse); flat networks have no id
+Index(
+    "uq_networks_flat_physnet",
+    networks.c.physical_network,
+    unique=True,
+    sqlite_where=networks.c.network_type == "flat",
+    postgresql_where=networks.c.network_type == "flat",
+)
 
 ports = Table(
     "ports",

@@ -31,14 +31,14 @@ async def check(request: Request) -> Response:
 
 async def replace(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    tags = svc.tags_from_body(await json_body(request, required=False))
+    tags = svc.tags_from_body(await json_body(request, required=False), _where(request)[0])
     await call(svc.change_tags, env, ctx, *_where(request), "update", lambda _current: tags)
     return ok({"tags": tags})
 
 
 async def add_many(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    tags = svc.tags_from_body(await json_body(request, required=False))
+    tags = svc.tags_from_body(await json_body(request, required=False), _where(request)[0])
     await call(svc.change_tags, env, ctx, *_where(request), "create",
                lambda current: current + [t for t in tags if t not in current])
     return ok({"tags": tags})
