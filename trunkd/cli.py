@@ -1,4 +1,4 @@
-"""Command line: `trunkd serve`, `trunkd db upgrade`."""
+"""Command line: `trunkd serve`, `trunkd agent`, `trunkd db upgrade`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from trunkd import logs
+from trunkd.agent import command as agent_command
 from trunkd.config import ML2_OPTIONS, Config
 from trunkd.domain.errors import StartupCheckFailed
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
@@ -157,6 +158,8 @@ def parser() -> argparse.ArgumentParser:
         ml2.add_argument(f"--{name.replace('_', '-')}", dest=name,
                          help=f"env TRUNKD_{name.upper()}; default '{default}'")
 
+    agent_command.add_parser(sub)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     database_flag(db_sub.add_parser("upgrade", help="apply Alembic migrations up to head"))
@@ -166,6 +169,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logs.configure()
+    if args.command == "agent":
+        return agent_command.run(args)
     config = _config(args)
     try:
         if args.command == "serve":

@@ -1,1 +1,1 @@
-"""The host agent side: following the event feed (and, later, programming Open vSwitch)."""
+"""The host agent: event feed, reconciler, Open vSwitch layout and back end, plug, command line."""

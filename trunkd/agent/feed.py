@@ -76,11 +76,15 @@ class EventFeed:
         self._next = int(body["next_after"])
         return list(body["events"])
 
+    def commit(self) -> None:
+        """Persist the cursor past the page last returned by `poll` (once it has been handled)."""
+        if self._next != self.cursor:
+            self.save(self._next)
+
     def follow(self, handle: Callable[[Event], None], *, until: Callable[[], bool], wait: float = 30.0) -> None:
         """Hand each event to `handle`, saving the cursor after each page, until `until()`."""
         while not until():
             events = self.poll(wait)
             for event in events:
                 handle(event)
-            if self._next != self.cursor:
-                self.save(self._next)
+            self.commit()

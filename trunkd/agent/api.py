@@ -1,0 +1,115 @@
+"""The agent's HTTP client for the trunkd server: the calls it makes, and authentication in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any
+
+import httpx
+
+AGENT_TYPE = "Open vSwitch agent"
+AGENT_BINARY = "trunkd-agent"
+CHUNK = 50  # ids per filtered list request (keeps URLs short)
+
+Resource = dict[str, Any]
+
+
+class NoAuthIdentity(httpx.Auth):
+    """noauth mode: the agent presents itself as the admin service user with identity headers.
+
+    This is the one place where the agent authenticates. Keystone mode replaces it with an
+    `httpx.Auth` that adds `X-Auth-Token` from a keystoneauth1 session (service user) and
+    retries once on 401 with a fresh token; nothing else in the agent changes.
+    """
+
+    def __init__(self, project: str = "service", roles: str = "admin,service") -> None:
+        self.headers = {"X-Project-Id": project, "X-Roles": roles}
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(self.headers)
+        yield request
+
+
+class ServerError(RuntimeError):
+    """The server answered a call with an unexpected status."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"{response.request.method} {response.request.url.path}: "
+                         f"{response.status_code} {response.text[:300]}")
+        self.status_code = response.status_code
+
+
+def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    items = sorted(set(ids))
+    for i in range(0, len(items), CHUNK):
+        yield items[i:i + CHUNK]
+
+
+class ServerApi:
+    """The server calls the agent makes (Neutron wire format, plus trunkd's agent actions)."""
+
+    def __init__(self, url: str, auth: httpx.Auth | None = None, timeout: float = 30.0) -> None:
+        self.url = url
+        self.auth = auth or NoAuthIdentity()
+        self.client = httpx.Client(base_url=url, auth=self.auth, timeout=timeout)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _call(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kw: Any) -> httpx.Response:
+        r = self.client.request(method, path, **kw)
+        if r.status_code not in ok:
+            raise ServerError(r)
+        return r
+
+    def _list(self, collection: str, params: dict[str, Any]) -> list[Resource]:
+        return list(self._call("GET", f"/v2.0/{collection}", params=params).json()[collection])
+
+    def _by_ids(self, collection: str, key: str, ids: Iterable[str]) -> list[Resource]:
+        return [item for chunk in _chunks(ids) for item in self._list(collection, {key: chunk})]
+
+    # -- reads ----------------------------------------------------------------------------
+    def ports_on_host(self, host: str) -> list[Resource]:
+        return self._list("ports", {"binding:host_id": host})
+
+    def ports(self, ids: Iterable[str]) -> list[Resource]:
+        return self._by_ids("ports", "id", ids)
+
+    def port(self, port_id: str) -> Resource:
+        return dict(self._call("GET", f"/v2.0/ports/{port_id}").json()["port"])
+
+    def trunks(self, ids: Iterable[str]) -> list[Resource]:
+        return self._by_ids("trunks", "id", ids)
+
+    def networks(self, ids: Iterable[str]) -> list[Resource]:
+        return self._by_ids("networks", "id", ids)
+
+    def agents(self) -> list[Resource]:
+        return self._list("agents", {"agent_type": AGENT_TYPE})
+
+    # -- writes ---------------------------------------------------------------------------
+    def heartbeat(self, host: str, configurations: dict[str, Any], event_cursor: int | None) -> Resource:
+        agent: dict[str, Any] = {"host": host, "agent_type": AGENT_TYPE, "binary": AGENT_BINARY,
+                                 "topic": "N/A", "configurations": configurations}
+        if event_cursor is not None:
+            agent["event_cursor"] = event_cursor
+        return dict(self._call("POST", "/v2.0/agents", ok=(200, 201), json={"agent": agent}).json()["agent"])
+
+    def bind_port(self, port_id: str, host: str) -> Resource:
+        body = {"port": {"binding:host_id": host}}
+        return dict(self._call("PUT", f"/v2.0/ports/{port_id}", json=body).json()["port"])
+
+    def bind_subports(self, trunk_id: str) -> tuple[Resource, list[Resource]]:
+        """Bind every subport of the trunk to the parent's host: (trunk, one outcome per subport)."""
+        body = self._call("PUT", f"/v2.0/trunks/{trunk_id}/bind_subports", json={}).json()
+        return dict(body["trunk"]), list(body["sub_ports"])
+
+    def report_status(self, trunk_id: str, status: str, reason: str, revision: int) -> Resource | None:
+        """The agent's verdict for `revision`; None when the trunk moved on (stale) or is gone."""
+        r = self.client.put(f"/v2.0/trunks/{trunk_id}/status",
+                            json={"status": status, "reason": reason[:1024], "revision_number": revision})
+        if r.status_code in (404, 409):
+            return None
+        if r.status_code != 200:
+            raise ServerError(r)
+        return dict(r.json()["trunk"])

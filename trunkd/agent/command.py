@@ -1,0 +1,73 @@
+"""`trunkd agent` and `trunkd agent plug`: flags and start-up (the CLI hands over here)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _connection_flags(p: argparse.ArgumentParser, default: object = None) -> None:
+    """Flags shared by the agent and `plug` (SUPPRESS on `plug` so flags given before it are kept)."""
+    env = os.environ.get
+
+    def pick(value: Any) -> Any:
+        return default if default is not None else value
+
+    p.add_argument("--host", default=pick(env("TRUNKD_AGENT_HOST")),
+                   help="this hypervisor's host name (env TRUNKD_AGENT_HOST; default: hostname)")
+    p.add_argument("--server", default=pick(env("TRUNKD_SERVER", "http://127.0.0.1:9696")),
+                   help="trunkd API URL (env TRUNKD_SERVER)")
+    p.add_argument("--ovsdb", default=pick(env("TRUNKD_OVSDB", "unix:/var/run/openvswitch/db.sock")),
+                   help="OVSDB connection (env TRUNKD_OVSDB)")
+    p.add_argument("--ovs-rundir", default=pick(env("OVS_RUNDIR")),
+                   help="OVS run directory with the bridges' control sockets (env OVS_RUNDIR)")
+
+
+def add_parser(sub: Any) -> None:
+    """Register `agent` (and `agent plug`) on the top-level subparsers."""
+    a = sub.add_parser("agent", help="run the Open vSwitch host agent (or: agent plug PORT IFACE)")
+    _connection_flags(a)
+    a.add_argument("--local-ip", default=os.environ.get("TRUNKD_AGENT_LOCAL_IP"),
+                   help="tunnel endpoint IP: enables VXLAN tenant networks (env TRUNKD_AGENT_LOCAL_IP)")
+    a.add_argument("--state-dir", default=os.environ.get("TRUNKD_AGENT_STATE_DIR", "."),
+                   help="where the event cursor is kept (env TRUNKD_AGENT_STATE_DIR; default .)")
+    a.add_argument("--heartbeat-interval", type=float, default=10.0, help="seconds between heartbeats")
+    a.add_argument("--resync-interval", type=float, default=60.0, help="seconds between full passes")
+    a_sub = a.add_subparsers(dest="agent_command")
+    p = a_sub.add_parser("plug", help="attach an interface for a port, as a hypervisor does")
+    p.add_argument("port_id")
+    p.add_argument("iface")
+    _connection_flags(p, default=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    from trunkd.agent.api import ServerApi
+    from trunkd.agent.daemon import Agent, AgentConfig
+    from trunkd.agent.ovs import OvsSwitch
+    from trunkd.agent.plug import plug
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    host = args.host or socket.gethostname()
+    if args.ovs_rundir:
+        os.environ["OVS_RUNDIR"] = args.ovs_rundir
+    if getattr(args, "agent_command", None) == "plug":
+        api, switch = ServerApi(args.server), OvsSwitch(args.ovsdb, args.ovs_rundir)
+        try:
+            print(plug(api, switch, args.port_id, args.iface, host))
+        finally:
+            switch.close()
+        return 0
+    config = AgentConfig(
+        host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
+        state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
+        resync_interval=args.resync_interval,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
+    Agent(config).run()
+    return 0

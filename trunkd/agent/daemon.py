@@ -1,0 +1,129 @@
+"""`trunkd agent`: heartbeat, follow the event feed for this host, reconcile on every change."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from trunkd.agent.api import ServerApi
+from trunkd.agent.feed import EventFeed
+from trunkd.agent.ovs import DATAPATH, OvsSwitch
+from trunkd.agent.reconciler import Reconciler
+
+log = logging.getLogger("trunkd.agent")
+
+# Our own status reports come back as trunk.status_changed; every change that needs wiring
+# arrives as another kind (subports added/removed, port bound/unbound), so these only wake us.
+IGNORED_KINDS = frozenset({"trunk.status_changed"})
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    host: str
+    server: str
+    ovsdb: str
+    state_dir: Path
+    ovs_rundir: str | None = None
+    local_ip: str | None = None
+    heartbeat_interval: float = 10.0
+    resync_interval: float = 60.0  # full pass even without events: repairs drift made behind our back
+    poll_wait: float = 30.0
+
+    def configurations(self) -> dict[str, Any]:
+        conf: dict[str, Any] = {"bridge_mappings": {}, "datapath_type": DATAPATH, "integration_bridge": "br-int",
+                                "tunnel_types": ["vxlan"] if self.local_ip else []}
+        if self.local_ip:
+            conf["tunneling_ip"] = self.local_ip
+        return conf
+
+
+class Agent:
+    """The host agent's loops: a heartbeat thread, and the watch-and-reconcile loop."""
+
+    def __init__(self, config: AgentConfig, api: ServerApi | None = None) -> None:
+        self.config = config
+        self.api = api or ServerApi(config.server)
+        self.stop = threading.Event()
+        self.dirty = True  # a full pass is due (start, 410, timer)
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        feed_client = httpx.Client(base_url=config.server, auth=self.api.auth, timeout=config.poll_wait + 30)
+        self.feed = EventFeed(config.server, config.state_dir / f"cursor-{config.host}.json",
+                              resync=self._resync, host=config.host, client=feed_client)
+        started = time.monotonic()
+        self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
+        log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
+        self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip)
+
+    def _resync(self) -> None:
+        log.info("event cursor expired: full resync")
+        self.dirty = True
+
+    def heartbeat(self) -> None:
+        self.api.heartbeat(self.config.host, self.config.configurations(), self.feed.cursor)
+
+    def _heartbeats(self) -> None:
+        while not self.stop.wait(self.config.heartbeat_interval):
+            try:
+                self.heartbeat()
+            except (httpx.HTTPError, RuntimeError) as exc:
+                log.warning("heartbeat failed: %s", exc)
+
+    def _retrying(self, what: str, fn: Any) -> Any:
+        """Call fn until it succeeds (the server may be down or restarting), backing off up to 5 s."""
+        delay = 0.2
+        while not self.stop.is_set():
+            try:
+                return fn()
+            except (httpx.HTTPError, RuntimeError, OSError) as exc:
+                log.warning("%s failed, retrying in %.1fs: %s", what, delay, exc)
+                self.stop.wait(delay)
+                delay = min(delay * 2, 5.0)
+        return None
+
+    def run(self) -> None:
+        self._retrying("registration", self.heartbeat)
+        beat = threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True)
+        beat.start()
+        last_full = 0.0
+        try:
+            while not self.stop.is_set():
+                if self.dirty or time.monotonic() - last_full > self.config.resync_interval:
+                    head = self._retrying("reading the feed head", self.feed.head)
+                    if head is None:
+                        break
+                    self._pass(full=True)
+                    if self.feed.cursor < head:
+                        self.feed.save(head)
+                    self.dirty, last_full = False, time.monotonic()
+                events = self._retrying("polling events", lambda: self.feed.poll(self._wait()))
+                if events is None:
+                    break
+                if any(e["kind"] not in IGNORED_KINDS for e in events):
+                    self._pass()
+                self.feed.commit()
+                if self.config.local_ip:  # other hosts' agents are not in this host's feed: compare
+                    peers = self._retrying("listing agents", self.reconciler.tunnel_peers)
+                    self.dirty = self.dirty or peers != self.reconciler.peers
+        finally:
+            self.stop.set()
+            beat.join(timeout=5)
+            self.switch.close()
+
+    def _wait(self) -> float:
+        return min(self.config.poll_wait, self.config.heartbeat_interval) if self.config.local_ip \
+            else self.config.poll_wait
+
+    def _pass(self, full: bool = False) -> None:
+        started = time.monotonic()
+        result = self._retrying("reconcile pass", self.reconciler.run_pass)
+        if result is not None and result.again:
+            self.dirty = True
+        if result is not None and (full or result.plan_size or result.reported):
+            log.info("%s: %d OVS changes, %d trunks reported in %.3fs %s", "full pass" if full else "pass",
+                     result.plan_size, len(result.reported), time.monotonic() - started, result.seconds)

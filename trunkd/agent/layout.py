@@ -1,0 +1,185 @@
+"""Desired switch layout for one host, from the server's view (pure: no I/O).
+
+As Neutron's OVS agent: `br-int` with one local VLAN per network; per trunk a bridge `tbr-<trunk>`,
+the parent patch pair `tpt-`/`tpi-` and one `spt-`/`spi-` pair per subport; `br-tun` with a vxlan
+port per peer host and Neutron's flow tables (local VLAN <-> VNI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from trunkd.agent.ovs import BridgeSpec, Observed, Plan, PortSpec
+
+BR_INT = "br-int"
+BR_TUN = "br-tun"
+PATCH_TUN = "patch-tun"
+PATCH_INT = "patch-int"
+DEAD_VLAN = 4095  # Neutron's: a port of no known network hears nothing but other dead ports
+MAX_LOCAL_VLAN = 4094
+TUNNEL_TYPES = ("vxlan",)
+
+Resource = dict[str, Any]
+
+
+def trunk_bridge(trunk_id: str) -> str:
+    return f"tbr-{trunk_id[:11]}"
+
+
+def _short(prefix: str, port_id: str) -> str:
+    return f"{prefix}-{port_id[:11]}"
+
+
+def tunnel_port(remote_ip: str) -> str:
+    """vxlan-<remote IPv4 in hex>, as Neutron names them (fits IFNAMSIZ)."""
+    return "vxlan-" + "".join(f"{int(x):02x}" for x in remote_ip.split("."))
+
+
+@dataclass(frozen=True)
+class HostView:
+    """What the server says about this host: ports bound here, their trunks and networks."""
+
+    host: str
+    ports: Mapping[str, Resource]  # every port involved, bound here or a subport of a trunk here
+    trunks: Mapping[str, Resource]  # trunks whose parent is bound here
+    networks: Mapping[str, Resource]
+    local_ip: str | None = None
+    peers: tuple[str, ...] = ()  # other hosts' tunnel endpoints
+
+    def bound_here(self, port: Resource) -> bool:
+        return port.get("binding:host_id") == self.host and port.get("binding:vif_type") == "ovs"
+
+
+@dataclass
+class Layout:
+    bridges: dict[str, BridgeSpec] = field(default_factory=dict)
+    ports: dict[str, PortSpec] = field(default_factory=dict)
+    local_vlans: dict[str, int] = field(default_factory=dict)  # network id -> local VLAN
+    tun_flows: list[str] = field(default_factory=list)
+    wired_subports: dict[str, set[str]] = field(default_factory=dict)  # trunk id -> subport ids wired
+
+
+def _allocate(needed: Iterable[str], known: Mapping[str, int]) -> dict[str, int]:
+    """Keep every local VLAN already in use for a network still needed; give new networks the lowest free."""
+    wanted = sorted(set(needed))
+    vlans = {n: known[n] for n in wanted if n in known}
+    free = (v for v in range(1, MAX_LOCAL_VLAN + 1) if v not in set(vlans.values()))
+    for net in wanted:
+        if net not in vlans:
+            vlans[net] = next(free)
+    return vlans
+
+
+def known_local_vlans(seen: Observed) -> dict[str, int]:
+    """Local VLANs as OVS holds them (br-int ports record their network), so restarts keep them."""
+    vlans: dict[str, int] = {}
+    found = [(p.bridge, p.net, p.tag) for p in seen.ports.values()]
+    found += [(f.bridge, f.net, f.tag) for f in seen.foreign.values()]
+    for bridge, net, tag in found:
+        if bridge == BR_INT and net and tag is not None and tag != DEAD_VLAN:
+            vlans.setdefault(net, tag)
+    return vlans
+
+
+def _patch(name: str, bridge: str, peer: str, tag: int | None, ref: str, net: str = "",
+           vlan_mode: str | None = None) -> PortSpec:
+    return PortSpec(name, bridge, "patch", {"peer": peer}, tag, vlan_mode, ref, net)
+
+
+def build(view: HostView, seen: Observed) -> Layout:
+    """The layout this host should have."""
+    nets: set[str] = set()
+    wired: dict[str, set[str]] = {}
+    for trunk in view.trunks.values():
+        parent = view.ports[trunk["port_id"]]
+        nets.add(parent["network_id"])
+        wired[trunk["id"]] = {s["port_id"] for s in trunk["sub_ports"]
+                              if s["port_id"] in view.ports and view.bound_here(view.ports[s["port_id"]])}
+        nets.update(view.ports[p]["network_id"] for p in wired[trunk["id"]])
+    plugged = {f.iface_id for f in seen.foreign.values() if f.bridge == BR_INT}
+    nets.update(view.ports[p]["network_id"] for p in plugged if p in view.ports and view.bound_here(view.ports[p]))
+    out = Layout(local_vlans=_allocate(nets, known_local_vlans(seen)), wired_subports=wired)
+    lv = out.local_vlans
+
+    out.bridges[BR_INT] = BridgeSpec(BR_INT)
+    for trunk in view.trunks.values():
+        tid, parent = trunk["id"], view.ports[trunk["port_id"]]
+        tbr = trunk_bridge(tid)
+        out.bridges[tbr] = BridgeSpec(tbr, tid)
+        tpt, tpi = _short("tpt", parent["id"]), _short("tpi", parent["id"])
+        # vlan_mode=access tag=0 on tpt-: untagged only, so no loop and no foreign VLAN into br-int
+        out.ports[tpt] = _patch(tpt, tbr, tpi, 0, parent["id"], vlan_mode="access")
+        out.ports[tpi] = _patch(tpi, BR_INT, tpt, lv[parent["network_id"]], parent["id"], parent["network_id"])
+        for sub in trunk["sub_ports"]:
+            if sub["port_id"] not in wired[tid]:
+                continue
+            port = view.ports[sub["port_id"]]
+            spt, spi = _short("spt", port["id"]), _short("spi", port["id"])
+            out.ports[spt] = _patch(spt, tbr, spi, int(sub["segmentation_id"]), port["id"], vlan_mode="access")
+            out.ports[spi] = _patch(spi, BR_INT, spt, lv[port["network_id"]], port["id"], port["network_id"])
+
+    if view.local_ip:
+        out.bridges[BR_TUN] = BridgeSpec(BR_TUN, fail_mode="secure")
+        out.ports[PATCH_TUN] = _patch(PATCH_TUN, BR_INT, PATCH_INT, None, "")
+        out.ports[PATCH_INT] = _patch(PATCH_INT, BR_TUN, PATCH_TUN, None, "")
+        tunnels = sorted(tunnel_port(ip) for ip in set(view.peers) if ip != view.local_ip)
+        for ip in sorted(set(view.peers) - {view.local_ip}):
+            name = tunnel_port(ip)
+            out.ports[name] = PortSpec(name, BR_TUN, "vxlan",
+                                       {"remote_ip": ip, "local_ip": view.local_ip, "key": "flow"})
+        segments = {lv[n]: int(view.networks[n]["provider:segmentation_id"]) for n in lv
+                    if n in view.networks and view.networks[n].get("provider:network_type") in TUNNEL_TYPES}
+        out.tun_flows = tunnel_flows(segments, tunnels)
+    return out
+
+
+def tunnel_flows(segments: Mapping[int, int], tunnels: list[str]) -> list[str]:
+    """Neutron's br-tun tables: 0 classify, 2 unicast/flood, 4 VNI->local VLAN, 10 learn, 20 learned, 22 flood."""
+    flows = ["table=0,priority=1,in_port=patch-int,actions=resubmit(,2)"]
+    flows += [f"table=0,priority=1,in_port={t},actions=resubmit(,4)" for t in tunnels]
+    flows += [
+        "table=0,priority=0,actions=drop",
+        "table=2,priority=0,dl_dst=00:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,20)",
+        "table=2,priority=0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,22)",
+        "table=4,priority=0,actions=drop",
+        "table=10,priority=1,actions=learn(table=20,hard_timeout=300,priority=1,"
+        "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],"
+        "load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:OXM_OF_IN_PORT[]),output:patch-int",
+        "table=20,priority=0,actions=resubmit(,22)",
+        "table=22,priority=0,actions=drop",
+    ]
+    outputs = ",".join(f"output:{t}" for t in tunnels)
+    for local, vni in sorted(segments.items()):
+        flows.append(f"table=4,priority=1,tun_id={vni:#x},actions=mod_vlan_vid:{local},resubmit(,10)")
+        if tunnels:
+            flows.append(f"table=22,priority=1,dl_vlan={local},actions=strip_vlan,set_tunnel:{vni:#x},{outputs}")
+    return flows
+
+
+def diff(want: Layout, seen: Observed, view: HostView) -> Plan:
+    """What to change so OVS holds `want`; ports and bridges already right are left alone."""
+    plan = Plan()
+    plan.add_bridges = [b for n, b in sorted(want.bridges.items()) if seen.bridges.get(n) != b]
+    plan.del_bridges = sorted(set(seen.bridges) - set(want.bridges))
+    gone = set(plan.del_bridges)
+    for name, spec in sorted(want.ports.items()):
+        have = seen.ports.get(name)
+        if have is None:
+            plan.add_ports.append(spec)
+        elif have.bridge != spec.bridge:
+            plan.del_ports.append(name)
+            plan.add_ports.append(spec)
+        elif have != spec:
+            plan.change_ports.append(spec)
+    plan.del_ports += sorted(n for n, p in seen.ports.items() if n not in want.ports and p.bridge not in gone)
+    for name, f in sorted(seen.foreign.items()):
+        if f.bridge != BR_INT:
+            continue
+        port = view.ports.get(f.iface_id)
+        net = port["network_id"] if port is not None and view.bound_here(port) else ""
+        tag = want.local_vlans.get(net, DEAD_VLAN) if net else DEAD_VLAN
+        if (f.tag, f.net) != (tag, net):
+            plan.tags[name] = (tag, net)
+    return plan

@@ -1,0 +1,196 @@
+"""Open vSwitch behind one small class: read what the agent owns, apply a plan in one transaction.
+
+Everything OVS-specific lives here (ovsdbapp for OVSDB, `ovs-ofctl` for br-tun's flow table), so
+another back end (OVN, Linux bridge) can stand beside it with the same `observe`/`apply` shape.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ovsdbapp.backend.ovs_idl import connection, idlutils
+from ovsdbapp.schema.open_vswitch import impl_idl
+
+OWNER_KEY = "trunkd-owner"  # external_ids mark on every bridge and port the agent owns
+OWNER = "agent"
+REF_KEY = "trunkd-ref"  # the trunk or port a bridge or port was made for
+NET_KEY = "trunkd-net"  # other_config on br-int ports: the network behind the port's local VLAN
+IFACE_ID = "iface-id"  # Neutron/Nova convention: the port id a hypervisor interface belongs to
+DATAPATH = "netdev"  # userspace datapath (DESIGN.md §5)
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """A port the agent owns: where it sits, what it is, how it tags."""
+
+    name: str
+    bridge: str
+    type: str  # "patch" or "vxlan"
+    options: Mapping[str, str]
+    tag: int | None = None
+    vlan_mode: str | None = None
+    ref: str = ""
+    net: str = ""
+
+
+@dataclass(frozen=True)
+class ForeignPort:
+    """A port someone else plugged (a hypervisor's tap) with `external_ids:iface-id`."""
+
+    name: str
+    bridge: str
+    iface_id: str
+    tag: int | None
+    net: str
+
+
+@dataclass(frozen=True)
+class BridgeSpec:
+    name: str
+    ref: str = ""
+    fail_mode: str | None = None
+
+
+@dataclass
+class Observed:
+    bridges: dict[str, BridgeSpec] = field(default_factory=dict)  # owned, by name
+    all_bridges: set[str] = field(default_factory=set)
+    ports: dict[str, PortSpec] = field(default_factory=dict)  # owned, by name
+    foreign: dict[str, ForeignPort] = field(default_factory=dict)  # by port name
+
+
+@dataclass
+class Plan:
+    """The difference to apply; empty when OVS already matches."""
+
+    add_bridges: list[BridgeSpec] = field(default_factory=list)
+    del_bridges: list[str] = field(default_factory=list)
+    add_ports: list[PortSpec] = field(default_factory=list)
+    change_ports: list[PortSpec] = field(default_factory=list)
+    del_ports: list[str] = field(default_factory=list)
+    tags: dict[str, tuple[int, str]] = field(default_factory=dict)  # foreign port -> (tag, net)
+
+    def __bool__(self) -> bool:
+        return any((self.add_bridges, self.del_bridges, self.add_ports, self.change_ports, self.del_ports,
+                    self.tags))
+
+
+def _opt(value: Any) -> Any:
+    """ovsdbapp returns an empty optional column as []."""
+    return None if value == [] else value
+
+
+class _Idl(connection.OvsdbIdl):  # type: ignore[misc]
+    def cooperative_yield(self) -> None:
+        """ovsdbapp sleeps after every row for eventlet's sake; plain threads need no such yield."""
+
+
+class OvsSwitch:
+    """One host's Open vSwitch: OVSDB through ovsdbapp, OpenFlow through ovs-ofctl."""
+
+    def __init__(self, ovsdb: str, rundir: str | None = None, timeout: float = 10.0) -> None:
+        self.ovsdb = ovsdb
+        self.rundir = rundir
+        self.timeout = timeout
+        # Monitor only what the agent reads: vswitchd rewrites Interface statistics and status all the
+        # time, and the Python IDL would parse every such update.
+        helper = idlutils.get_schema_helper(ovsdb, "Open_vSwitch")
+        helper.register_table("Open_vSwitch")
+        helper.register_columns("Bridge", ["name", "ports", "external_ids", "fail_mode", "datapath_type"])
+        helper.register_columns("Port", ["name", "interfaces", "tag", "vlan_mode", "external_ids", "other_config"])
+        helper.register_columns("Interface", ["name", "type", "options", "external_ids", "ofport", "error"])
+        idl = _Idl(ovsdb, helper)
+        self.conn = connection.Connection(idl, timeout=timeout)
+        # ovsdbapp keeps the connection on the API class (first one wins): one class per switch
+        api_class = type("OvsdbIdl", (impl_idl.OvsdbIdl,), {})
+        self.api = api_class(self.conn)
+        self._flows: dict[str, list[str]] = {}
+
+    def close(self) -> None:
+        self.conn.stop()
+
+    def observe(self) -> Observed:
+        cols = ["_uuid", "name", "tag", "vlan_mode", "external_ids", "other_config", "interfaces"]
+        ports = self.api.db_list("Port", columns=cols).execute(check_error=True)
+        ifaces = {i["_uuid"]: i for i in self.api.db_list(
+            "Interface", columns=["_uuid", "name", "type", "options", "external_ids"]).execute(check_error=True)}
+        bridges = self.api.db_list(
+            "Bridge", columns=["name", "ports", "external_ids", "fail_mode"]).execute(check_error=True)
+        bridge_of = {p: b["name"] for b in bridges for p in b["ports"]}
+        seen = Observed(all_bridges={b["name"] for b in bridges})
+        for b in bridges:
+            if b["external_ids"].get(OWNER_KEY) == OWNER:
+                seen.bridges[b["name"]] = BridgeSpec(b["name"], b["external_ids"].get(REF_KEY, ""),
+                                                     _opt(b["fail_mode"]))
+        for p in ports:
+            iface = ifaces.get(p["interfaces"][0]) if p["interfaces"] else None
+            bridge = bridge_of.get(p["_uuid"], "")
+            if iface is None or not bridge:
+                continue
+            if p["external_ids"].get(OWNER_KEY) == OWNER:
+                seen.ports[p["name"]] = PortSpec(
+                    p["name"], bridge, iface["type"], dict(iface["options"]), _opt(p["tag"]),
+                    _opt(p["vlan_mode"]), p["external_ids"].get(REF_KEY, ""), p["other_config"].get(NET_KEY, ""))
+            elif IFACE_ID in iface["external_ids"]:
+                seen.foreign[p["name"]] = ForeignPort(p["name"], bridge, iface["external_ids"][IFACE_ID],
+                                                      _opt(p["tag"]), p["other_config"].get(NET_KEY, ""))
+        return seen
+
+    def apply(self, plan: Plan) -> None:
+        """Apply the whole plan in one OVSDB transaction (it waits until vswitchd has applied it)."""
+        if not plan:
+            return
+        api = self.api
+        with api.transaction(check_error=True) as txn:
+            for br in plan.add_bridges:
+                txn.add(api.add_br(br.name, may_exist=True, datapath_type=DATAPATH))
+                txn.add(api.db_set("Bridge", br.name, ("external_ids", {OWNER_KEY: OWNER, REF_KEY: br.ref})))
+                if br.fail_mode:
+                    txn.add(api.db_set("Bridge", br.name, ("fail_mode", br.fail_mode)))
+            for name in plan.del_ports:
+                txn.add(api.del_port(name, if_exists=True))
+            for name in plan.del_bridges:
+                txn.add(api.del_br(name, if_exists=True))
+            for port in plan.add_ports:
+                txn.add(api.add_port(port.bridge, port.name, may_exist=False, type=port.type,
+                                     options=dict(port.options)))
+                self._set_port(txn, port, new=True)
+            for port in plan.change_ports:
+                txn.add(api.db_set("Interface", port.name, ("type", port.type), ("options", dict(port.options))))
+                self._set_port(txn, port, new=False)
+            for name, (tag, net) in plan.tags.items():
+                txn.add(api.db_set("Port", name, ("tag", tag), ("other_config", {NET_KEY: net})))
+
+    def _set_port(self, txn: Any, port: PortSpec, new: bool) -> None:
+        api = self.api
+        values: list[tuple[str, Any]] = [("external_ids", {OWNER_KEY: OWNER, REF_KEY: port.ref})]
+        values.append(("other_config", {NET_KEY: port.net}) if port.net else ("other_config", {}))
+        for column, value in (("tag", port.tag), ("vlan_mode", port.vlan_mode)):
+            if value is not None:
+                values.append((column, value))
+            elif not new:  # a row inserted in this transaction has nothing to clear
+                txn.add(api.db_clear("Port", port.name, column))
+        txn.add(api.db_set("Port", port.name, *values))
+
+    def plug(self, bridge: str, iface: str, port_id: str, mac: str) -> None:
+        """What a hypervisor (os-vif) does: make sure the bridge exists, attach the interface to it."""
+        api = self.api
+        ids = {IFACE_ID: port_id, "attached-mac": mac, "iface-status": "active"}
+        with api.transaction(check_error=True) as txn:
+            txn.add(api.add_br(bridge, may_exist=True, datapath_type=DATAPATH))
+            txn.add(api.del_port(iface, if_exists=True))
+            txn.add(api.add_port(bridge, iface, may_exist=False, external_ids=ids))
+
+    def replace_flows(self, bridge: str, flows: list[str]) -> None:
+        """Make the bridge's flow table exactly `flows` (ovs-ofctl changes only what differs)."""
+        if self._flows.get(bridge) == flows:
+            return
+        env = {**os.environ, **({"OVS_RUNDIR": self.rundir} if self.rundir else {})}
+        subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "replace-flows", bridge, "/dev/stdin"],
+                       input="\n".join(flows) + "\n", text=True, env=env, check=True,
+                       capture_output=True, timeout=self.timeout)
+        self._flows[bridge] = flows

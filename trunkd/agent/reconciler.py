@@ -1,0 +1,151 @@
+"""One reconcile pass: the server's view of this host against what OVS holds, then status reports.
+
+Level-triggered, as Kubernetes controllers are: every pass reads the desired state from the server
+and the observed state from OVS, applies the difference in one OVSDB transaction and reports the
+trunks it settled with the revision it acted on. Applying the same state twice changes nothing, so
+a crash at any point is repaired by the next pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+
+from trunkd.agent import layout
+from trunkd.agent.api import Resource, ServerApi, ServerError
+from trunkd.agent.ovs import OvsSwitch
+
+log = logging.getLogger(__name__)
+
+UNSETTLED = ("DOWN", "BUILD")
+
+
+@dataclass
+class PassResult:
+    plan_size: int = 0
+    reported: dict[str, str] = field(default_factory=dict)  # trunk id -> status reported
+    seconds: dict[str, float] = field(default_factory=dict)  # phase -> time spent
+    again: bool = False  # a report was refused as stale: the trunk changed meanwhile, pass again
+
+    def mark(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - since, 3)
+        return now
+
+
+class Reconciler:
+    """Wires this host's trunks and ports; remembers which trunk revisions it has already settled."""
+
+    def __init__(self, api: ServerApi, switch: OvsSwitch, host: str, local_ip: str | None = None) -> None:
+        self.api = api
+        self.switch = switch
+        self.host = host
+        self.local_ip = local_ip
+        self.settled: dict[str, int] = {}  # trunk id -> revision after our last report
+        self.peers: tuple[str, ...] = ()  # tunnel endpoints the last pass wired
+
+    def view(self) -> layout.HostView:
+        """The server's view: ports bound here, trunks of parents bound here, their subports and networks."""
+        ports = {p["id"]: p for p in self.api.ports_on_host(self.host)}
+        trunk_ids = {p["trunk_details"]["trunk_id"] for p in ports.values() if p.get("trunk_details")}
+        trunks = {t["id"]: t for t in self.api.trunks(trunk_ids) if t["port_id"] in ports}
+        missing = {s["port_id"] for t in trunks.values() for s in t["sub_ports"]} - set(ports)
+        ports.update({p["id"]: p for p in self.api.ports(missing)})
+        networks = {n["id"]: n for n in self.api.networks({p["network_id"] for p in ports.values()})}
+        self.peers = self.tunnel_peers()
+        return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers)
+
+    def tunnel_peers(self) -> tuple[str, ...]:
+        """Tunnel endpoints of the other live agents (none when this host does not tunnel)."""
+        if not self.local_ip:
+            return ()
+        return tuple(sorted({
+            str(a["configurations"]["tunneling_ip"]) for a in self.api.agents()
+            if a.get("alive") and a["host"] != self.host and a["configurations"].get("tunneling_ip")
+            and "vxlan" in (a["configurations"].get("tunnel_types") or [])
+        }))
+
+    def _needs_binding(self, trunk: Resource, view: layout.HostView) -> bool:
+        if trunk["status"] in UNSETTLED:
+            return True
+        if self.settled.get(trunk["id"]) == trunk["revision_number"]:
+            return False
+        if trunk["status"] == "DEGRADED":  # first pass since start: retry once
+            return True
+        unbound = [s for s in trunk["sub_ports"] if not view.bound_here(view.ports.get(s["port_id"], {}))]
+        return trunk["status"] == "ACTIVE" and bool(unbound)
+
+    def run_pass(self) -> PassResult:
+        result = PassResult()
+        t = time.perf_counter()
+        view = self.view()
+        t = result.mark("read", t)
+        bound: dict[str, tuple[Resource, list[Resource]]] = {}
+        for trunk in view.trunks.values():
+            if not self._needs_binding(trunk, view):
+                continue
+            try:
+                bound[trunk["id"]] = self.api.bind_subports(trunk["id"])  # -> BUILD, DEGRADED or ERROR
+            except ServerError as exc:  # e.g. deleted or unbound since the read: the next pass sees it
+                if exc.status_code not in (404, 409):
+                    raise
+                log.warning("trunk %s not bound this pass: %s", trunk["id"], exc)
+        if bound:
+            t = result.mark("bind", t)
+            view = self._with_bindings(view, bound)
+        seen = self.switch.observe()
+        want = layout.build(view, seen)
+        plan = layout.diff(want, seen, view)
+        t = result.mark("plan", t)
+        result.plan_size = (len(plan.add_bridges) + len(plan.del_bridges) + len(plan.add_ports)
+                            + len(plan.change_ports) + len(plan.del_ports) + len(plan.tags))
+        failure = ""
+        try:
+            self.switch.apply(plan)
+            if view.local_ip:
+                self.switch.replace_flows(layout.BR_TUN, want.tun_flows)
+        except Exception as exc:  # reported on the trunks it concerns, retried next pass
+            log.exception("wiring failed")
+            failure = f"wiring failed on host {self.host}: {exc}"
+        t = result.mark("ovs", t)
+        for trunk_id, (trunk, outcomes) in bound.items():
+            status, reason = self._verdict(trunk, outcomes, failure)
+            if status is None:
+                continue
+            done = self.api.report_status(trunk_id, status, reason, trunk["revision_number"])
+            if done is None:
+                result.again = True
+                continue
+            self.settled[trunk_id] = done["revision_number"]
+            result.reported[trunk_id] = status
+        result.mark("report", t)
+        for gone in set(self.settled) - set(view.trunks):
+            del self.settled[gone]
+        if failure:
+            raise RuntimeError(failure)
+        return result
+
+    def _with_bindings(self, view: layout.HostView, bound: dict[str, tuple[Resource, list[Resource]]]
+                       ) -> layout.HostView:
+        """The view after bind_subports, from its answers (each outcome says where the port is bound)."""
+        ports = dict(view.ports)
+        for _trunk, outcomes in bound.values():
+            for o in outcomes:
+                if o["outcome"] == "bound" and o["port_id"] in ports:
+                    ports[o["port_id"]] = {**ports[o["port_id"]], "binding:host_id": o["binding:host_id"],
+                                           "binding:vif_type": "ovs"}
+        trunks = {**view.trunks, **{tid: trunk for tid, (trunk, _o) in bound.items()}}
+        return replace(view, ports=ports, trunks=trunks)
+
+    @staticmethod
+    def _verdict(trunk: Resource, outcomes: list[Resource], failure: str) -> tuple[str | None, str]:
+        if trunk["status"] == "ERROR":  # the parent failed to bind; the server already said why
+            return None, ""
+        if failure:
+            return "ERROR", failure
+        failed = [o for o in outcomes if o["outcome"] != "bound"]
+        if failed:
+            return "DEGRADED", "subports failed to bind: " + ", ".join(
+                f"{o['port_id']} ({o['reason']})" for o in failed)
+        return "ACTIVE", f"{len(outcomes)} subports wired"
