@@ -183,6 +183,9 @@ def main() -> None:
             print(f"| request | empty database (s) | {rows[0]} trunks, {rows[1]} subports (s) |\n|---|---|---|")
             for k in empty:
                 print(f"| {k} | {empty[k]:.4f} | {full[k]:.4f} |")
+        except Exception:
+            print(srv.log.read_text()[-4000:])  # the server's side of what failed
+            raise
         finally:
             srv.stop()
 
