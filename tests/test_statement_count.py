@@ -48,7 +48,7 @@ def _ports(env: Env, count: int) -> list[str]:
 def _bulk_ports(env: Env, count: int) -> list[str]:
     """Many plain ports in one multi-row INSERT (set-up only: what is measured is the add that follows)."""
     net = networks.create_networks(env, ADMIN, [{
-        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True, "mtu": 1500,
+        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True,
     }])[0]
     stamp = now()
     rows = [{"id": str(uuid.uuid4()), "project_id": ADMIN.project_id, "network_id": net.id, "name": "",
