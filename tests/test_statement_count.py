@@ -122,7 +122,7 @@ def test_adding_4094_subports_in_one_request_succeeds_over_http(admin: Api) -> N
 
 def _network(env: Env, cidr: str | None) -> str:
     net = networks.create_networks(env, ADMIN, [{
-        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True, "mtu": 1500,
+        "project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True,
     }])[0]
     if cidr is not None:
         subnets.create_subnets(env, ADMIN, [{
