@@ -32,7 +32,10 @@ class InProcess:
         config = replace(Config.from_env(), database=url)
         self.env: Env = build_env(config)
         app = create_app(self.env, config)
-        self.hub: EventHub = app.app.state.hub  # type: ignore[attr-defined]
+        inner: Any = app
+        while not hasattr(inner, "state"):  # through the middlewares to the Starlette app
+            inner = inner.app
+        self.hub: EventHub = inner.state.hub
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -6,8 +6,10 @@ the body (size, JSON depth, strings, integers), the path, the query string and t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import re
 import urllib.parse
 from typing import Any
 
@@ -128,15 +130,23 @@ def check_json(value: Any) -> None:
                 stack.extend((v, depth + 1) for v in item)
 
 
-def parse_json(raw: bytes) -> Any:
+# orjson reads an integer past 64 bits as a float, losing what check_json must see: such bodies go to json
+_LONG_DIGITS = re.compile(rb"\d{20}")
+
+
+def _decode(raw: bytes) -> Any:
+    if _LONG_DIGITS.search(raw) is None:
+        with contextlib.suppress(orjson.JSONDecodeError):
+            return orjson.loads(raw)
+    # what orjson refuses or would round (integers past 64 bits, lone surrogates): json reads it exactly
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        # what orjson refuses but json reads (huge integers, lone surrogates) is parsed again, then checked
-        try:
-            value = json.loads(raw, parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            raise errors.MalformedRequestBody(reason="Cannot understand JSON") from None
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise errors.MalformedRequestBody(reason="Cannot understand JSON") from None
+
+
+def parse_json(raw: bytes) -> Any:
+    value = _decode(raw)
     check_json(value)
     return value
 
