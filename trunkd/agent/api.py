@@ -6,6 +6,8 @@ from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
 import httpx
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
 
 AGENT_TYPE = "Open vSwitch agent"
 AGENT_BINARY = "trunkd-agent"
@@ -17,9 +19,8 @@ Resource = dict[str, Any]
 class NoAuthIdentity(httpx.Auth):
     """noauth mode: the agent presents itself as the admin service user with identity headers.
 
-    This is the one place where the agent authenticates. Keystone mode replaces it with an
-    `httpx.Auth` that adds `X-Auth-Token` from a keystoneauth1 session (service user) and
-    retries once on 401 with a fresh token; nothing else in the agent changes.
+    This is the one place where the agent authenticates. Keystone mode replaces it with
+    `KeystoneIdentity`; nothing else in the agent changes.
     """
 
     def __init__(self, project: str = "service", roles: str = "admin,service") -> None:
@@ -28,6 +29,37 @@ class NoAuthIdentity(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers.update(self.headers)
         yield request
+
+
+class KeystoneIdentity(httpx.Auth):
+    """Keystone mode: a service user's token (keystoneauth1 password session) in `X-Auth-Token`.
+
+    keystoneauth1 caches the token and renews it before it expires; a 401 (token revoked, or keys rotated)
+    invalidates it and the request is sent once more with a fresh one.
+    """
+
+    requires_request_body = True  # the body is sent twice on a retry
+
+    def __init__(self, auth_url: str, username: str, password: str, project_name: str,
+                 user_domain_name: str = "Default", project_domain_name: str = "Default") -> None:
+        self.plugin = v3.Password(auth_url=auth_url, username=username, password=password,
+                                  user_domain_name=user_domain_name, project_name=project_name,
+                                  project_domain_name=project_domain_name)
+        self.session = session.Session(auth=self.plugin)
+
+    def token(self) -> str:
+        token = self.session.get_token()
+        if not token:
+            raise RuntimeError("Keystone returned no token")
+        return str(token)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["X-Auth-Token"] = self.token()
+        response = yield request
+        if response.status_code == 401:
+            self.session.invalidate()
+            request.headers["X-Auth-Token"] = self.token()
+            yield request
 
 
 class ServerError(RuntimeError):

@@ -11,6 +11,29 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+_KEYSTONE_FLAGS = (  # the agent's service user; without --os-auth-url the agent runs in noauth mode
+    ("--os-auth-url", "OS_AUTH_URL", None, "URL: use a token of this service user"),
+    ("--os-username", "OS_USERNAME", None, "user name"),
+    ("--os-password", "OS_PASSWORD", None, "password"),
+    ("--os-project-name", "OS_PROJECT_NAME", "service", "project"),
+    ("--os-user-domain-name", "OS_USER_DOMAIN_NAME", "Default", "user domain"),
+    ("--os-project-domain-name", "OS_PROJECT_DOMAIN_NAME", "Default", "project domain"),
+)
+
+
+def identity(args: argparse.Namespace) -> httpx.Auth:
+    """KeystoneIdentity when an auth URL is given, NoAuthIdentity otherwise."""
+    from trunkd.agent.api import KeystoneIdentity, NoAuthIdentity
+
+    if not args.os_auth_url:
+        return NoAuthIdentity()
+    if not args.os_username or not args.os_password:
+        raise SystemExit("trunkd agent: --os-auth-url needs --os-username and --os-password")
+    return KeystoneIdentity(args.os_auth_url, args.os_username, args.os_password, args.os_project_name,
+                            args.os_user_domain_name, args.os_project_domain_name)
+
 
 def _connection_flags(p: argparse.ArgumentParser, default: object = None) -> None:
     """Flags shared by the agent and `plug` (SUPPRESS on `plug` so flags given before it are kept)."""
@@ -27,6 +50,8 @@ def _connection_flags(p: argparse.ArgumentParser, default: object = None) -> Non
                    help="OVSDB connection (env TRUNKD_OVSDB)")
     p.add_argument("--ovs-rundir", default=pick(env("OVS_RUNDIR")),
                    help="OVS run directory with the bridges' control sockets (env OVS_RUNDIR)")
+    for flag, var, default, what in _KEYSTONE_FLAGS:
+        p.add_argument(flag, default=pick(env(var, default)), help=f"Keystone {what} (env {var})")
 
 
 def add_parser(sub: Any) -> None:
@@ -57,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.ovs_rundir:
         os.environ["OVS_RUNDIR"] = args.ovs_rundir
     if getattr(args, "agent_command", None) == "plug":
-        api, switch = ServerApi(args.server), OvsSwitch(args.ovsdb, args.ovs_rundir)
+        api, switch = ServerApi(args.server, identity(args)), OvsSwitch(args.ovsdb, args.ovs_rundir)
         try:
             print(plug(api, switch, args.port_id, args.iface, host))
         finally:
@@ -69,5 +94,5 @@ def run(args: argparse.Namespace) -> int:
         resync_interval=args.resync_interval,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
-    Agent(config).run()
+    Agent(config, ServerApi(args.server, identity(args))).run()
     return 0
