@@ -56,42 +56,34 @@ def member(server: Server, project: str) -> Api:
     return Api(server.url, project)
 
 
-@pytest.fixture
-def make_server(engine: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Start dedicated servers (own database unless one is given); all stopped afterwards."""
-    started: list[Server] = []
+@contextlib.contextmanager
+def _servers(engine: str, workdir_for: Callable[[int], Path]) -> Iterator[Callable[..., Server]]:
+    """A factory of dedicated servers (own database unless one is given); all stopped on exit."""
     with contextlib.ExitStack() as stack:
+        count = 0
 
         def make(*args: str, database: str | None = None, **env: str) -> Server:
-            url = database or stack.enter_context(throwaway_database(engine, tmp_path / f"db{len(started)}"))
-            workdir = tmp_path / f"srv{len(started)}"
+            nonlocal count
+            workdir = workdir_for(count)
+            count += 1
             workdir.mkdir(parents=True, exist_ok=True)
+            url = database or stack.enter_context(throwaway_database(engine, workdir / "db"))
             srv = Server(database=url, workdir=workdir, args=list(args), env=env).start()
-            started.append(srv)
+            stack.callback(srv.stop)
             return srv
 
-        try:
-            yield make
-        finally:
-            for srv in started:
-                srv.stop()
+        yield make
+
+
+@pytest.fixture
+def make_server(engine: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start dedicated servers for one test."""
+    with _servers(engine, lambda n: tmp_path / f"srv{n}") as make:
+        yield make
 
 
 @pytest.fixture(scope="module")
 def module_server(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
     """Like make_server, but the servers live for the whole test module (e.g. a feature switched on)."""
-    started: list[Server] = []
-    with contextlib.ExitStack() as stack:
-
-        def make(*args: str, **env: str) -> Server:
-            workdir = tmp_path_factory.mktemp(f"module-{engine}")
-            url = stack.enter_context(throwaway_database(engine, workdir))
-            srv = Server(database=url, workdir=workdir, args=list(args), env=env).start()
-            started.append(srv)
-            return srv
-
-        try:
-            yield make
-        finally:
-            for srv in started:
-                srv.stop()
+    with _servers(engine, lambda _n: tmp_path_factory.mktemp(f"module-{engine}")) as make:
+        yield make
