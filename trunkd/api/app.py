@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -92,6 +93,9 @@ def create_app(env: Env, config: Config) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         async with background.running(env, config, signal, hub):
+            # everything built at start-up lives as long as the process: keep it out of the
+            # collector's full passes, which otherwise rescan it while a large request allocates
+            gc.freeze()
             yield
         env.db.dispose()
 

@@ -166,13 +166,14 @@ def delete_in(env: Env, uow: UnitOfWork, ctx: RequestContext, trunk: Trunk) -> N
     env.policy.enforce(ctx, "delete_trunk", {"project_id": trunk.project_id})
     if not trunk.admin_state_up:
         raise errors.TrunkDisabled(trunk_id=trunk.id)
-    parent = uow.ports.get(trunk.port_id)
-    if parent is not None and not _can_trunk(env, uow, parent.host_id, parent.vif_type):
+    parent = uow.ports.binding(trunk.port_id)
+    host_id = parent[0] if parent is not None else ""
+    if parent is not None and not _can_trunk(env, uow, *parent):
         raise errors.TrunkInUse(trunk_id=trunk.id)
     env.drivers.precommit("delete", trunk_dict(trunk))
     uow.trunks.delete(trunk)
     unbind_subports(uow, [s.port_id for s in trunk.sub_ports])
-    uow.record(_event(events.TRUNK_DELETED, trunk, parent.host_id or None if parent else None, trunk))
+    uow.record(_event(events.TRUNK_DELETED, trunk, host_id or None, trunk))
 
 
 def delete_trunk(env: Env, ctx: RequestContext, trunk_id: str, if_match: int | None) -> None:

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, insert, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from trunkd.domain.model import FixedIp
+from trunkd.store.resources import IDS, ids_param
 from trunkd.store.tables import ip_allocations, ports, subnets
 
 Gap = tuple[int, int | None]
+
+
+_OF_PORTS = (
+    select(ip_allocations.c.port_id, ip_allocations.c.subnet_id, ip_allocations.c.ip_address)
+    .join(subnets, subnets.c.id == ip_allocations.c.subnet_id)
+    .where(ip_allocations.c.port_id.in_(ids_param()))
+    .order_by(ip_allocations.c.port_id, subnets.c.ip_version, subnets.c.created_at, subnets.c.id,
+              ip_allocations.c.ip_offset, ip_allocations.c.ip_address)
+)
 
 
 class IpAllocationRepo:
@@ -22,13 +45,9 @@ class IpAllocationRepo:
         found: dict[str, list[FixedIp]] = defaultdict(list)
         if not port_ids:
             return found
-        a = ip_allocations
-        stmt = (select(a.c.port_id, a.c.subnet_id, a.c.ip_address).join(subnets, subnets.c.id == a.c.subnet_id)
-                .where(a.c.port_id.in_(port_ids))
-                .order_by(a.c.port_id, subnets.c.ip_version, subnets.c.created_at, subnets.c.id, a.c.ip_offset,
-                          a.c.ip_address))
-        for row in self.conn.execute(stmt):
-            found[row.port_id].append(FixedIp(row.subnet_id, row.ip_address))
+        rows: Sequence[Any] = self.conn.execute(_OF_PORTS, {IDS: port_ids}).all()
+        for port_id, subnet_id, address in rows:
+            found[port_id].append(FixedIp(subnet_id, address))
         return found
 
     def holders(self, wanted: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, or_, select
+from sqlalchemy import Connection, bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from trunkd.domain import errors
@@ -13,7 +13,7 @@ from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
 from trunkd.store import listing
 from trunkd.store.integrity import constraint_name
-from trunkd.store.resources import delete_row, insert_row, select_by_id, update_row
+from trunkd.store.resources import delete_row, insert_row, row_by_id, update_row
 from trunkd.store.subnets import SubnetRepo
 from trunkd.store.tables import network_tags, networks, ports
 from trunkd.store.tags import TagRepo
@@ -48,12 +48,11 @@ class NetworkRepo:
             return None
         return or_(networks.c.project_id == project_id, networks.c.shared.is_(True))
 
+    _VISIBLE = or_(networks.c.project_id == bindparam("own_project"), networks.c.shared.is_(True))
+
     def get(self, net_id: str, project_id: str | None = None, *, lock: bool = False) -> Network | None:
-        stmt = select_by_id(self.conn, networks, net_id, lock=lock)
-        scope = self._scope(project_id)
-        if scope is not None:
-            stmt = stmt.where(scope)
-        row = self.conn.execute(stmt).first()
+        row = row_by_id(self.conn, networks, net_id, lock=lock,
+                        scope=None if project_id is None else self._VISIBLE, scope_params={"own_project": project_id})
         return self._hydrate([row])[0] if row is not None else None
 
     def _hydrate(self, rows: Iterable[Any]) -> list[Network]:

@@ -18,11 +18,16 @@ _PG_OUTBOX_LOCK = 0x7472756E6B64  # "trunkd"
 NOTIFY_CHANNEL = "trunkd_events"
 
 
+_APPEND = insert(outbox).returning(outbox.c.seq)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_NOTIFY = text("SELECT pg_notify(:c, :s)")
+
+
 def append(conn: Connection, events: Sequence[Event], request_id: str) -> int:
     """Insert the events; return the last sequence number written."""
     postgres = conn.dialect.name == "postgresql"
     if postgres:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_OUTBOX_LOCK})
+        conn.execute(_LOCK, {"k": _PG_OUTBOX_LOCK})
     created = now()
     rows = [
         {
@@ -38,9 +43,9 @@ def append(conn: Connection, events: Sequence[Event], request_id: str) -> int:
         for e in events
     ]
     # RETURNING rather than a second query for max(seq); writers are serialised, so it is the max
-    last: int = max(conn.execute(insert(outbox).returning(outbox.c.seq), rows).scalars().all())
+    last: int = max(conn.execute(_APPEND, rows[0] if len(rows) == 1 else rows).scalars().all())
     if postgres:
-        conn.execute(text("SELECT pg_notify(:c, :s)"), {"c": NOTIFY_CHANNEL, "s": str(last)})
+        conn.execute(_NOTIFY, {"c": NOTIFY_CHANNEL, "s": str(last)})
     return last
 
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, exists, func, select
+from sqlalchemy import ColumnElement, Connection, bindparam, exists, func, select
 
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Port, PortFacts, SubPort, TrunkDetails, TrunkRole
 from trunkd.store import listing
 from trunkd.store.ip_allocations import IpAllocationRepo
 from trunkd.store.resources import (
+    IDS,
     delete_row,
+    ids_param,
     insert_row,
     lock_clause,
-    select_by_id,
+    row_by_id,
     update_many,
     update_row,
 )
@@ -43,6 +45,24 @@ COLUMNS = {
 }
 
 
+_OWN = ports.c.project_id == bindparam("own_project")
+_FACTS = (
+    select(
+        ports.c.id, ports.c.network_id, ports.c.project_id, ports.c.device_id,
+        ports.c.device_owner, ports.c.mac_address, ports.c.host_id, ports.c.vif_type,
+        networks.c.mtu, networks.c.network_type,
+        networks.c.segmentation_id, port_claims.c.role,
+        func.coalesce(trunks.c.id, subports.c.trunk_id).label("trunk_id"),
+    )
+    .join(networks, networks.c.id == ports.c.network_id)
+    .outerjoin(port_claims, port_claims.c.port_id == ports.c.id)
+    .outerjoin(trunks, trunks.c.port_id == ports.c.id)
+    .outerjoin(subports, subports.c.port_id == ports.c.id)
+    .where(ports.c.id.in_(ids_param()))
+)
+_LOCK = select(ports.c.id).where(ports.c.id.in_(ids_param())).order_by(ports.c.id).with_for_update()
+
+
 def _fixed_ips_filter(values: list[tuple[str, str]]) -> ColumnElement[bool]:
     wanted: dict[str, list[str]] = defaultdict(list)
     for key, value in values:
@@ -63,11 +83,14 @@ class PortRepo:
         return [Port(**r._mapping, tags=tags.get(r.id, []), fixed_ips=fixed.get(r.id, [])) for r in rows]
 
     def get(self, port_id: str, project_id: str | None = None, *, lock: bool = False) -> Port | None:
-        stmt = select_by_id(self.conn, ports, port_id, lock=lock)
-        if project_id is not None:
-            stmt = stmt.where(ports.c.project_id == project_id)
-        row = self.conn.execute(stmt).first()
+        row = row_by_id(self.conn, ports, port_id, lock=lock, scope=None if project_id is None else _OWN,
+                        scope_params={"own_project": project_id})
         return self._hydrate([row])[0] if row is not None else None
+
+    def binding(self, port_id: str) -> tuple[str, str] | None:
+        """(host_id, vif_type) of the port, if it exists: all a trunk delete needs of its parent."""
+        row = row_by_id(self.conn, ports, port_id, columns=(ports.c.host_id, ports.c.vif_type))
+        return (row[0], row[1]) if row is not None else None
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Port]:
         stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query,
@@ -94,8 +117,7 @@ class PortRepo:
     def lock(self, port_ids: Collection[str]) -> None:
         """Row-lock the ports (sorted, so lockers never deadlock); a no-op on SQLite."""
         if port_ids and lock_clause(self.conn):
-            stmt = select(ports.c.id).where(ports.c.id.in_(sorted(port_ids)))
-            self.conn.execute(stmt.order_by(ports.c.id).with_for_update())
+            self.conn.execute(_LOCK, {IDS: sorted(port_ids)})
 
     def facts(self, port_ids: Collection[str]) -> dict[str, PortFacts]:
         """Everything trunk validation needs about these ports, in one query.
@@ -104,26 +126,13 @@ class PortRepo:
         """
         if not port_ids:
             return {}
-        stmt = (
-            select(
-                ports.c.id, ports.c.network_id, ports.c.project_id, ports.c.device_id,
-                ports.c.device_owner, ports.c.mac_address, ports.c.host_id, ports.c.vif_type,
-                networks.c.mtu, networks.c.network_type,
-                networks.c.segmentation_id, port_claims.c.role,
-                func.coalesce(trunks.c.id, subports.c.trunk_id).label("trunk_id"),
-            )
-            .join(networks, networks.c.id == ports.c.network_id)
-            .outerjoin(port_claims, port_claims.c.port_id == ports.c.id)
-            .outerjoin(trunks, trunks.c.port_id == ports.c.id)
-            .outerjoin(subports, subports.c.port_id == ports.c.id)
-            .where(ports.c.id.in_(list(port_ids)))
-        )
         # fetchall and positional fields: this runs for up to 4094 rows per request
+        rows: Sequence[Any] = self.conn.execute(_FACTS, {IDS: list(port_ids)}).all()
         return {
             pid: PortFacts(pid, net, project, device, host, vif, mtu, net_type, seg_id,
                            TrunkRole(role) if role else None, trunk_id, True, mac, owner)
             for pid, net, project, device, owner, mac, host, vif, mtu, net_type, seg_id, role, trunk_id
-            in self.conn.execute(stmt).tuples().all()
+            in rows
         }
 
     def trunk_details(self, port_ids: Iterable[str]) -> dict[str, TrunkDetails]:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Select, Table, delete, select
+
+from trunkd.store.resources import IDS, ids_param, insert_rows
+
+
+@functools.cache
+def _of(table: Table) -> Select[str, str]:
+    return select(table.c.resource_id, table.c.tag).where(table.c.resource_id.in_(ids_param())).order_by(table.c.tag)
 
 
 class TagRepo:
@@ -18,16 +26,12 @@ class TagRepo:
         found: dict[str, list[str]] = defaultdict(list)
         if not ids:
             return found
-        t = self.table
-        stmt = select(t.c.resource_id, t.c.tag).where(t.c.resource_id.in_(ids)).order_by(t.c.tag)
-        for resource_id, tag in self.conn.execute(stmt).tuples().all():
+        for resource_id, tag in self.conn.execute(_of(self.table), {IDS: ids}).all():
             found[resource_id].append(tag)
         return found
 
     def add(self, resource_id: str, tags: Iterable[str]) -> None:
-        rows = [{"resource_id": resource_id, "tag": tag} for tag in tags]
-        if rows:
-            self.conn.execute(insert(self.table), rows)
+        insert_rows(self.conn, self.table, [{"resource_id": resource_id, "tag": tag} for tag in tags])
 
     def remove(self, resource_id: str, tags: Iterable[str]) -> None:
         t = self.table

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import SubPort, Trunk, TrunkRole
 from trunkd.store import listing
-from trunkd.store.resources import insert_row, select_by_id, update_row
+from trunkd.store.resources import IDS, ids_param, insert_row, insert_tuples, row_by_id, update_row
 from trunkd.store.tables import port_claims, subports, trunk_tags, trunks
 from trunkd.store.tags import TagRepo
 
@@ -26,6 +27,18 @@ COLUMNS = {
     "revision_number": trunks.c.revision_number,
 }
 _TRUNK_FIELDS = [c for c in trunks.c if c.key != "port_role"]
+_OWN = trunks.c.project_id == bindparam("own_project")
+_SUBPORTS_OF = (
+    select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
+           subports.c.segmentation_id, subports.c.status, subports.c.status_reason)
+    .where(subports.c.trunk_id.in_(ids_param()))
+    .order_by(subports.c.segmentation_type, subports.c.segmentation_id)  # as stored_order()
+)
+_RELEASE = delete(port_claims).where(port_claims.c.port_id.in_(ids_param()))
+_REMOVE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"),
+                                          subports.c.port_id.in_(ids_param()))
+_DELETE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"))
+_DELETE_TRUNK = delete(trunks).where(trunks.c.id == bindparam("trunk_id"))
 
 
 def stored_order(subs: Iterable[SubPort]) -> list[SubPort]:
@@ -42,10 +55,8 @@ class TrunkRepo:
     def get(self, trunk_id: str, project_id: str | None = None, *, lock: bool = False,
             sub_ports: list[SubPort] | None = None) -> Trunk | None:
         """The trunk; `sub_ports` (in stored order) when the caller already knows them."""
-        stmt = select_by_id(self.conn, trunks, trunk_id, lock=lock).with_only_columns(*_TRUNK_FIELDS)
-        if project_id is not None:
-            stmt = stmt.where(trunks.c.project_id == project_id)
-        row = self.conn.execute(stmt).first()
+        row = row_by_id(self.conn, trunks, trunk_id, lock=lock, columns=_TRUNK_FIELDS,
+                        scope=None if project_id is None else _OWN, scope_params={"own_project": project_id})
         return self._hydrate([row], sub_ports)[0] if row is not None else None
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Trunk]:
@@ -71,39 +82,26 @@ class TrunkRepo:
         found: dict[str, list[SubPort]] = defaultdict(list)
         if not trunk_ids:
             return found
-        stmt = (
-            select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
-                   subports.c.segmentation_id, subports.c.status, subports.c.status_reason)
-            .where(subports.c.trunk_id.in_(trunk_ids))
-            .order_by(subports.c.segmentation_type, subports.c.segmentation_id)  # as stored_order()
-        )
-        for trunk_id, port_id, seg_type, seg_id, status, reason in self.conn.execute(stmt).tuples().all():
+        rows: Sequence[Any] = self.conn.execute(_SUBPORTS_OF, {IDS: trunk_ids}).all()
+        for trunk_id, port_id, seg_type, seg_id, status, reason in rows:
             found[trunk_id].append(SubPort(port_id, seg_type, seg_id, status, reason))
         return found
 
     # -- writes ----------------------------------------------------------------------------
     def _claim(self, role: TrunkRole, port_ids: Iterable[str]) -> None:
-        rows = [{"port_id": p, "role": role.value} for p in port_ids]
-        if rows:
-            self.conn.execute(insert(port_claims), rows)
+        insert_tuples(self.conn, port_claims, ("port_id", "role"), [(p, role.value) for p in port_ids])
 
     def _release(self, port_ids: Collection[str]) -> None:
         if port_ids:
-            self.conn.execute(delete(port_claims).where(port_claims.c.port_id.in_(list(port_ids))))
+            self.conn.execute(_RELEASE, {IDS: list(port_ids)})
 
     def _insert_subports(self, trunk_id: str, subs: list[SubPort], *, claim: bool = True) -> None:
         if not subs:
             return
         if claim:
             self._claim(TrunkRole.SUBPORT, (s.port_id for s in subs))
-        self.conn.execute(
-            insert(subports),
-            [
-                {"trunk_id": trunk_id, "port_id": s.port_id, "segmentation_type": s.segmentation_type,
-                 "segmentation_id": s.segmentation_id}
-                for s in subs
-            ],
-        )
+        insert_tuples(self.conn, subports, ("trunk_id", "port_id", "segmentation_type", "segmentation_id"),
+                      [(trunk_id, s.port_id, s.segmentation_type, s.segmentation_id) for s in subs])
 
     def insert(self, trunk: Trunk) -> None:
         self._claim(TrunkRole.PARENT, [trunk.port_id])
@@ -115,9 +113,7 @@ class TrunkRepo:
         self._insert_subports(trunk_id, subs)
 
     def remove_subports(self, trunk_id: str, port_ids: Collection[str]) -> None:
-        self.conn.execute(
-            delete(subports).where(subports.c.trunk_id == trunk_id, subports.c.port_id.in_(list(port_ids)))
-        )
+        self.conn.execute(_REMOVE_SUBPORTS, {"trunk_id": trunk_id, IDS: list(port_ids)})
         self._release(port_ids)
 
     def retag_subports(self, trunk_id: str, subs: list[SubPort]) -> None:
@@ -127,7 +123,7 @@ class TrunkRepo:
         """
         if subs:
             ids = [s.port_id for s in subs]
-            self.conn.execute(delete(subports).where(subports.c.trunk_id == trunk_id, subports.c.port_id.in_(ids)))
+            self.conn.execute(_REMOVE_SUBPORTS, {"trunk_id": trunk_id, IDS: ids})
             self._insert_subports(trunk_id, subs, claim=False)
 
     def set_subport_statuses(self, trunk_id: str, statuses: Mapping[str, tuple[str, str]]) -> None:
@@ -154,6 +150,7 @@ class TrunkRepo:
 
     def delete(self, trunk: Trunk) -> None:
         """The trunk, its subport rows and every claim it held, in one go."""
-        self.conn.execute(delete(subports).where(subports.c.trunk_id == trunk.id))
-        self.conn.execute(delete(trunks).where(trunks.c.id == trunk.id))
+        if trunk.sub_ports:
+            self.conn.execute(_DELETE_SUBPORTS, {"trunk_id": trunk.id})
+        self.conn.execute(_DELETE_TRUNK, {"trunk_id": trunk.id})
         self._release([trunk.port_id, *(s.port_id for s in trunk.sub_ports)])
