@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from tests.support import Api, Server, error_type
 from tests.test_agents_binding import bind, heartbeat, new_host, sub, trunk_of, vlan_network
-from trunkd.domain import limits
+from trunkd.api import limits as limits_api
+from trunkd.domain import errors, limits
 from trunkd.store.engine import make_engine
 
 
@@ -264,3 +265,24 @@ def test_integer_filters_beyond_their_column(admin: Api) -> None:
             assert r.status_code == 200 and r.json()["networks"] == [], r.text
     for key in ("revision_number", "mtu"):
         assert_400(admin.get("/v2.0/networks", params={key: str(2**64)}))
+
+
+@pytest.mark.parametrize(("raw", "parsed"), [
+    (b'{"a": 1.5e19, "b": -1.5e19}', {"a": 1.5e19, "b": -1.5e19}),  # big floats that are floats
+    (b'{"n": "12345678901234567890123"}', {"n": "12345678901234567890123"}),  # digits in a string
+    (str(-(2**63)).encode(), -(2**63)),
+    (b'{"k": [true, null, "\\\\u0000 is text here"]}', {"k": [True, None, "\\u0000 is text here"]}),
+])
+def test_bodies_the_fast_parser_must_read_exactly(raw: bytes, parsed: object) -> None:
+    assert limits_api.parse_json(raw) == parsed
+
+
+@pytest.mark.parametrize("raw", [
+    str(2**63).encode(),  # orjson reads it as an int past the column
+    b'{"a": [1, {"b": 99999999999999999999}]}',  # ... and this one as a float: json must read it
+    b'{"k\\u0000": 1}',
+    b'["\\ud800"]',
+])
+def test_bodies_the_fast_parser_must_not_let_through(raw: bytes) -> None:
+    with pytest.raises(errors.InvalidInput):
+        limits_api.parse_json(raw)
