@@ -16,6 +16,10 @@ from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
 
 RELOAD_INTERVAL = 1.0  # seconds: how soon a changed policy file takes effect
+# Decisions are pure functions of (rule, target, credentials) under one set of rules; oslo.policy spends
+# most of a check introspecting the check objects (inspect.getfullargspec), so the same question asked
+# again within RELOAD_INTERVAL is answered from memory. Bounded; emptied whenever the rules are re-read.
+MAX_DECISIONS = 4096
 
 
 def creds(ctx: RequestContext) -> MutableMapping[str, Any]:
@@ -31,6 +35,15 @@ def creds(ctx: RequestContext) -> MutableMapping[str, Any]:
     if ctx.system_scope:
         values["system_scope"] = ctx.system_scope
     return values
+
+
+def _decision_key(rule: str, target: Mapping[str, Any], who: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What a decision depends on, hashable; None when the target holds lists or dicts (not remembered)."""
+    try:
+        return (rule, frozenset(target.items()),
+                frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in who.items()))
+    except TypeError:
+        return None
 
 
 def make_conf(config_files: tuple[str, ...] = (), policy_file: str | None = None) -> cfg.ConfigOpts:
@@ -60,6 +73,7 @@ class OsloPolicy:
         self.enforcer = get_enforcer(conf)
         self._lock = threading.Lock()
         self._next_look = 0.0
+        self._decided: dict[tuple[Any, ...], bool] = {}
         self._refresh()
 
     def _refresh(self) -> None:
@@ -72,7 +86,14 @@ class OsloPolicy:
             self.enforcer.use_conf = True
             self.enforcer.load_rules()  # re-reads the policy file if its mtime changed
             self.enforcer.use_conf = False  # enforce() itself then skips the file
+            self._decided = {}  # the rules may have changed: decide afresh
             self._next_look = now + RELOAD_INTERVAL
+
+    def _decide(self, rule: str, target: Mapping[str, Any], who: MutableMapping[str, Any]) -> bool:
+        try:
+            return bool(self.enforcer.enforce(rule, dict(target), who, do_raise=True))
+        except (policy.PolicyNotAuthorized, policy.InvalidScope):
+            return False
 
     def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any], *,
                 if_undefined: bool = False) -> bool:
@@ -82,10 +103,16 @@ class OsloPolicy:
             if if_undefined:
                 return True
             rule = "admin_only"
-        try:
-            return bool(self.enforcer.enforce(rule, dict(target), creds(ctx), do_raise=True))
-        except (policy.PolicyNotAuthorized, policy.InvalidScope):
-            return False
+        who = creds(ctx)
+        key = _decision_key(rule, target, who)
+        if key is None:
+            return self._decide(rule, target, who)
+        decided = self._decided.get(key)
+        if decided is None:
+            if len(self._decided) >= MAX_DECISIONS:
+                self._decided = {}
+            decided = self._decided[key] = self._decide(rule, target, who)
+        return decided
 
     def enforce(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> None:
         if not self.allowed(ctx, rule, target):
