@@ -152,15 +152,18 @@ def main() -> None:
             results.update(json.loads(path.read_text()))
         print(table(results, sizes))
         return
+    loads: list[str] = []
     for system in args.systems.split(","):
         if system not in runners:
             parser.error(f"unknown system {system!r}")
-        log(f"{system}:")
+        before = os.getloadavg()[0]
+        log(f"{system}: (load average {before:.1f})")
         results[system] = runners[system]()
+        loads.append(f"{system} {before:.1f}-{os.getloadavg()[0]:.1f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    print(f"\n{datetime.date.today().isoformat()}, {machine()}; median of {args.reps} repetitions, seconds; "
-          f"sizes {args.sizes}: {sizes}\n")
+    print(f"\n{datetime.datetime.now().isoformat(timespec='minutes')}, {machine()}; median of {args.reps} "
+          f"repetitions, seconds; sizes {args.sizes}: {sizes}; 1-min load average at start-end: {', '.join(loads)}\n")
     print(table(results, sizes))
 
 

@@ -36,7 +36,13 @@ RESOURCES = [
     Resource("networks", "network", A.NETWORK),
     Resource("ports", "port", A.PORT),
     Resource("trunks", "trunk", A.TRUNK),
+    Resource("subnets", "subnet", A.SUBNET, tags=False),
 ]
+# the opt-in flags beyond Neutron (api/options.py), on the operations that read them
+FLAG: Schema = {"type": "boolean"}
+DRY_RUN = {"name": "dry_run", "in": "query", "required": False, "schema": FLAG}
+IDEMPOTENT = {"name": "idempotent", "in": "query", "required": False, "schema": FLAG}
+SUBPORT_STATUS = {"name": "subport_status", "in": "query", "required": False, "schema": FLAG}
 
 ERROR: Schema = {
     "type": "object",
@@ -190,6 +196,22 @@ def _resource_paths(res: Resource) -> dict[str, Schema]:
     return paths
 
 
+def _with_params(op: Schema, *params: Schema) -> Schema:
+    return {**op, "parameters": [*op.get("parameters", []), *params]}
+
+
+def _feature_params(paths: dict[str, Schema]) -> None:
+    """The #13 flags on the operations that take them: dry runs, per-subport status, cascade delete."""
+    trunks, trunk = paths["/v2.0/trunks"], paths["/v2.0/trunks/{id}"]
+    trunks["post"] = _with_params(trunks["post"], DRY_RUN)
+    trunks["get"] = _with_params(trunks["get"], SUBPORT_STATUS)
+    trunk["get"] = _with_params(trunk["get"], SUBPORT_STATUS)
+    port = paths["/v2.0/ports/{id}"]
+    port["delete"] = _with_params(port["delete"], {"name": "cascade", "in": "query", "required": False,
+                                                   "schema": {"type": "string", "enum": ["trunk"]}})
+    port["get"] = _with_params(port["get"], SUBPORT_STATUS)
+
+
 def _trunk_action_paths() -> dict[str, Schema]:
     trunk = _resource_schema(next(r for r in RESOURCES if r.collection == "trunks"))
     subports = _wrapped("sub_ports", {"type": "array", "items": SUBPORT})
@@ -204,9 +226,12 @@ def _trunk_action_paths() -> dict[str, Schema]:
                                    "properties": {"port_id": {"type": "string", "format": "uuid"}}}}}}
     return {
         "/v2.0/trunks/{id}/add_subports": {"parameters": [ID_PARAM], "put": _op(
-            "Add subports", 200, body=SUBPORTS_BODY, response=trunk)},
+            "Add subports", 200, body=SUBPORTS_BODY, response=trunk, params=[DRY_RUN, IDEMPOTENT])},
         "/v2.0/trunks/{id}/remove_subports": {"parameters": [ID_PARAM], "put": _op(
-            "Remove subports", 200, body=SUBPORTS_BODY, response=trunk)},
+            "Remove subports", 200, body=SUBPORTS_BODY, response=trunk, params=[DRY_RUN, IDEMPOTENT])},
+        "/v2.0/trunks/{id}/sub_ports": {"parameters": [ID_PARAM], "put": _op(
+            "Set the whole subport list (desired state)", 200, body=SUBPORTS_BODY, response=trunk,
+            params=[DRY_RUN])},
         "/v2.0/trunks/{id}/get_subports": {"parameters": [ID_PARAM], "get": _op(
             "List subports", 200, response=subports)},
         "/v2.0/trunks/{id}/bind_subports": {"parameters": [ID_PARAM], "put": _op(
@@ -256,6 +281,7 @@ def document() -> Schema:
     paths: dict[str, Schema] = {}
     for res in RESOURCES:
         paths.update(_resource_paths(res))
+    _feature_params(paths)
     paths.update(_trunk_action_paths())
     paths.update(_other_paths())
     return {
