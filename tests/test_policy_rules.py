@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from oslo_policy import _parser
 
 from trunkd.api.policies import list_rules
-from trunkd.api.policy import RELOAD_INTERVAL, OsloPolicy, make_conf
+from trunkd.api.policy import RELOAD_INTERVAL, OsloPolicy, make_conf, target_reads
 from trunkd.domain.context import RequestContext, with_implied
 
 BIN = Path(sys.executable).parent
@@ -108,6 +109,33 @@ def test_policy_file_is_reread_when_it_changes(tmp_path: Path) -> None:
     os.utime(path, (stamp, stamp))
     time.sleep(RELOAD_INTERVAL + 0.2)
     assert not policy.allowed(member, "create_trunk", {"project_id": "p1"})
+
+
+def test_remembered_decisions_follow_every_target_key_the_rule_reads(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text('"update_trunk": "\'blue\':%(name)s and rule:owner"\n'
+                    '"get_trunk": "field:trunks:name=blue or field:trunks:admin_state_up=False"\n')
+    policy = OsloPolicy(make_conf(policy_file=str(path)))
+    member = ctx("member")
+    for _ in range(3):  # asked again and again: each answer is still the rule's
+        assert policy.allowed(member, "update_trunk", {"project_id": "p1", "name": "blue"})
+        assert not policy.allowed(member, "update_trunk", {"project_id": "p1", "name": "red"})
+        assert not policy.allowed(member, "update_trunk", {"project_id": "p2", "name": "blue"})
+        assert not policy.allowed(ctx("member", project="p2"), "update_trunk", {"project_id": "p1", "name": "blue"})
+        assert not policy.allowed(member, "update_trunk", {"project_id": "p1"})  # no name: oslo says no
+        assert policy.allowed(member, "get_trunk", {"name": "blue", "admin_state_up": True})
+        assert policy.allowed(member, "get_trunk", {"name": "red", "admin_state_up": False})
+        assert not policy.allowed(member, "get_trunk", {"name": "red", "admin_state_up": True})
+
+
+def test_what_a_rule_reads_of_the_target(policy: OsloPolicy) -> None:
+    rules = policy.enforcer.rules
+    for rule in TRUNK_WRITES + TRUNK_READS:
+        assert target_reads(rules[rule], rules) == {"project_id"}, rule
+    assert target_reads(rules["get_network"], rules) == {"project_id", "shared", "router:external"}
+    assert target_reads(_parser.parse_rule("role:admin or rule:nowhere"), rules) == frozenset()
+    # a remote check may read the whole target: nothing is remembered for it
+    assert target_reads(_parser.parse_rule("rule:owner or http://127.0.0.1:9/check"), rules) is None
 
 
 def serve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -3,22 +3,23 @@ policy file that is re-read when it changes. `enforce(ctx, rule, target)` is the
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from oslo_config import cfg
-from oslo_policy import policy
+from oslo_policy import _checks, policy
 
 from trunkd.api import policies
 from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
 
 RELOAD_INTERVAL = 1.0  # seconds: how soon a changed policy file takes effect
-# Decisions are pure functions of (rule, target, credentials) under one set of rules; oslo.policy spends
-# most of a check introspecting the check objects (inspect.getfullargspec), so the same question asked
-# again within RELOAD_INTERVAL is answered from memory. Bounded; emptied whenever the rules are re-read.
+# Decisions are pure functions of (rule, the target keys it reads, credentials) under one set of rules;
+# oslo.policy spends most of a check introspecting the check objects (inspect.getfullargspec), so the
+# same question asked again is answered from memory. Bounded; emptied whenever the rules are re-read.
 MAX_DECISIONS = 4096
 
 
@@ -37,13 +38,29 @@ def creds(ctx: RequestContext) -> MutableMapping[str, Any]:
     return values
 
 
-def _decision_key(rule: str, target: Mapping[str, Any], who: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """What a decision depends on, hashable; None when the target holds lists or dicts (not remembered)."""
-    try:
-        return (rule, frozenset(target.items()),
-                frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in who.items()))
-    except TypeError:
-        return None
+_TARGET_REF = re.compile(r"%\((.+?)\)s")
+
+
+def target_reads(check: _checks.BaseCheck, rules: Mapping[str, _checks.BaseCheck],
+                 seen: frozenset[str] = frozenset()) -> frozenset[str] | None:
+    """The target keys a check can look at, or None when that cannot be known (a check of a kind
+    not listed here, e.g. http:, may read the whole target)."""
+    if isinstance(check, (_checks.TrueCheck, _checks.FalseCheck)):
+        return frozenset()
+    if isinstance(check, (_checks.AndCheck, _checks.OrCheck)):
+        parts = [target_reads(c, rules, seen) for c in check.rules]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+    if isinstance(check, _checks.NotCheck):
+        return target_reads(check.rule, rules, seen)
+    if isinstance(check, _checks.RuleCheck):
+        if check.match in seen or check.match not in rules:
+            return frozenset()  # oslo answers False for a missing or looping rule, whatever the target
+        return target_reads(rules[check.match], rules, seen | {check.match})
+    if isinstance(check, (_checks.GenericCheck, _checks.RoleCheck)):
+        return frozenset(_TARGET_REF.findall(check.match))  # only `match % target` reads the target
+    if isinstance(check, policies.FieldCheck):
+        return frozenset({check.field})
+    return None
 
 
 def make_conf(config_files: tuple[str, ...] = (), policy_file: str | None = None) -> cfg.ConfigOpts:
@@ -74,6 +91,7 @@ class OsloPolicy:
         self._lock = threading.Lock()
         self._next_look = 0.0
         self._decided: dict[tuple[Any, ...], bool] = {}
+        self._reads: dict[str, frozenset[str] | None] = {}
         self._refresh()
 
     def _refresh(self) -> None:
@@ -87,7 +105,22 @@ class OsloPolicy:
             self.enforcer.load_rules()  # re-reads the policy file if its mtime changed
             self.enforcer.use_conf = False  # enforce() itself then skips the file
             self._decided = {}  # the rules may have changed: decide afresh
+            self._reads = {}
             self._next_look = now + RELOAD_INTERVAL
+
+    def _decision_key(self, rule: str, target: Mapping[str, Any], who: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """What the decision depends on: the rule, the credentials and the target keys the rule reads.
+        None (decide every time) when those keys are unknown, absent or hold lists or dicts."""
+        if rule not in self._reads:
+            self._reads[rule] = target_reads(self.enforcer.rules[rule], self.enforcer.rules)
+        reads = self._reads[rule]
+        if reads is None or not reads <= target.keys():
+            return None
+        try:
+            return (rule, tuple(target[k] for k in sorted(reads)),
+                    frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in who.items()))
+        except TypeError:
+            return None
 
     def _decide(self, rule: str, target: Mapping[str, Any], who: MutableMapping[str, Any]) -> bool:
         try:
@@ -104,7 +137,7 @@ class OsloPolicy:
                 return True
             rule = "admin_only"
         who = creds(ctx)
-        key = _decision_key(rule, target, who)
+        key = self._decision_key(rule, target, who)
         if key is None:
             return self._decide(rule, target, who)
         decided = self._decided.get(key)
