@@ -204,6 +204,8 @@ def _feature_params(paths: dict[str, Schema]) -> None:
     """The #13 flags on the operations that take them: dry runs, per-subport status, cascade delete."""
     trunks, trunk = paths["/v2.0/trunks"], paths["/v2.0/trunks/{id}"]
     trunks["post"] = _with_params(trunks["post"], DRY_RUN)
+    trunks["post"]["responses"] = {"200": trunks["post"]["responses"]["201"],  # a dry run: nothing made
+                                   **trunks["post"]["responses"]}
     trunks["get"] = _with_params(trunks["get"], SUBPORT_STATUS)
     trunk["get"] = _with_params(trunk["get"], SUBPORT_STATUS)
     port = paths["/v2.0/ports/{id}"]
@@ -230,8 +232,12 @@ def _trunk_action_paths() -> dict[str, Schema]:
         "/v2.0/trunks/{id}/remove_subports": {"parameters": [ID_PARAM], "put": _op(
             "Remove subports", 200, body=SUBPORTS_BODY, response=trunk, params=[DRY_RUN, IDEMPOTENT])},
         "/v2.0/trunks/{id}/sub_ports": {"parameters": [ID_PARAM], "put": _op(
-            "Set the whole subport list (desired state)", 200, body=SUBPORTS_BODY, response=trunk,
-            params=[DRY_RUN])},
+            "Set the whole subport list (desired state)", 200, body=SUBPORTS_BODY, params=[DRY_RUN],
+            response={"type": "object", "required": ["trunk", "changes"], "properties": {
+                "trunk": trunk,
+                "changes": {"type": "object", "required": ["added", "removed", "retagged"], "properties": {
+                    k: {"type": "array", "items": {"type": "object", "required": ["port_id"]}}
+                    for k in ("added", "removed", "retagged")}}}})},
         "/v2.0/trunks/{id}/get_subports": {"parameters": [ID_PARAM], "get": _op(
             "List subports", 200, response=subports)},
         "/v2.0/trunks/{id}/bind_subports": {"parameters": [ID_PARAM], "put": _op(
