@@ -73,7 +73,7 @@ class RequestId:
             if cause is None:
                 LOG.exception("unexpected error in request %s %s %s", request_id, scope["method"], scope["path"])
             if not started:
-                response = unavailable(cause) if cause is not None else internal_error(request_id)
+                response = unavailable(cause, exc) if cause is not None else internal_error(request_id)
                 await response(scope, receive, send_with_id)
 
 

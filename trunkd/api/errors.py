@@ -47,12 +47,15 @@ def internal_error(request_id: str) -> JSONResponse:
     ))
 
 
-def unavailable(cause: str) -> JSONResponse:
-    """503 for a database that is down, restarting, read-only or full; one log line per cause."""
+def unavailable(cause: str, exc: BaseException | None = None) -> JSONResponse:
+    """503 for a database that is down, restarting, read-only or full; one log line per cause,
+    with the driver's own words (what the operator needs to find the reason)."""
     stamp = time.monotonic()
     if stamp - _last_logged.get(cause, -_LOG_EVERY) >= _LOG_EVERY:
         _last_logged[cause] = stamp
-        LOG.warning("answering 503: %s (logged at most every %.0f s per cause)", cause, _LOG_EVERY)
+        said = getattr(exc, "orig", exc)
+        LOG.warning("answering 503: %s (%s: %s; logged at most every %.0f s per cause)", cause,
+                    type(said).__name__, str(said).strip()[:500], _LOG_EVERY)
     return neutron_error(errors.ServiceUnavailable(
         f"The service is unavailable: {cause}. Retry after {RETRY_AFTER_SECONDS} seconds."
     ))
@@ -61,7 +64,7 @@ def unavailable(cause: str) -> JSONResponse:
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     cause = unavailable_cause(exc)
     if cause is not None:
-        return unavailable(cause)
+        return unavailable(cause, exc)
     return internal_error(request.scope.get("state", {}).get("request_id", ""))
 
 
