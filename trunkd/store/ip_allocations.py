@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from trunkd.domain.model import FixedIp
-from trunkd.store.resources import IDS, ids_param
+from trunkd.store.id_lists import IDS, in_ids
 from trunkd.store.tables import ip_allocations, ports, subnets
 
 Gap = tuple[int, int | None]
@@ -30,7 +30,7 @@ Gap = tuple[int, int | None]
 _OF_PORTS = (
     select(ip_allocations.c.port_id, ip_allocations.c.subnet_id, ip_allocations.c.ip_address)
     .join(subnets, subnets.c.id == ip_allocations.c.subnet_id)
-    .where(ip_allocations.c.port_id.in_(ids_param()))
+    .where(in_ids(ip_allocations.c.port_id))
     .order_by(ip_allocations.c.port_id, subnets.c.ip_version, subnets.c.created_at, subnets.c.id,
               ip_allocations.c.ip_offset, ip_allocations.c.ip_address)
 )
@@ -65,7 +65,7 @@ class IpAllocationRepo:
         if not subnet_ids:
             return {}
         a = ip_allocations
-        mine = a.c.subnet_id.in_(list(subnet_ids)) & a.c.ip_offset.is_not(None)
+        mine = in_ids(a.c.subnet_id, subnet_ids) & a.c.ip_offset.is_not(None)
         following = func.lead(a.c.ip_offset).over(partition_by=a.c.subnet_id, order_by=a.c.ip_offset)
         pairs = select(a.c.subnet_id, a.c.ip_offset.label("before"), following.label("after")).where(mine).subquery()
         lowest = select(a.c.subnet_id, literal(-1).label("before"), func.min(a.c.ip_offset).label("after")) \

@@ -12,6 +12,7 @@ from trunkd.domain import errors
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
 from trunkd.store import listing
+from trunkd.store.id_lists import in_ids
 from trunkd.store.integrity import constraint_name
 from trunkd.store.resources import delete_row, insert_row, row_by_id, update_row
 from trunkd.store.subnets import SubnetRepo
@@ -140,5 +141,5 @@ class NetworkRepo:
     def get_many(self, net_ids: Collection[str]) -> dict[str, Network]:
         if not net_ids:
             return {}
-        rows = self.conn.execute(select(networks).where(networks.c.id.in_(list(net_ids))))
+        rows = self.conn.execute(select(networks).where(in_ids(networks.c.id, net_ids)))
         return {r.id: Network(**r._mapping) for r in rows}

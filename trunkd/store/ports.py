@@ -11,11 +11,10 @@ from sqlalchemy import ColumnElement, Connection, bindparam, exists, func, selec
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Port, PortFacts, SubPort, TrunkDetails, TrunkRole
 from trunkd.store import listing
+from trunkd.store.id_lists import IDS, in_ids
 from trunkd.store.ip_allocations import IpAllocationRepo
 from trunkd.store.resources import (
-    IDS,
     delete_row,
-    ids_param,
     insert_row,
     lock_clause,
     row_by_id,
@@ -58,9 +57,9 @@ _FACTS = (
     .outerjoin(port_claims, port_claims.c.port_id == ports.c.id)
     .outerjoin(trunks, trunks.c.port_id == ports.c.id)
     .outerjoin(subports, subports.c.port_id == ports.c.id)
-    .where(ports.c.id.in_(ids_param()))
+    .where(in_ids(ports.c.id))
 )
-_LOCK = select(ports.c.id).where(ports.c.id.in_(ids_param())).order_by(ports.c.id).with_for_update()
+_LOCK = select(ports.c.id).where(in_ids(ports.c.id)).order_by(ports.c.id).with_for_update()
 
 
 def _fixed_ips_filter(values: list[tuple[str, str]]) -> ColumnElement[bool]:
@@ -140,7 +139,7 @@ class PortRepo:
         port_ids = list(port_ids)
         if not port_ids:
             return {}
-        stmt = select(trunks.c.id, trunks.c.port_id).where(trunks.c.port_id.in_(port_ids))
+        stmt = select(trunks.c.id, trunks.c.port_id).where(in_ids(trunks.c.port_id, port_ids))
         parents = {r.id: r.port_id for r in self.conn.execute(stmt)}
         if not parents:
             return {}
@@ -149,7 +148,7 @@ class PortRepo:
             select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
                    subports.c.segmentation_id, subports.c.status, subports.c.status_reason, ports.c.mac_address)
             .join(ports, ports.c.id == subports.c.port_id)
-            .where(subports.c.trunk_id.in_(list(parents)))
+            .where(in_ids(subports.c.trunk_id, parents))
             .order_by(subports.c.trunk_id, subports.c.segmentation_type, subports.c.segmentation_id)
         )
         for r in self.conn.execute(stmt):
@@ -171,7 +170,7 @@ class PortRepo:
         """The ports (of this `device_owner` only, when given), with their tags."""
         if not port_ids:
             return []
-        stmt = select(ports).where(ports.c.id.in_(list(port_ids)))
+        stmt = select(ports).where(in_ids(ports.c.id, port_ids))
         if device_owner is not None:
             stmt = stmt.where(ports.c.device_owner == device_owner)
         return self._hydrate(self.conn.execute(stmt))

@@ -32,13 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from trunkd.store.clock import now
-
-IDS = "ids"  # the name of the expanding IN parameter the prebuilt statements use
-
-
-def ids_param() -> Any:
-    """`column.in_(ids_param())`: an IN list bound at execution as {"ids": [...]}."""
-    return bindparam(IDS, expanding=True)
+from trunkd.store.id_lists import IDS, in_ids
 
 
 @functools.cache
@@ -57,7 +51,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 
 @functools.cache
 def _update(table: Table, keys: tuple[str, ...], many: bool) -> Update:
-    where = table.c.id.in_(ids_param()) if many else table.c.id == bindparam("row_id")
+    where = in_ids(table.c.id) if many else table.c.id == bindparam("row_id")
     return update(table).where(where).values(
         **{k: bindparam(f"new_{k}") for k in keys},
         revision_number=table.c.revision_number + 1,

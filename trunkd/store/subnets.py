@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Select, exists, or_, select
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Subnet
 from trunkd.store import listing
+from trunkd.store.id_lists import in_ids
 from trunkd.store.resources import delete_row, insert_row, lock_clause, update_row
 from trunkd.store.tables import ip_allocations, networks, subnet_tags, subnets
 from trunkd.store.tags import TagRepo
@@ -72,7 +73,7 @@ class SubnetRepo:
         found: dict[str, list[Subnet]] = defaultdict(list)
         if not network_ids:
             return found
-        stmt = _select().where(subnets.c.network_id.in_(sorted(network_ids)))
+        stmt = _select().where(in_ids(subnets.c.network_id, network_ids))
         stmt = _locked(self.conn, stmt.order_by(subnets.c.created_at, subnets.c.id), lock)
         for subnet in self._hydrate(self.conn.execute(stmt)):
             found[subnet.network_id].append(subnet)
@@ -82,7 +83,7 @@ class SubnetRepo:
         network_ids = list(network_ids)
         found: dict[str, list[str]] = defaultdict(list)
         if network_ids:
-            stmt = (select(subnets.c.network_id, subnets.c.id).where(subnets.c.network_id.in_(network_ids))
+            stmt = (select(subnets.c.network_id, subnets.c.id).where(in_ids(subnets.c.network_id, network_ids))
                     .order_by(subnets.c.created_at, subnets.c.id))
             for row in self.conn.execute(stmt):
                 found[row.network_id].append(row.id)

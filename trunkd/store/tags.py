@@ -8,12 +8,13 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Select, Table, delete, select
 
-from trunkd.store.resources import IDS, ids_param, insert_rows
+from trunkd.store.id_lists import IDS, in_ids
+from trunkd.store.resources import insert_rows
 
 
 @functools.cache
 def _of(table: Table) -> Select[str, str]:
-    return select(table.c.resource_id, table.c.tag).where(table.c.resource_id.in_(ids_param())).order_by(table.c.tag)
+    return select(table.c.resource_id, table.c.tag).where(in_ids(table.c.resource_id)).order_by(table.c.tag)
 
 
 class TagRepo:
@@ -35,7 +36,7 @@ class TagRepo:
 
     def remove(self, resource_id: str, tags: Iterable[str]) -> None:
         t = self.table
-        self.conn.execute(delete(t).where(t.c.resource_id == resource_id, t.c.tag.in_(list(tags))))
+        self.conn.execute(delete(t).where(t.c.resource_id == resource_id, in_ids(t.c.tag, tags)))
 
     def clear(self, resource_id: str) -> None:
         self.conn.execute(delete(self.table).where(self.table.c.resource_id == resource_id))

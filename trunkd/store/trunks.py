@@ -11,7 +11,8 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import SubPort, Trunk, TrunkRole
 from trunkd.store import listing
-from trunkd.store.resources import IDS, ids_param, insert_row, insert_tuples, row_by_id, update_row
+from trunkd.store.id_lists import IDS, in_ids
+from trunkd.store.resources import insert_row, insert_tuples, row_by_id, update_row
 from trunkd.store.tables import port_claims, subports, trunk_tags, trunks
 from trunkd.store.tags import TagRepo
 
@@ -31,12 +32,12 @@ _OWN = trunks.c.project_id == bindparam("own_project")
 _SUBPORTS_OF = (
     select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
            subports.c.segmentation_id, subports.c.status, subports.c.status_reason)
-    .where(subports.c.trunk_id.in_(ids_param()))
+    .where(in_ids(subports.c.trunk_id))
     .order_by(subports.c.segmentation_type, subports.c.segmentation_id)  # as stored_order()
 )
-_RELEASE = delete(port_claims).where(port_claims.c.port_id.in_(ids_param()))
+_RELEASE = delete(port_claims).where(in_ids(port_claims.c.port_id))
 _REMOVE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"),
-                                          subports.c.port_id.in_(ids_param()))
+                                          in_ids(subports.c.port_id))
 _DELETE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"))
 _DELETE_TRUNK = delete(trunks).where(trunks.c.id == bindparam("trunk_id"))
 
