@@ -141,3 +141,21 @@ def test_sqlite_disk_full_then_space_again(tmp_path: Path) -> None:
             one_line_per_cause(server, "database disk is full")
         finally:
             server.stop()
+
+
+def test_only_connection_failures_count_as_unreachable() -> None:
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from trunkd.store.faults import unavailable_cause
+
+    def wrapped(message: str) -> OperationalError:
+        return OperationalError("SELECT 1", {}, psycopg.OperationalError(message))
+
+    assert unavailable_cause(wrapped("connection failed: connection to server at \"127.0.0.1\", port 1 "
+                                     "failed: Connection refused")) == "database is unreachable"
+    assert unavailable_cause(wrapped("consuming input failed: server closed the connection unexpectedly")) \
+        == "database is unreachable"
+    # a client-side limit is a bug to fix, not a database to wait for
+    assert unavailable_cause(wrapped("sending query and params failed: number of parameters must be "
+                                     "between 0 and 65535")) is None

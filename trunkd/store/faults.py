@@ -41,9 +41,11 @@ def unavailable_cause(exc: BaseException) -> str | None:
     for fragment, cause in _SQLITE_CAUSES.items():
         if fragment in text:
             return cause
-    # psycopg reports a refused or dropped connection without a SQLSTATE (sqlite3 never has one)
+    # psycopg reports a refused or dropped connection without a SQLSTATE (sqlite3 never has one); its
+    # other errors without one are client-side (e.g. too many parameters): bugs, not unavailability
     if isinstance(exc, OperationalError) and (
-        exc.connection_invalidated or (state is None and type(orig).__module__.startswith("psycopg"))
+        exc.connection_invalidated
+        or (state is None and type(orig).__module__.startswith("psycopg") and "connection" in text)
     ):
         return "database is unreachable"
     return None
