@@ -35,9 +35,11 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
 
 
-def timed(fn: object, reps: int) -> float:
+def timed(fn: object, reps: int, warm: int = 0) -> float:
     spans = []
-    for _ in range(reps):
+    for _ in range(warm):
+        fn()  # type: ignore[operator]
+    for _ in range(reps - warm):
         start = time.perf_counter()
         fn()  # type: ignore[operator]
         spans.append(time.perf_counter() - start)
@@ -102,8 +104,16 @@ def bulk_trunks(dsn: str, first: int, count: int) -> None:
             "INSERT INTO trunks (id, project_id, name, admin_state_up, status, status_reason, port_id, description, "
             "revision_number, created_at, updated_at) SELECT gen_random_uuid()::text, 'bulk', '', true, 'DOWN', "
             "'', port_id, '', 0, now(), now() FROM bulk_rows")
+    settle(dsn)
+
+
+def settle(dsn: str) -> None:
+    """Let PostgreSQL catch up with the bulk rows before timing anything: statistics, the visibility
+    map and hint bits (VACUUM ANALYZE), and the dirty pages written out (CHECKPOINT), so the
+    latencies measured are the requests' own, not autovacuum's or the checkpointer's."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
 
 
 def bulk_subports(dsn: str, first: int, trunks: int, per_trunk: int) -> None:
@@ -116,15 +126,16 @@ def bulk_subports(dsn: str, first: int, trunks: int, per_trunk: int) -> None:
             "INSERT INTO subports (port_id, trunk_id, segmentation_type, segmentation_id) "
             "SELECT r.port_id, t.id, 'vlan', r.k %% %(s)s + 1 FROM bulk_rows r "
             "JOIN bulk_targets t ON t.k = r.k / %(s)s", {"s": per_trunk})
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("ANALYZE")
+    settle(dsn)
 
 
 def latency(t: HttpTarget, reps: int) -> dict[str, float]:
+    """Median of `reps` of each request (one warm-up of each first, not counted)."""
+    reps += 1
     pool = t.make_ports(reps * 11)
     made: list[str] = []
-    out = {"create trunk": timed(lambda: made.append(t.create_trunk(pool[len(made)], [])), reps),
-           "show trunk": timed(lambda: t.request("GET", f"/v2.0/trunks/{made[0]}"), reps)}
+    out = {"create trunk": timed(lambda: made.append(t.create_trunk(pool[len(made)], [])), reps, 1),
+           "show trunk": timed(lambda: t.request("GET", f"/v2.0/trunks/{made[0]}"), reps, 1)}
     subs = pool[reps:]
     done: list[int] = []
 
@@ -133,8 +144,25 @@ def latency(t: HttpTarget, reps: int) -> dict[str, float]:
         t.add_subports(made[i], subports(subs[i * 10:(i + 1) * 10]))
         done.append(i)
 
-    out["add 10 subports"] = timed(add, reps)
+    out["add 10 subports"] = timed(add, reps, 1)
     return out
+
+
+def compare_latency(full_db: str, tmp: Path, reps: int, rounds: int = 2) -> tuple[dict[str, float], dict[str, float]]:
+    """Latency on an empty database and on `full_db`, alternately, each time from a freshly started
+    server (same process state, same warm-up), `rounds` times: the median of each request per side.
+    Alternating keeps the machine's drift out of the comparison."""
+    sides: dict[str, list[dict[str, float]]] = {"empty": [], "full": []}
+    with throwaway_database("postgresql", tmp / "empty") as empty_db:
+        for _ in range(rounds):
+            for side, url in (("empty", empty_db), ("full", full_db)):
+                srv = Server(database=url, workdir=tmp).start()
+                try:
+                    sides[side].append(latency(HttpTarget("127.0.0.1", srv.port), reps))
+                finally:
+                    srv.stop()
+    empty, full = ({k: statistics.median(r[k] for r in runs) for k in runs[0]} for runs in sides.values())
+    return empty, full
 
 
 def main() -> None:
@@ -143,6 +171,7 @@ def main() -> None:
     parser.add_argument("--trunks", type=int, default=100_000)
     parser.add_argument("--subports", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--latency-reps", type=int, default=50, help="requests of each kind, empty and full")
     parser.add_argument("--budget", type=float, default=1800, help="seconds; later sizes are skipped past it")
     args = parser.parse_args()
     started = time.monotonic()
@@ -158,7 +187,6 @@ def main() -> None:
             if args.engine != "postgresql":
                 return
             dsn = db.replace("postgresql+psycopg://", "postgresql://")
-            empty = latency(t, args.reps)
             lists: list[tuple[int, float]] = []
             have = t.list_trunks()
             for size in (s for s in LIST_SIZES if s <= args.trunks):
@@ -179,10 +207,11 @@ def main() -> None:
             with psycopg.connect(dsn) as conn:
                 rows = conn.execute("SELECT (SELECT count(*) FROM trunks), (SELECT count(*) FROM subports)").fetchone()
             assert rows is not None
-            full = latency(t, args.reps)
-            print(f"| request | empty database (s) | {rows[0]} trunks, {rows[1]} subports (s) |\n|---|---|---|")
+            empty, full = compare_latency(db, Path(tmp), args.latency_reps)
+            print(f"| request | empty database (s) | {rows[0]} trunks, {rows[1]} subports (s) | ratio |\n"
+                  "|---|---|---|---|")
             for k in empty:
-                print(f"| {k} | {empty[k]:.4f} | {full[k]:.4f} |")
+                print(f"| {k} | {empty[k]:.4f} | {full[k]:.4f} | {full[k] / empty[k]:.2f} |")
         except Exception:
             print(srv.log.read_text()[-4000:])  # the server's side of what failed
             raise
