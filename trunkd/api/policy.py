@@ -54,7 +54,9 @@ def target_reads(check: _checks.BaseCheck, rules: Mapping[str, _checks.BaseCheck
         return target_reads(check.rule, rules, seen)
     if isinstance(check, _checks.RuleCheck):
         if check.match in seen or check.match not in rules:
-            return frozenset()  # oslo answers False for a missing or looping rule, whatever the target
+            # a missing rule is False whatever the target; a rule met again on this path is a loop,
+            # which oslo cannot decide either: nothing more of the target is read
+            return frozenset()
         return target_reads(rules[check.match], rules, seen | {check.match})
     if isinstance(check, (_checks.GenericCheck, _checks.RoleCheck)):
         return frozenset(_TARGET_REF.findall(check.match))  # only `match % target` reads the target

@@ -12,7 +12,7 @@ from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import SubPort, Trunk, TrunkRole
 from trunkd.store import listing
 from trunkd.store.id_lists import IDS, in_ids
-from trunkd.store.resources import insert_row, insert_tuples, row_by_id, update_row
+from trunkd.store.resources import delete_row, insert_row, insert_tuples, row_by_id, update_row
 from trunkd.store.tables import port_claims, subports, trunk_tags, trunks
 from trunkd.store.tags import TagRepo
 
@@ -39,7 +39,6 @@ _RELEASE = delete(port_claims).where(in_ids(port_claims.c.port_id))
 _REMOVE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"),
                                           in_ids(subports.c.port_id))
 _DELETE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"))
-_DELETE_TRUNK = delete(trunks).where(trunks.c.id == bindparam("trunk_id"))
 
 
 def stored_order(subs: Iterable[SubPort]) -> list[SubPort]:
@@ -153,5 +152,5 @@ class TrunkRepo:
         """The trunk, its subport rows and every claim it held, in one go."""
         if trunk.sub_ports:
             self.conn.execute(_DELETE_SUBPORTS, {"trunk_id": trunk.id})
-        self.conn.execute(_DELETE_TRUNK, {"trunk_id": trunk.id})
+        delete_row(self.conn, trunks, trunk.id)
         self._release([trunk.port_id, *(s.port_id for s in trunk.sub_ports)])
