@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from trunkd.api.http import call, ctx_of, env_of, ok
 from trunkd.domain import errors
-from trunkd.service import events as svc
+from trunkd.service.feed import reading as svc
 
 MAX_WAIT = 60.0
 
