@@ -18,7 +18,6 @@ from trunkd.api.feed.hub import EventHub
 from trunkd.api.keystone import KeystoneAuth
 from trunkd.api.limits import RequestLimits
 from trunkd.api.metrics import RequestMetrics
-from trunkd.api.policy import OsloPolicy, make_conf
 from trunkd.api.routes import (
     agents,
     meta,
@@ -34,6 +33,7 @@ from trunkd.api.routes import (
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.logs import REQUEST_ID, configure
+from trunkd.policy.engine import OsloPolicy, make_conf
 from trunkd.service.env import Env, settings_from
 from trunkd.store.faults import unavailable_cause
 from trunkd.store.feed.signal import CommitSignal
