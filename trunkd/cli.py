@@ -89,9 +89,30 @@ def serve(config: Config) -> int:
     upgrade(config.database)
     log_auth_strategy(config)
     os.environ.update(config.to_env())
-    with _metrics_dir(config.workers):
+    with _metrics_dir(config.workers), _notifier(config):
         _run_uvicorn(config)
     return 0
+
+
+@contextlib.contextmanager
+def _notifier(config: Config) -> Iterator[None]:
+    """With [notifications] enabled: one outbox consumer in this (the main) process sends Neutron's
+    notifications on the bus, however many API workers run."""
+    if not config.notifications:
+        yield
+        return
+    from trunkd.notify import messaging
+    from trunkd.store.uow import Database
+
+    consumer, sender = messaging.consumer(Database(config.database), options.load(config.config_files))
+    thread = consumer.start()
+    LOG.info("notifications: sending Neutron's notifications from the outbox")
+    try:
+        yield
+    finally:
+        consumer.stop.set()
+        thread.join(10)
+        sender.close()
 
 
 @contextlib.contextmanager

@@ -130,6 +130,7 @@ NOTIFY_OPTS = [
                 help="Send Neutron-format notifications ([oslo_messaging_notifications]) from the outbox."),
     cfg.FloatOpt("retry_interval", default=2.0, help="Seconds between tries while the broker is down."),
     cfg.IntOpt("batch_size", default=200, min=1, help="Outbox events read per pass."),
+    cfg.FloatOpt("poll_interval", default=0.5, help="Seconds between looks at the outbox when idle."),
 ]
 
 
@@ -160,7 +161,7 @@ def _grouped() -> dict[str | None, list[cfg.Opt]]:
     groups["notifications"] = list(NOTIFY_OPTS)
     for group, opts in messaging_opts.list_opts():
         if group is None:
-            groups[None].extend(o for o in opts if o.name == "transport_url")
+            groups[None].extend(o for o in opts if o.name in ("transport_url", "control_exchange"))
         elif group in ("oslo_messaging_notifications", "oslo_messaging_rabbit"):
             groups[group] = list(opts)
     return groups
