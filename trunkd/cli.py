@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 
-from trunkd import logs, options
+from trunkd import logs, options, sd_notify
 from trunkd.agent import command as agent_command
 from trunkd.config import ML2_OPTIONS, Config
 from trunkd.domain.errors import StartupCheckFailed
@@ -90,6 +90,8 @@ def serve(config: Config) -> int:
     log_auth_strategy(config)
     os.environ.update(config.to_env())
     with _metrics_dir(config.workers), _notifier(config):
+        local = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # a wildcard: reach it on loopback
+        sd_notify.ready_when_listening(local.get(config.host, config.host), config.port)
         _run_uvicorn(config)
     return 0
 

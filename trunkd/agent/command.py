@@ -91,6 +91,7 @@ def resolve(args: argparse.Namespace, files: tuple[str, ...]) -> None:
 
 
 def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
+    from trunkd import sd_notify
     from trunkd.agent.api import ServerApi
     from trunkd.agent.daemon import Agent, AgentConfig
     from trunkd.agent.ovs import OvsSwitch
@@ -114,5 +115,7 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
         resync_interval=args.resync_interval,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
-    Agent(config, ServerApi(args.server, identity(args))).run()
+    agent = Agent(config, ServerApi(args.server, identity(args)))  # connected to OVSDB
+    sd_notify.notify(f"READY=1\nSTATUS=agent on {host}")
+    agent.run()
     return 0
