@@ -34,6 +34,7 @@ report_interval = 4.5
 
 [ovs]
 local_ip = 192.0.2.7
+bridge_mappings = physnet7:br-ex, physnet8:br-p8
 """
 
 
@@ -95,6 +96,7 @@ def test_agent_precedence(conf_file: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert (args.host, args.heartbeat_interval, args.local_ip) == (None, 10.0, None)
     args = agent(["--config-file", str(conf_file)])
     assert (args.host, args.heartbeat_interval, args.local_ip) == ("file-host", 4.5, "192.0.2.7")
+    assert args.bridge_mappings == {"physnet7": "br-ex", "physnet8": "br-p8"}
     monkeypatch.setenv("TRUNKD_AGENT_HOST", "env-host")
     monkeypatch.setenv("TRUNKD_AGENT_REPORT_INTERVAL", "2.5")
     args = agent(["--config-file", str(conf_file)])

@@ -111,7 +111,8 @@ AGENT_OPTS: dict[str, tuple[str | None, cfg.Opt, str]] = {
 }
 OVS_EXTRA_OPTS = [
     cfg.ListOpt("bridge_mappings", default=[],
-                help="physnet:bridge pairs (Neutron's name); the agent reports them, flat/VLAN wiring is to come."),
+                help="physnet:bridge pairs (Neutron's name); the agent reports them in its configurations "
+                     "(GET /v2.0/agents); it does not wire provider bridges yet."),
 ]
 
 OVN_OPTS = [  # for the coming `trunkd ovn-sync`

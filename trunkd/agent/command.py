@@ -87,6 +87,9 @@ def resolve(args: argparse.Namespace, files: tuple[str, ...]) -> None:
             setattr(args, name, opt.type(raw) if isinstance(opt, cfg.FloatOpt) else raw)
         else:
             setattr(args, name, options.value(conf, group, opt.dest))
+    if getattr(args, "bridge_mappings", None) is None:
+        pairs = [m.split(":", 1) for m in conf.ovs.bridge_mappings if ":" in m]
+        args.bridge_mappings = {physnet.strip(): bridge.strip() for physnet, bridge in pairs}
     args.resolved = True
 
 
@@ -112,7 +115,7 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
     config = AgentConfig(
         host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
         state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
-        resync_interval=args.resync_interval,
+        resync_interval=args.resync_interval, bridge_mappings=args.bridge_mappings,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
     agent = Agent(config, ServerApi(args.server, identity(args)))  # connected to OVSDB
