@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 
-from trunkd import logs
+from trunkd import logs, options, sd_notify
 from trunkd.agent import command as agent_command
 from trunkd.config import ML2_OPTIONS, Config
 from trunkd.domain.errors import StartupCheckFailed
@@ -22,8 +22,24 @@ from trunkd.domain.ml2 import ConfigError
 LOG = logging.getLogger("trunkd")
 
 
+def config_files(args: argparse.Namespace) -> tuple[str, ...]:
+    """--config-file (repeatable), else TRUNKD_CONFIG_FILES."""
+    if getattr(args, "config_file", None):
+        return tuple(os.path.abspath(f) for f in args.config_file)
+    return tuple(f.strip() for f in os.environ.get("TRUNKD_CONFIG_FILES", "").split(",") if f.strip())
+
+
+def _log_options(files: tuple[str, ...]) -> None:
+    """[DEFAULT] log_level/log_format from the file, unless TRUNKD_LOG_* says otherwise."""
+    if files:
+        conf = options.load(files)
+        os.environ.setdefault("TRUNKD_LOG_LEVEL", conf.log_level)
+        os.environ.setdefault("TRUNKD_LOG_FORMAT", conf.log_format)
+
+
 def _config(args: argparse.Namespace) -> Config:
-    config = Config.from_env()
+    files = config_files(args)
+    config = replace(Config.load(files), config_files=files)
     overrides = {
         key: getattr(args, key)
         for key in ("database", "host", "port", "workers")
@@ -33,8 +49,6 @@ def _config(args: argparse.Namespace) -> Config:
         overrides["drivers"] = tuple(d.strip() for d in args.drivers.split(",") if d.strip())
     if getattr(args, "auth_strategy", None) is not None:
         overrides["auth_strategy"] = args.auth_strategy
-    if getattr(args, "config_file", None):
-        overrides["config_files"] = tuple(os.path.abspath(f) for f in args.config_file)
     if getattr(args, "policy_file", None) is not None:
         overrides["policy_file"] = os.path.abspath(args.policy_file)
     given = {name: getattr(args, name) for name in ML2_OPTIONS if getattr(args, name, None) is not None}
@@ -75,9 +89,32 @@ def serve(config: Config) -> int:
     upgrade(config.database)
     log_auth_strategy(config)
     os.environ.update(config.to_env())
-    with _metrics_dir(config.workers):
+    with _metrics_dir(config.workers), _notifier(config):
+        local = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # a wildcard: reach it on loopback
+        sd_notify.ready_when_listening(local.get(config.host, config.host), config.port)
         _run_uvicorn(config)
     return 0
+
+
+@contextlib.contextmanager
+def _notifier(config: Config) -> Iterator[None]:
+    """With [notifications] enabled: one outbox consumer in this (the main) process sends Neutron's
+    notifications on the bus, however many API workers run."""
+    if not config.notifications:
+        yield
+        return
+    from trunkd.notify import messaging
+    from trunkd.store.uow import Database
+
+    consumer, sender = messaging.consumer(Database(config.database), options.load(config.config_files))
+    thread = consumer.start()
+    LOG.info("notifications: sending Neutron's notifications from the outbox")
+    try:
+        yield
+    finally:
+        consumer.stop.set()
+        thread.join(10)
+        sender.close()
 
 
 @contextlib.contextmanager
@@ -135,12 +172,20 @@ def db_upgrade(config: Config) -> int:
     return 0
 
 
+def config_file_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config-file", action="append",
+                   help="trunkd.conf (oslo.config; every option, [keystone_authtoken], [oslo_policy]); "
+                        "repeatable, later files win (env TRUNKD_CONFIG_FILES, comma-separated)")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="trunkd", description="Neutron-compatible trunk service")
     sub = top.add_subparsers(dest="command", required=True)
 
     def database_flag(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--database", help="SQLAlchemy URL (env TRUNKD_DATABASE; default sqlite:///trunkd.db)")
+        p.add_argument("--database", help="SQLAlchemy URL (env TRUNKD_DATABASE; [database] connection; "
+                                          "default sqlite:///trunkd.db)")
+        config_file_flag(p)
 
     s = sub.add_parser("serve", help="run the API server")
     database_flag(s)
@@ -150,8 +195,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default ovs)")
     s.add_argument("--auth-strategy", choices=("noauth", "keystone"),
                    help="noauth (headers, the default) or keystone (tokens; env TRUNKD_AUTH_STRATEGY)")
-    s.add_argument("--config-file", action="append",
-                   help="oslo.config file with [keystone_authtoken] and [oslo_policy]; repeatable")
     s.add_argument("--policy-file", help="policy.yaml overriding the default rules, re-read when it changes")
     ml2 = s.add_argument_group("networks (Neutron's ML2 options, in Neutron's formats)")
     for name, default in ML2_DEFAULTS.items():
@@ -167,19 +210,26 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from oslo_config import cfg
+
     args = parser().parse_args(argv)
-    logs.configure()
-    if args.command == "agent":
-        return agent_command.run(args)
-    config = _config(args)
+    files = config_files(args)
     try:
+        missing = [f for f in files if not os.path.isfile(f)]
+        if missing:
+            raise StartupCheckFailed(f"file not found: {', '.join(missing)}")
+        _log_options(files)
+        logs.configure()
+        if args.command == "agent":
+            return agent_command.run(args, files)
+        config = _config(args)
         if args.command == "serve":
             return serve(config)
         return db_upgrade(config)
     except StartupCheckFailed as exc:
         print(f"trunkd: cannot start: {exc.message}", file=sys.stderr)
         return 2
-    except ConfigError as exc:
+    except (ConfigError, cfg.Error, cfg.ParseError) as exc:  # ours, or oslo.config's for a bad file
         print(f"trunkd: cannot start: {exc}", file=sys.stderr)
         return 2
 

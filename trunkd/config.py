@@ -1,10 +1,12 @@
-"""Server configuration: flags override TRUNKD_* environment variables, which override defaults."""
+"""Server configuration: flags over TRUNKD_* environment variables over the config file over defaults."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from trunkd import options
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
 from trunkd.domain.ml2 import Ml2Settings
 from trunkd.store.engine import DEFAULT_URL
@@ -14,8 +16,8 @@ from trunkd.store.engine import DEFAULT_URL
 ML2_OPTIONS = tuple(ML2_DEFAULTS)
 
 
-def _env_list(name: str, default: str) -> tuple[str, ...]:
-    return tuple(x.strip() for x in os.environ.get(name, default).split(",") if x.strip())
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in raw.split(",") if x.strip())
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Config:
     guard_rails: tuple[str, ...] = ()
     # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
     ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
+    notifications: bool = False  # [notifications] enabled: send Neutron-format notifications from the outbox
 
     @property
     def ml2(self) -> Ml2Settings:
@@ -44,26 +47,44 @@ class Config:
         return Ml2Settings.parse(self.ml2_options)
 
     @classmethod
-    def from_env(cls) -> Config:
-        return cls(
-            database=os.environ.get("TRUNKD_DATABASE", DEFAULT_URL),
-            host=os.environ.get("TRUNKD_HOST", "127.0.0.1"),
-            port=int(os.environ.get("TRUNKD_PORT", "9696")),
-            workers=int(os.environ.get("TRUNKD_WORKERS", "1")),
-            drivers=_env_list("TRUNKD_DRIVERS", "ovs"),
-            agent_down_time=float(os.environ.get("TRUNKD_AGENT_DOWN_TIME", "75")),
-            event_retention_seconds=float(os.environ.get("TRUNKD_EVENT_RETENTION_SECONDS", 7 * 24 * 3600)),
-            event_retention_count=int(os.environ.get("TRUNKD_EVENT_RETENTION_COUNT", "100000")),
-            event_prune_interval=float(os.environ.get("TRUNKD_EVENT_PRUNE_INTERVAL", "60")),
-            auth_strategy=os.environ.get("TRUNKD_AUTH_STRATEGY", "noauth"),
-            config_files=_env_list("TRUNKD_CONFIG_FILES", ""),
-            policy_file=os.environ.get("TRUNKD_POLICY_FILE") or None,
-            segmentation_allocation=os.environ.get("TRUNKD_SEGMENTATION_ALLOCATION", "off"),
-            segmentation_range=os.environ.get("TRUNKD_SEGMENTATION_RANGE", "1-4094"),
-            guard_rails=_env_list("TRUNKD_GUARD_RAILS", ""),
-            ml2_options={name: os.environ.get(f"TRUNKD_{name.upper()}", default)
-                         for name, default in ML2_DEFAULTS.items()},
-        )
+    def from_env(cls, base: Config | None = None) -> Config:
+        """The TRUNKD_* variables over `base` (default: the defaults)."""
+        base = base or cls()
+        env = os.environ
+        values: dict[str, Any] = {}
+        for name, var in ENV.items():
+            if var not in env:
+                continue
+            current = getattr(base, name)
+            raw = env[var]
+            if isinstance(current, tuple):
+                values[name] = _split(raw)
+            elif name == "policy_file":
+                values[name] = raw or None
+            elif isinstance(current, bool):
+                values[name] = raw.lower() in ("1", "true", "yes", "on")
+            else:
+                values[name] = type(current)(raw) if current is not None else raw
+        ml2 = {name: env.get(f"TRUNKD_{name.upper()}", value) for name, value in base.ml2_options.items()}
+        return replace(base, **values, ml2_options=ml2)
+
+    @classmethod
+    def from_file(cls, config_files: tuple[str, ...]) -> Config:
+        """The options of the config files (their defaults where a file does not set one)."""
+        conf = options.load(config_files)
+        values: dict[str, Any] = {}
+        for name, (group, opt) in options.SERVER_OPTS.items():
+            got = options.value(conf, group, opt.dest)
+            values[name] = tuple(got) if isinstance(got, list) else got
+        ml2 = {name: str(options.value(conf, group, opt.dest)) for name, (group, opt) in options.ML2_OPTS.items()}
+        return cls(**values, config_files=config_files, ml2_options=ml2,
+                   notifications=bool(conf.notifications.enabled))
+
+    @classmethod
+    def load(cls, config_files: tuple[str, ...] | None = None) -> Config:
+        """File, then TRUNKD_* variables over it (the CLI puts its flags over this)."""
+        files = _split(os.environ.get("TRUNKD_CONFIG_FILES", "")) if config_files is None else config_files
+        return cls.from_env(cls.from_file(files) if files else None)
 
     def to_env(self) -> dict[str, str]:
         return {
@@ -82,5 +103,18 @@ class Config:
             "TRUNKD_SEGMENTATION_ALLOCATION": self.segmentation_allocation,
             "TRUNKD_SEGMENTATION_RANGE": self.segmentation_range,
             "TRUNKD_GUARD_RAILS": ",".join(self.guard_rails),
+            "TRUNKD_NOTIFICATIONS": "true" if self.notifications else "false",
             **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
         }
+
+
+ENV = {  # Config field -> its TRUNKD_* variable (the ML2 options are TRUNKD_<NAME>)
+    "database": "TRUNKD_DATABASE", "host": "TRUNKD_HOST", "port": "TRUNKD_PORT", "workers": "TRUNKD_WORKERS",
+    "drivers": "TRUNKD_DRIVERS", "agent_down_time": "TRUNKD_AGENT_DOWN_TIME",
+    "event_retention_seconds": "TRUNKD_EVENT_RETENTION_SECONDS",
+    "event_retention_count": "TRUNKD_EVENT_RETENTION_COUNT", "event_prune_interval": "TRUNKD_EVENT_PRUNE_INTERVAL",
+    "auth_strategy": "TRUNKD_AUTH_STRATEGY", "config_files": "TRUNKD_CONFIG_FILES",
+    "policy_file": "TRUNKD_POLICY_FILE", "segmentation_allocation": "TRUNKD_SEGMENTATION_ALLOCATION",
+    "segmentation_range": "TRUNKD_SEGMENTATION_RANGE", "guard_rails": "TRUNKD_GUARD_RAILS",
+    "notifications": "TRUNKD_NOTIFICATIONS",
+}

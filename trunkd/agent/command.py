@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from oslo_config import cfg
 
 _KEYSTONE_FLAGS = (  # the agent's service user; without --os-auth-url the agent runs in noauth mode
-    ("--os-auth-url", "OS_AUTH_URL", None, "URL: use a token of this service user"),
-    ("--os-username", "OS_USERNAME", None, "user name"),
-    ("--os-password", "OS_PASSWORD", None, "password"),
-    ("--os-project-name", "OS_PROJECT_NAME", "service", "project"),
-    ("--os-user-domain-name", "OS_USER_DOMAIN_NAME", "Default", "user domain"),
-    ("--os-project-domain-name", "OS_PROJECT_DOMAIN_NAME", "Default", "project domain"),
+    ("--os-auth-url", "URL: use a token of this service user"),
+    ("--os-username", "user name"),
+    ("--os-password", "password"),
+    ("--os-project-name", "project"),
+    ("--os-user-domain-name", "user domain"),
+    ("--os-project-domain-name", "project domain"),
 )
 
 
@@ -27,6 +28,8 @@ def identity(args: argparse.Namespace) -> httpx.Auth:
     """KeystoneIdentity when an auth URL is given, NoAuthIdentity otherwise."""
     from trunkd.agent.api import KeystoneIdentity, NoAuthIdentity
 
+    if not getattr(args, "resolved", False):
+        resolve(args, ())
     if not args.os_auth_url:
         return NoAuthIdentity()
     if not args.os_username or not args.os_password:
@@ -36,34 +39,34 @@ def identity(args: argparse.Namespace) -> httpx.Auth:
 
 
 def _connection_flags(p: argparse.ArgumentParser, default: object = None) -> None:
-    """Flags shared by the agent and `plug` (SUPPRESS on `plug` so flags given before it are kept)."""
-    env = os.environ.get
+    """Flags shared by the agent and `plug` (SUPPRESS on `plug` so flags given before it are kept).
 
-    def pick(value: Any) -> Any:
-        return default if default is not None else value
-
-    p.add_argument("--host", default=pick(env("TRUNKD_AGENT_HOST")),
-                   help="this hypervisor's host name (env TRUNKD_AGENT_HOST; default: hostname)")
-    p.add_argument("--server", default=pick(env("TRUNKD_SERVER", "http://127.0.0.1:9696")),
-                   help="trunkd API URL (env TRUNKD_SERVER)")
-    p.add_argument("--ovsdb", default=pick(env("TRUNKD_OVSDB", "unix:/var/run/openvswitch/db.sock")),
-                   help="OVSDB connection (env TRUNKD_OVSDB)")
-    p.add_argument("--ovs-rundir", default=pick(env("OVS_RUNDIR")),
-                   help="OVS run directory with the bridges' control sockets (env OVS_RUNDIR)")
-    for flag, var, default, what in _KEYSTONE_FLAGS:
-        p.add_argument(flag, default=pick(env(var, default)), help=f"Keystone {what} (env {var})")
+    Unset flags are filled by `resolve`: TRUNKD_* variable, then the config file, then the default."""
+    p.add_argument("--host", default=default, help="this hypervisor's host name ([DEFAULT] host; env "
+                                                   "TRUNKD_AGENT_HOST; default: hostname)")
+    p.add_argument("--server", default=default, help="trunkd API URL ([agent] server_url; env TRUNKD_SERVER)")
+    p.add_argument("--ovsdb", default=default, help="OVSDB connection ([ovs] ovsdb_connection; env TRUNKD_OVSDB)")
+    p.add_argument("--ovs-rundir", default=default,
+                   help="OVS run directory with the bridges' control sockets ([ovs] ovs_rundir; env OVS_RUNDIR)")
+    for flag, what in _KEYSTONE_FLAGS:
+        p.add_argument(flag, default=default, help=f"Keystone {what} ([agent_auth]; env {flag[2:].upper()})")
 
 
 def add_parser(sub: Any) -> None:
     """Register `agent` (and `agent plug`) on the top-level subparsers."""
+    from trunkd.cli import config_file_flag
+
     a = sub.add_parser("agent", help="run the Open vSwitch host agent (or: agent plug PORT IFACE)")
     _connection_flags(a)
-    a.add_argument("--local-ip", default=os.environ.get("TRUNKD_AGENT_LOCAL_IP"),
-                   help="tunnel endpoint IP: enables VXLAN tenant networks (env TRUNKD_AGENT_LOCAL_IP)")
-    a.add_argument("--state-dir", default=os.environ.get("TRUNKD_AGENT_STATE_DIR", "."),
-                   help="where the event cursor is kept (env TRUNKD_AGENT_STATE_DIR; default .)")
-    a.add_argument("--heartbeat-interval", type=float, default=10.0, help="seconds between heartbeats")
-    a.add_argument("--resync-interval", type=float, default=60.0, help="seconds between full passes")
+    config_file_flag(a)
+    a.add_argument("--local-ip", help="tunnel endpoint IP: enables VXLAN tenant networks "
+                                      "([ovs] local_ip; env TRUNKD_AGENT_LOCAL_IP)")
+    a.add_argument("--state-dir", help="where the event cursor is kept ([DEFAULT] state_path; "
+                                       "env TRUNKD_AGENT_STATE_DIR; default .)")
+    a.add_argument("--heartbeat-interval", type=float,
+                   help="seconds between heartbeats ([agent] report_interval; default 10)")
+    a.add_argument("--resync-interval", type=float,
+                   help="seconds between full passes ([agent] resync_interval; default 60)")
     a_sub = a.add_subparsers(dest="agent_command")
     p = a_sub.add_parser("plug", help="attach an interface for a port, as a hypervisor does")
     p.add_argument("port_id")
@@ -71,12 +74,33 @@ def add_parser(sub: Any) -> None:
     _connection_flags(p, default=argparse.SUPPRESS)
 
 
-def run(args: argparse.Namespace) -> int:
+def resolve(args: argparse.Namespace, files: tuple[str, ...]) -> None:
+    """Fill every unset agent flag: TRUNKD_* variable, then the config file, then the option's default."""
+    from trunkd import options
+
+    conf = options.load(files)
+    for name, (group, opt, var) in options.AGENT_OPTS.items():
+        if getattr(args, name, None) is not None:
+            continue
+        raw = os.environ.get(var)
+        if raw is not None:
+            setattr(args, name, opt.type(raw) if isinstance(opt, cfg.FloatOpt) else raw)
+        else:
+            setattr(args, name, options.value(conf, group, opt.dest))
+    if getattr(args, "bridge_mappings", None) is None:
+        pairs = [m.split(":", 1) for m in conf.ovs.bridge_mappings if ":" in m]
+        args.bridge_mappings = {physnet.strip(): bridge.strip() for physnet, bridge in pairs}
+    args.resolved = True
+
+
+def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
+    from trunkd import sd_notify
     from trunkd.agent.api import ServerApi
     from trunkd.agent.daemon import Agent, AgentConfig
     from trunkd.agent.ovs import OvsSwitch
     from trunkd.agent.plug import plug
 
+    resolve(args, files)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     host = args.host or socket.gethostname()
     if args.ovs_rundir:
@@ -91,8 +115,10 @@ def run(args: argparse.Namespace) -> int:
     config = AgentConfig(
         host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
         state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
-        resync_interval=args.resync_interval,
+        resync_interval=args.resync_interval, bridge_mappings=args.bridge_mappings,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
-    Agent(config, ServerApi(args.server, identity(args))).run()
+    agent = Agent(config, ServerApi(args.server, identity(args)))  # connected to OVSDB
+    sd_notify.notify(f"READY=1\nSTATUS=agent on {host}")
+    agent.run()
     return 0

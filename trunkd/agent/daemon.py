@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,11 @@ class AgentConfig:
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0  # full pass even without events: repairs drift made behind our back
     poll_wait: float = 30.0
+    bridge_mappings: dict[str, str] = field(default_factory=dict)  # [ovs] bridge_mappings, reported as is
 
     def configurations(self) -> dict[str, Any]:
-        conf: dict[str, Any] = {"bridge_mappings": {}, "datapath_type": DATAPATH, "integration_bridge": "br-int",
+        conf: dict[str, Any] = {"bridge_mappings": dict(self.bridge_mappings), "datapath_type": DATAPATH,
+                                "integration_bridge": "br-int",
                                 "tunnel_types": ["vxlan"] if self.local_ip else []}
         if self.local_ip:
             conf["tunneling_ip"] = self.local_ip

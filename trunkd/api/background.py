@@ -51,10 +51,11 @@ async def running(env: Env, config: Config, signal: CommitSignal, hub: EventHub)
     signal.attach(asyncio.get_running_loop())
     env.db.add_listener(signal.fire)
     age = timedelta(seconds=config.event_retention_seconds)
+    held = ("notifications",) if config.notifications else ()  # the bus notifier's cursor holds its events
     jobs: list[Coroutine[Any, Any, None]] = [
         hub.run(),
         _every(config.event_prune_interval,
-               lambda: prune_events(env, age, config.event_retention_count), "event retention"),
+               lambda: prune_events(env, age, config.event_retention_count, held), "event retention"),
         _every(max(config.agent_down_time / 3, 0.1), lambda: announce_lost(env), "agent loss check"),
     ]
     if env.db.engine.dialect.name == "postgresql":

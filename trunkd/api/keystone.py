@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 IDENTITY = "keystone_identity"
-UNAUTHENTICATED_PATHS = frozenset({"/"})  # the version document, as in Neutron
+# the version document (as in Neutron); the operator page's HTML (no data) and its login proxy
+UNAUTHENTICATED_PATHS = frozenset({"/", "/ui", "/ui/v3/auth/tokens"})
 _WANTED = {
     "HTTP_X_IDENTITY_STATUS": "status",
     "HTTP_X_PROJECT_ID": "project_id",
@@ -58,12 +59,28 @@ def _environ(scope: Scope) -> dict[str, Any]:
     return environ
 
 
+def identity_url(conf: cfg.ConfigOpts) -> str | None:
+    """Keystone's public URL from [keystone_authtoken] (www_authenticate_uri, else auth_url), without /v3."""
+    group = conf.keystone_authtoken
+    url = group.www_authenticate_uri
+    if not url:
+        try:
+            url = group.auth_url
+        except cfg.NoSuchOptError:  # registered by the auth plugin only once it loads
+            url = None
+    if not url:
+        return None
+    url = str(url).rstrip("/")
+    return url[:-3] if url.endswith("/v3") else url
+
+
 class KeystoneAuth:
     """ASGI middleware: deny by default; only a token auth_token confirmed reaches the application."""
 
     def __init__(self, app: ASGIApp, conf: cfg.ConfigOpts) -> None:
         self.app = app
         self.auth_token = auth_token.AuthProtocol(self._confirmed, {"oslo_config_config": conf})
+        self.identity_url = identity_url(conf)
 
     @staticmethod
     def _confirmed(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

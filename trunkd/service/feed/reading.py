@@ -46,12 +46,14 @@ def new_heads(env: Env, after: int, limit: int) -> list[Head]:
         return uow.outbox.heads_since(after, limit)
 
 
-def prune_events(env: Env, max_age: timedelta, max_count: int) -> int:
-    """Apply retention; never drops an event a registered agent has not consumed."""
+def prune_events(env: Env, max_age: timedelta, max_count: int, held: tuple[str, ...] = ()) -> int:
+    """Apply retention; never drops an event a registered agent, or a consumer named in `held`
+    (e.g. the bus notifier), has not consumed."""
 
     def work(uow: UnitOfWork) -> int:
-        return uow.outbox.prune(
-            max_age=max_age, max_count=max_count, keep_from=uow.agents.oldest_cursor()
-        )
+        cursors = uow.cursors.all() if held else {}
+        marks = [uow.agents.oldest_cursor(), *(cursors[n] + 1 for n in held if n in cursors)]
+        keep = [m for m in marks if m is not None]
+        return uow.outbox.prune(max_age=max_age, max_count=max_count, keep_from=min(keep) if keep else None)
 
     return env.db.transact(work)
