@@ -112,3 +112,22 @@ def test_only_admin_or_service_may_report(admin: Api, project: str) -> None:
     assert denied.status_code == 403 and error_type(denied) == "PolicyNotAuthorized"
     allowed = report(admin.as_(project, "service"), host, (port["id"], "ACTIVE"))
     assert allowed.status_code == 200 and allowed.json()["ports"][0]["changed"] is True
+
+
+def test_an_unplugged_parent_moves_its_trunk_off_active_with_a_reason(admin: Api) -> None:
+    host = new_host()
+    heartbeat(admin, host)
+    parent = admin.port()
+    bind(admin, parent["id"], host)
+    trunk = admin.post("/v2.0/trunks", {"trunk": {"port_id": parent["id"]}}).json()["trunk"]
+    report(admin, host, (parent["id"], "ACTIVE"))
+    r = admin.put(f"/v2.0/trunks/{trunk['id']}/status",
+                  {"status": "ACTIVE", "revision_number": trunk["revision_number"]})
+    assert r.status_code == 200, r.text
+    active = r.json()["trunk"]
+    assert report(admin, host, (parent["id"], "DOWN")).json()["ports"][0]["changed"] is True
+    r = admin.put(f"/v2.0/trunks/{trunk['id']}/status", {"status": "DOWN", "reason": "parent port unplugged",
+                                                          "revision_number": active["revision_number"]})
+    assert r.status_code == 200, r.text
+    shown = admin.get(f"/v2.0/trunks/{trunk['id']}").json()["trunk"]
+    assert (shown["status"], shown["status_reason"]) == ("DOWN", "parent port unplugged")
