@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from trunkd import logs, options, sd_notify
 from trunkd.agent import command as agent_command
@@ -131,6 +132,24 @@ def _metrics_dir(workers: int) -> Iterator[None]:
             del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 1  # then uvicorn cancels what is still running: SIGTERM to exit stays within 2 s
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    from trunkd.api.feed import hub as event_hub
+
+    class Server(uvicorn.Server):
+        """uvicorn's server that first answers the parked long-polls when asked to stop."""
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            event_hub.close_all()
+            await super().shutdown(sockets)
+
+    return Server
+
+
 def _run_uvicorn(config: Config) -> None:
     """uvicorn, with its own worker supervisor when --workers > 1.
 
@@ -149,9 +168,10 @@ def _run_uvicorn(config: Config) -> None:
         workers=config.workers,
         log_level=os.environ.get("TRUNKD_LOG_LEVEL", "info"),
         log_config=None,  # uvicorn's lines go through our root handler (request id, JSON on request)
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     if config.workers == 1:
-        server = uvicorn.Server(uv_config)
+        server = _server_class()(uv_config)
         server.run()
         if not server.started:
             raise SystemExit(3)  # e.g. the port is taken; uvicorn has logged why

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,8 +43,19 @@ class Waiter:
                 and (self.host is None or head.host == self.host))
 
 
+_LIVE: weakref.WeakSet[EventHub] = weakref.WeakSet()
+
+
+def close_all() -> None:
+    """The server is stopping: every parked long-poll answers now, and new ones do not park."""
+    for hub in list(_LIVE):
+        hub.close()
+
+
 class EventHub:
     def __init__(self, env: Env, signal: CommitSignal) -> None:
+        _LIVE.add(self)
+        self.closing = False
         self.env = env
         self.signal = signal
         self._by_host: dict[str | None, set[Waiter]] = defaultdict(set)  # None: polls without a host filter
@@ -62,7 +74,7 @@ class EventHub:
     async def wait(self, seen_through: int, types: Sequence[str], host: str | None, timeout: float) -> None:
         """Return when an event matching the filters commits after `seen_through`, or at `timeout`."""
         waiter = Waiter(seen_through, frozenset(types), host)
-        if self._already_there(waiter):
+        if self.closing or self._already_there(waiter):
             return
         self._by_host[host].add(waiter)
         self._count += 1
@@ -75,6 +87,11 @@ class EventHub:
             self._by_host[host].discard(waiter)
             if not self._by_host[host]:
                 del self._by_host[host]
+
+    def close(self) -> None:
+        self.closing = True
+        for waiter in self._waiters():
+            waiter.woken.set()
 
     def _already_there(self, waiter: Waiter) -> bool:
         if self._head is None or waiter.seen_through >= self._head:

@@ -40,7 +40,7 @@ async def index(request: Request) -> Response:
     while True:
         page = await call(svc.read_events, env, ctx, after, limit, types, host)
         remaining = deadline - time.monotonic()
-        if page.events or remaining <= 0:
+        if page.events or remaining <= 0 or hub.closing:  # closing: the server is stopping
             break
         # parked without database work until an event matching the filters commits
         await hub.wait(page.latest, types, host, remaining)
