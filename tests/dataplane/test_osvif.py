@@ -192,11 +192,11 @@ def test_two_ports_that_are_not_bound_here_share_the_dead_vlan_and_hear_nothing(
     assert exchange(eps[1], [eps[0]], None) == {eps[0].ns: []}
 
 
-def _recreate_tap(w: World, ep: Endpoint) -> None:
+def recreate_tap(host: OvsHost, ep: Endpoint) -> None:
     """A hard reboot makes a new tap (os-vif's unplug deleted the old one): a new veth into the same namespace."""
     if ep.sock is not None:
         ep.sock.close()
-    with NetNS(w.host.name) as hns:
+    with NetNS(host.name) as hns:
         hns.link("add", ifname=ep.tap, kind="veth", peer={"ifname": "eth0", "net_ns_fd": ep.ns})
         hns.link("set", index=hns.link_lookup(ifname=ep.tap)[0], state="up")
     with NetNS(ep.ns) as ns:
@@ -219,7 +219,7 @@ def test_unplug_takes_the_trunk_and_port_down_and_a_hard_reboot_works_again(worl
         wait_for("parent port DOWN", lambda: port_status(api, parent["id"]) == "DOWN", timeout=CONVERGE * 3)
         assert port_status(api, world.ports["sa"]["id"]) == "DOWN", "a subport follows its parent's interface"
 
-    _recreate_tap(world, world.vm)
+    recreate_tap(world.host, world.vm)
     world.osvif.plug(parent, world.vm.tap, tbr)
     wait_for("VLAN 100 passes again after the re-plug", lambda: passes(world, 100, "a"), timeout=CONVERGE)
     wait_for("VLAN 200 too", lambda: passes(world, 200, "b"), timeout=CONVERGE)
