@@ -264,6 +264,7 @@ class AgentProc:
     workdir: Path
     local_ip: str | None = None
     proc: subprocess.Popen[bytes] | None = None
+    resync_interval: float = 30.0
 
     @property
     def log(self) -> Path:
@@ -283,7 +284,7 @@ class AgentProc:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 self.command("--state-dir", str(self.workdir), "--heartbeat-interval", "1",
-                             "--resync-interval", "30"),
+                             "--resync-interval", str(self.resync_interval)),
                 env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         return self
 

@@ -32,6 +32,7 @@ from tests.dataplane.support import (
 from tests.support import Api, Server
 from trunkd.domain.ovs_names import trunk_bridge_name
 
+RESYNC = 2.0  # --resync-interval of this module's agent
 CONVERGE = 3.0  # bound on polling after an OVSDB change (the agent reacts to row events; figures in benchmarks/)
 
 
@@ -40,6 +41,7 @@ class World:
     server: Server
     api: Api
     host: OvsHost
+    agent: AgentProc
     osvif: OsVif
     topo: Topology
     trunk: dict[str, Any]
@@ -75,7 +77,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         host = OvsHost(f"tdv-{tag()}", workdir / "h1")
         undo.append(host.stop)
         host.start()
-        agent = AgentProc(host, server.url, workdir).start()
+        agent = AgentProc(host, server.url, workdir, resync_interval=RESYNC).start()
         undo.append(agent.stop)
         wait_for("agent registered", lambda: api.get("/v2.0/agents", params={"host": host.name}).json()["agents"])
         osvif = OsVif(host.name, host.db)
@@ -103,7 +105,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ports["parent"] = bound
         assert bridge_for(bound) == trunk_bridge_name(trunk["id"])
         osvif.plug(bound, vm.tap, bridge_for(bound))
-        yield World(server, api, host, osvif, topo, trunk, ports, vm, eps)
+        yield World(server, api, host, agent, osvif, topo, trunk, ports, vm, eps)
 
 
 def frames(w: World, vlan: int | None, expect: str | None) -> dict[str, list[int | None]]:
@@ -190,6 +192,17 @@ def test_two_ports_that_are_not_bound_here_share_the_dead_vlan_and_hear_nothing(
         f"in_port={ep.tap}" in host.ofctl("dump-flows", "br-int", "--names") for ep in eps))
     assert exchange(eps[0], [eps[1]], None) == {eps[1].ns: []}, "broadcast on VLAN 4095"
     assert exchange(eps[1], [eps[0]], None) == {eps[0].ns: []}
+
+
+def test_the_full_pass_runs_every_resync_interval_without_events(world: World) -> None:
+    """A timer, not only when a long-poll returns (the feed long-polls 30 s here, the interval is 2 s)."""
+    wait_status(world.api, world.trunk["id"], "ACTIVE")
+
+    def full_passes() -> int:
+        return world.agent.log.read_text().count("full pass:")
+
+    before = full_passes()
+    wait_for("three more full passes", lambda: full_passes() >= before + 3, timeout=RESYNC * 3 + 20)
 
 
 def recreate_tap(host: OvsHost, ep: Endpoint) -> None:
