@@ -192,6 +192,9 @@ def test_two_ports_that_are_not_bound_here_share_the_dead_vlan_and_hear_nothing(
         f"in_port={ep.tap}" in host.ofctl("dump-flows", "br-int", "--names") for ep in eps))
     assert exchange(eps[0], [eps[1]], None) == {eps[1].ns: []}, "broadcast on VLAN 4095"
     assert exchange(eps[1], [eps[0]], None) == {eps[0].ns: []}
+    host.ofctl("del-flows", "br-int", "--strict", f"priority=2,in_port={eps[0].tap}")  # drift behind its back
+    wait_for("the full pass restores the drop flow", lambda: f"in_port={eps[0].tap}" in host.ofctl(
+        "dump-flows", "br-int", "--names"), timeout=RESYNC * 2 + 10)
 
 
 def test_the_full_pass_runs_every_resync_interval_without_events(world: World) -> None:

@@ -163,7 +163,7 @@ class Agent:
 
     def _pass(self, full: bool = False) -> None:
         started = time.monotonic()
-        result = self._retrying("reconcile pass", self.reconciler.run_pass)
+        result = self._retrying("reconcile pass", lambda: self.reconciler.run_pass(full))
         if result is not None and result.again:  # pass again soon, not in a busy loop
             self.stop.wait(0.1)
             self.wake.set()

@@ -175,9 +175,10 @@ class OvsSwitch:
             txn.add(api.del_port(iface, if_exists=True))
             txn.add(api.add_port(bridge, iface, may_exist=False, external_ids=ids))
 
-    def replace_flows(self, bridge: str, flows: list[str]) -> None:
-        """Make the bridge's flow table exactly `flows` (ovs-ofctl changes only what differs)."""
-        if self._flows.get(bridge) == flows:
+    def replace_flows(self, bridge: str, flows: list[str], force: bool = False) -> None:
+        """Make the bridge's flow table exactly `flows` (ovs-ofctl changes only what differs); unless `force`
+        (a full pass repairing drift), a table set to the same flows last time is not read again."""
+        if not force and self._flows.get(bridge) == flows:
             return
         env = {**os.environ, **({"OVS_RUNDIR": self.rundir} if self.rundir else {})}
         subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "replace-flows", bridge, "/dev/stdin"],

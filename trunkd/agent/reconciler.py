@@ -77,7 +77,8 @@ class Reconciler:
         unbound = [s for s in trunk["sub_ports"] if not view.bound_here(view.ports.get(s["port_id"], {}))]
         return trunk["status"] == "ACTIVE" and bool(unbound)
 
-    def run_pass(self) -> PassResult:
+    def run_pass(self, full: bool = False) -> PassResult:
+        """One pass; a `full` one also rewrites the flow tables (drift made behind the agent's back)."""
         result = PassResult()
         t = time.perf_counter()
         view = self.view()
@@ -110,13 +111,13 @@ class Reconciler:
         try:
             self.switch.apply(plan)
             if view.local_ip:
-                self.switch.replace_flows(layout.BR_TUN, want.tun_flows)
+                self.switch.replace_flows(layout.BR_TUN, want.tun_flows, force=full)
         except Exception as exc:  # reported on the trunks it concerns, retried next pass
             log.exception("wiring failed")
             failure = f"wiring failed on host {self.host}: {exc}"
         if not failure:
             try:  # per-port drops by name: a port gone meanwhile fails this, the OVSDB event brings a pass
-                self.switch.replace_flows(layout.BR_INT, want.int_flows)
+                self.switch.replace_flows(layout.BR_INT, want.int_flows, force=full)
             except Exception as exc:
                 log.warning("br-int flows not replaced this pass: %s", exc)
                 result.again = True

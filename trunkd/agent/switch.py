@@ -104,8 +104,8 @@ class Switch(Protocol):
         """Apply the whole plan at once (one transaction); nothing when the plan is empty."""
         ...
 
-    def replace_flows(self, bridge: str, flows: list[str]) -> None:
-        """Make the bridge's flow table exactly `flows`."""
+    def replace_flows(self, bridge: str, flows: list[str], force: bool = False) -> None:
+        """Make the bridge's flow table exactly `flows` (`force`: even if the last call set the same)."""
         ...
 
     def watch(self, wake: Callable[[], None]) -> None:
