@@ -17,7 +17,7 @@ from trunkd.domain.allocation import Allocator
 from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
-from trunkd.service import networks, ports, subnets, trunks
+from trunkd.service import networks, port_status, ports, subnets, trunks
 from trunkd.service.env import Env, Settings
 from trunkd.store import tables
 from trunkd.store.clock import now
@@ -159,3 +159,32 @@ def test_address_allocation_for_a_bulk_of_ports_costs_a_constant_number_of_state
     ipam_for_1000 = _ipam_statements_to_create_ports(env, 1000, "10.1.0.0/16")
     assert ipam_for_one == ipam_for_1000, (ipam_for_one, ipam_for_1000)
     assert 3 <= ipam_for_one <= 7
+
+
+def _statements_to_report_status(env: Env, count: int) -> int:
+    """Statements of one port status report that moves `count` ports (bound to one host) to ACTIVE."""
+    host = f"host-{uuid.uuid4().hex[:8]}"
+    ids = _bulk_ports(env, count)
+    with env.db.write() as uow:
+        uow.ports.update_many(ids, {"host_id": host})
+        uow.commit()
+    seen: list[str] = []
+
+    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(env.db.engine, "before_cursor_execute", count_statement)
+    try:
+        answer = port_status.report_port_status(
+            env, ADMIN, host, {"ports": [{"port_id": p, "status": "ACTIVE"} for p in ids]})
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", count_statement)
+    assert [a["changed"] for a in answer] == [True] * count
+    # the outbox rows are one executemany, which SQLAlchemy sends in pages of 1000 rows (insertmanyvalues)
+    return sum(1 for statement in seen if not statement.lstrip().upper().startswith("INSERT INTO OUTBOX"))
+
+
+def test_a_port_status_report_costs_the_same_statements_for_one_port_and_for_2048(env: Env) -> None:
+    one, full = (_statements_to_report_status(env, n) for n in (1, 2048))
+    assert one == full, (one, full)
+    assert one <= 10

@@ -222,6 +222,8 @@ AGENT_RULES = [
     _rule("bind_subports", ADMIN_OR_SERVICE, "Bind a trunk's subports to its parent's host",
           _ops("PUT", f"{TRUNK}/bind_subports")),
     _rule("report_trunk_status", ADMIN_OR_SERVICE, "Report a trunk's status", _ops("PUT", f"{TRUNK}/status")),
+    _rule("report_port_status", ADMIN_OR_SERVICE, "Report the statuses of ports bound to a host",
+          _ops("PUT", "/hosts/{host}/port_status")),
 ]
 
 

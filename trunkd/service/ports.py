@@ -179,6 +179,8 @@ def update_port(
             changes["vif_type"], changes["vif_details"] = binding.resolve(
                 uow, net, str(changes["host_id"]), env.settings.agent_down_time
             )
+            if port.status != "DOWN":  # a new (or no) host has not plugged it yet: its agent reports ACTIVE
+                changes["status"] = "DOWN"
         if not changes and not readdressed:
             return port, uow.ports.trunk_details([port_id]).get(port_id)
         uow.ports.update(port_id, changes)

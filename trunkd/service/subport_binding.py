@@ -55,7 +55,7 @@ def unbind_subports(uow: UnitOfWork, port_ids: Collection[str]) -> None:
     if not before:
         return
     uow.ports.update_many(list(before), {"host_id": "", "vif_type": binding.UNBOUND, "vif_details": {},
-                                         "device_owner": "", "device_id": ""})
+                                         "device_owner": "", "device_id": "", "status": "DOWN"})
     _record_port_changes(uow, before, list(before))
 
 

@@ -1,4 +1,4 @@
-"""Agent-side trunk calls: bind a trunk's subports, report the trunk's status."""
+"""Agent-side calls: bind a trunk's subports, report the trunk's status and its host's port statuses."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from trunkd.api import views
 from trunkd.api.http import call, ctx_of, env_of, json_body, ok
+from trunkd.service import port_status
 from trunkd.service import subport_binding as svc
 
 
@@ -24,7 +25,15 @@ async def report_status(request: Request) -> Response:
     return ok({"trunk": views.trunk(trunk)})
 
 
+async def report_port_status(request: Request) -> Response:
+    ctx, env = ctx_of(request), env_of(request)
+    body = await json_body(request)
+    answer = await call(port_status.report_port_status, env, ctx, request.path_params["host"], body)
+    return ok({"ports": answer})
+
+
 ROUTES = [
     Route("/v2.0/trunks/{id}/bind_subports", bind_subports, methods=["PUT"]),
     Route("/v2.0/trunks/{id}/status", report_status, methods=["PUT"]),
+    Route("/v2.0/hosts/{host}/port_status", report_port_status, methods=["PUT"]),
 ]
