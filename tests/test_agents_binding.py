@@ -16,7 +16,8 @@ OVS = "Open vSwitch agent"
 
 def heartbeat(api: Api, host: str, **configurations: Any) -> Any:
     body = {"agent": {"host": host, "agent_type": OVS, "binary": "trunkd-agent",
-                      "configurations": {"bridge_mappings": {"physnet1": "br-ex"}, **configurations}}}
+                      "configurations": {"bridge_mappings": {"physnet1": "br-ex"},
+                                         "integration_bridge": "br-int", **configurations}}}
     return api.post("/v2.0/agents", body)
 
 

@@ -195,5 +195,7 @@ class Agent:
         if network_type in ("vlan", "flat"):
             return physical_network in (self.configurations.get("bridge_mappings") or {})
         if network_type in ("vxlan", "gre", "geneve"):
-            return network_type in (self.configurations.get("tunnel_types") or ["vxlan"])
+            # an agent that reports its tunnel types reaches only those ([] is none); one that reports none at
+            # all is taken as trunkd's agent before it reported them (VXLAN)
+            return network_type in self.configurations.get("tunnel_types", ["vxlan"])
         return True

@@ -118,7 +118,8 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
     elif uow.ports.mac_taken(net.id, mac):
         raise errors.MacAddressInUse(net_id=net.id, mac=mac)
     host = attrs.get("binding:host_id", "")
-    vif_type, vif_details = binding.resolve(uow, net, host, env.settings.agent_down_time)
+    vif_type, vif_details = binding.resolve(uow, net, host, env.settings.agent_down_time,
+                                            vnic_type=attrs["binding:vnic_type"])
     stamp = now()
     port = Port(
         id=str(uuid.uuid4()), project_id=attrs["project_id"], network_id=net.id,
@@ -176,8 +177,11 @@ def update_port(
             released, added = ipam.readdress(uow, port, attrs["fixed_ips"], scope(ctx))
             readdressed = bool(released or added)
         if "host_id" in changes:
+            membership = uow.ports.trunk_membership(port_id)
+            parent_of = membership[1] if membership is not None and membership[0] is TrunkRole.PARENT else None
             changes["vif_type"], changes["vif_details"] = binding.resolve(
-                uow, net, str(changes["host_id"]), env.settings.agent_down_time
+                uow, net, str(changes["host_id"]), env.settings.agent_down_time,
+                vnic_type=str(wanted["vnic_type"]), trunk_id=parent_of,
             )
             if port.status != "DOWN":  # a new (or no) host has not plugged it yet: its agent reports ACTIVE
                 changes["status"] = "DOWN"
