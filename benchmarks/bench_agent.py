@@ -36,6 +36,7 @@ from pyroute2 import NetNS, netns
 
 from tests.dataplane.support import (
     ETH_P_ALL,
+    LONE_IP,
     AgentProc,
     OvsHost,
     Topology,
@@ -64,7 +65,7 @@ def _start(workdir: Path, undo: list[Any]) -> tuple[Server, Api, OvsHost, AgentP
     host = OvsHost(f"bh-{uuid.uuid4().hex[:6]}", workdir / "h")
     undo.append(host.stop)
     host.start()
-    agent = AgentProc(host, server.url, workdir).start()
+    agent = AgentProc(host, server.url, workdir, local_ip=LONE_IP).start()  # reaches VXLAN networks
     undo.append(agent.stop)
     api = Api(server.url)
     wait_for("agent", lambda: api.get("/v2.0/agents", params={"host": host.name}).json()["agents"])

@@ -38,6 +38,9 @@ PACKET_AUXDATA = 8
 TP_STATUS_VLAN_VALID = 1 << 4
 ETH_P_ALL = 0x0003
 BROADCAST = "ff:ff:ff:ff:ff:ff"
+# A lone host's tunnel endpoint: an agent reaches VXLAN networks only with a tunnel IP (tunnel_types), as
+# Neutron's; with no peer there is no vxlan port, so nothing leaves the host.
+LONE_IP = "192.0.2.250"
 
 
 def require_ovs() -> None:

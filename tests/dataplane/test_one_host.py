@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.dataplane.support import (
+    LONE_IP,
     AgentProc,
     Endpoint,
     OvsHost,
@@ -62,7 +63,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         host = OvsHost(f"tdh-{tag()}", workdir / "h1")
         undo.append(host.stop)
         host.start()
-        agent = AgentProc(host, server.url, workdir).start()
+        agent = AgentProc(host, server.url, workdir, local_ip=LONE_IP).start()  # reaches VXLAN networks
         undo.append(agent.stop)
         wait_for("agent registered", lambda: api.get("/v2.0/agents", params={"host": host.name}).json()["agents"])
         nets = {n: api.network(name=f"net-{n}") for n in "pabc"}

@@ -18,6 +18,7 @@ from pyroute2 import NetNS
 
 from tests.dataplane.osvif import OsVif
 from tests.dataplane.support import (
+    LONE_IP,
     AgentProc,
     Endpoint,
     OvsHost,
@@ -59,11 +60,7 @@ def bind(api: Api, port_id: str, host: str) -> dict[str, Any]:
 
 def bridge_for(port: dict[str, Any]) -> str:
     """vif_details.bridge_name as Neutron answers it (the trunk bridge for a trunk parent)."""
-    name = str(port.get("binding:vif_details", {}).get("bridge_name", ""))
-    details = port.get("trunk_details")
-    if details and not name.startswith("tbr-"):  # a server that still answers br-int for a trunk parent
-        return trunk_bridge_name(details["trunk_id"])
-    return name or "br-int"
+    return str(port["binding:vif_details"]["bridge_name"])
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +74,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         host = OvsHost(f"tdv-{tag()}", workdir / "h1")
         undo.append(host.stop)
         host.start()
-        agent = AgentProc(host, server.url, workdir, resync_interval=RESYNC).start()
+        agent = AgentProc(host, server.url, workdir, local_ip=LONE_IP, resync_interval=RESYNC).start()
         undo.append(agent.stop)
         wait_for("agent registered", lambda: api.get("/v2.0/agents", params={"host": host.name}).json()["agents"])
         osvif = OsVif(host.name, host.db)
