@@ -38,6 +38,9 @@ PACKET_AUXDATA = 8
 TP_STATUS_VLAN_VALID = 1 << 4
 ETH_P_ALL = 0x0003
 BROADCAST = "ff:ff:ff:ff:ff:ff"
+# A lone host's tunnel endpoint: an agent reaches VXLAN networks only with a tunnel IP (tunnel_types), as
+# Neutron's; with no peer there is no vxlan port, so nothing leaves the host.
+LONE_IP = "192.0.2.250"
 
 
 def require_ovs() -> None:
@@ -264,6 +267,7 @@ class AgentProc:
     workdir: Path
     local_ip: str | None = None
     proc: subprocess.Popen[bytes] | None = None
+    resync_interval: float = 30.0
 
     @property
     def log(self) -> Path:
@@ -283,7 +287,7 @@ class AgentProc:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 self.command("--state-dir", str(self.workdir), "--heartbeat-interval", "1",
-                             "--resync-interval", "30"),
+                             "--resync-interval", str(self.resync_interval)),
                 env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         return self
 

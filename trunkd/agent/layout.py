@@ -11,7 +11,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from trunkd.agent.ovs import BridgeSpec, Observed, Plan, PortSpec
+from trunkd.agent.switch import BridgeSpec, Observed, Plan, PortSpec, VlanSetting
+from trunkd.domain.ovs_names import (
+    SUBPORT_INT_PREFIX,
+    SUBPORT_PREFIX,
+    TRUNK_PARENT_INT_PREFIX,
+    TRUNK_PARENT_PREFIX,
+    patch_port_name,
+    trunk_bridge_name,
+)
 
 BR_INT = "br-int"
 BR_TUN = "br-tun"
@@ -25,11 +33,8 @@ Resource = dict[str, Any]
 
 
 def trunk_bridge(trunk_id: str) -> str:
-    return f"tbr-{trunk_id[:11]}"
-
-
-def _short(prefix: str, port_id: str) -> str:
-    return f"{prefix}-{port_id[:11]}"
+    """The trunk's bridge by Neutron's name (what the server answers in binding:vif_details.bridge_name)."""
+    return trunk_bridge_name(trunk_id)
 
 
 def tunnel_port(remote_ip: str) -> str:
@@ -59,6 +64,10 @@ class Layout:
     local_vlans: dict[str, int] = field(default_factory=dict)  # network id -> local VLAN
     tun_flows: list[str] = field(default_factory=list)
     wired_subports: dict[str, set[str]] = field(default_factory=dict)  # trunk id -> subport ids wired
+    foreign_tags: dict[str, VlanSetting] = field(default_factory=dict)  # hypervisor port -> what it should have
+    int_flows: list[str] = field(default_factory=list)  # br-int's flow table
+    plugged: set[str] = field(default_factory=set)  # trunk ids whose parent's interface is on their bridge
+    int_ports: dict[str, str] = field(default_factory=dict)  # port id of a br-int hypervisor port -> its network
 
 
 def _allocate(needed: Iterable[str], known: Mapping[str, int]) -> dict[str, int]:
@@ -83,6 +92,35 @@ def known_local_vlans(seen: Observed) -> dict[str, int]:
     return vlans
 
 
+def parent_interfaces(view: HostView, seen: Observed) -> dict[str, str]:
+    """Hypervisor ports that are a trunk parent's interface on that trunk's bridge -> the trunk id."""
+    bridge_of = {trunk_bridge(t["id"]): t for t in view.trunks.values()}
+    found: dict[str, str] = {}
+    for name, f in seen.foreign.items():
+        trunk = bridge_of.get(f.bridge)
+        if trunk is not None and f.iface_id == trunk["port_id"]:
+            found[name] = trunk["id"]
+    return found
+
+
+def port_statuses(view: HostView, want: Layout) -> dict[str, str]:
+    """ACTIVE or DOWN for each port bound here, as the switch now holds it (after `want` was applied).
+
+    A trunk parent is ACTIVE while its interface is on the trunk bridge, a subport while its parent is and
+    its pair is wired, any other port while its interface is on br-int on its network's local VLAN.
+    """
+    status: dict[str, str] = {}
+    for trunk in view.trunks.values():
+        plugged = trunk["id"] in want.plugged
+        status[trunk["port_id"]] = "ACTIVE" if plugged else "DOWN"
+        for sub in trunk["sub_ports"]:
+            wired = plugged and sub["port_id"] in want.wired_subports.get(trunk["id"], set())
+            status[sub["port_id"]] = "ACTIVE" if wired else "DOWN"
+    for port_id, net in want.int_ports.items():
+        status.setdefault(port_id, "ACTIVE" if net else "DOWN")
+    return {pid: s for pid, s in status.items() if view.bound_here(view.ports.get(pid, {}))}
+
+
 def _patch(name: str, bridge: str, peer: str, tag: int | None, ref: str, net: str = "",
            vlan_mode: str | None = None) -> PortSpec:
     return PortSpec(name, bridge, "patch", {"peer": peer}, tag, vlan_mode, ref, net)
@@ -98,17 +136,30 @@ def build(view: HostView, seen: Observed) -> Layout:
         wired[trunk["id"]] = {s["port_id"] for s in trunk["sub_ports"]
                               if s["port_id"] in view.ports and view.bound_here(view.ports[s["port_id"]])}
         nets.update(view.ports[p]["network_id"] for p in wired[trunk["id"]])
-    plugged = {f.iface_id for f in seen.foreign.values() if f.bridge == BR_INT}
-    nets.update(view.ports[p]["network_id"] for p in plugged if p in view.ports and view.bound_here(view.ports[p]))
-    out = Layout(local_vlans=_allocate(nets, known_local_vlans(seen)), wired_subports=wired)
+    on_int: dict[str, str] = {}  # br-int hypervisor port -> its network ("" = none known here)
+    int_ports: dict[str, str] = {}
+    for name, f in seen.foreign.items():
+        if f.bridge == BR_INT:
+            port = view.ports.get(f.iface_id)
+            on_int[name] = port["network_id"] if port is not None and view.bound_here(port) else ""
+            int_ports[f.iface_id] = on_int[name]
+    nets.update(n for n in on_int.values() if n)
+    out = Layout(local_vlans=_allocate(nets, known_local_vlans(seen)), wired_subports=wired, int_ports=int_ports)
     lv = out.local_vlans
+    out.foreign_tags = {name: VlanSetting(lv[net], net, "access") if net else VlanSetting(DEAD_VLAN, "", "access")
+                        for name, net in on_int.items()}
+    out.int_flows = int_flows(sorted(n for n, want in out.foreign_tags.items() if want.tag == DEAD_VLAN))
+    for name, trunk_id in parent_interfaces(view, seen).items():
+        out.foreign_tags[name] = VlanSetting(None)  # carries every VLAN (undoes isolate_vif)
+        out.plugged.add(trunk_id)
 
     out.bridges[BR_INT] = BridgeSpec(BR_INT)
     for trunk in view.trunks.values():
         tid, parent = trunk["id"], view.ports[trunk["port_id"]]
         tbr = trunk_bridge(tid)
         out.bridges[tbr] = BridgeSpec(tbr, tid)
-        tpt, tpi = _short("tpt", parent["id"]), _short("tpi", parent["id"])
+        tpt = patch_port_name(TRUNK_PARENT_PREFIX, parent["id"])
+        tpi = patch_port_name(TRUNK_PARENT_INT_PREFIX, parent["id"])
         # vlan_mode=access tag=0 on tpt-: untagged only, so no loop and no foreign VLAN into br-int
         out.ports[tpt] = _patch(tpt, tbr, tpi, 0, parent["id"], vlan_mode="access")
         out.ports[tpi] = _patch(tpi, BR_INT, tpt, lv[parent["network_id"]], parent["id"], parent["network_id"])
@@ -116,7 +167,7 @@ def build(view: HostView, seen: Observed) -> Layout:
             if sub["port_id"] not in wired[tid]:
                 continue
             port = view.ports[sub["port_id"]]
-            spt, spi = _short("spt", port["id"]), _short("spi", port["id"])
+            spt, spi = patch_port_name(SUBPORT_PREFIX, port["id"]), patch_port_name(SUBPORT_INT_PREFIX, port["id"])
             out.ports[spt] = _patch(spt, tbr, spi, int(sub["segmentation_id"]), port["id"], vlan_mode="access")
             out.ports[spi] = _patch(spi, BR_INT, spt, lv[port["network_id"]], port["id"], port["network_id"])
 
@@ -133,6 +184,14 @@ def build(view: HostView, seen: Observed) -> Layout:
                     if n in view.networks and view.networks[n].get("provider:network_type") in TUNNEL_TYPES}
         out.tun_flows = tunnel_flows(segments, tunnels)
     return out
+
+
+def int_flows(dead_ports: list[str]) -> list[str]:
+    """br-int: NORMAL switching, but the dead VLAN really dead (as Neutron: frames tagged 4095 and every
+    frame from a port on it are dropped, so two unbound ports cannot talk)."""
+    flows = ["table=0,priority=65535,vlan_tci=0x0fff/0x1fff,actions=drop"]
+    flows += [f"table=0,priority=2,in_port={name},actions=drop" for name in dead_ports]
+    return [*flows, "table=0,priority=0,actions=NORMAL"]
 
 
 def tunnel_flows(segments: Mapping[int, int], tunnels: list[str]) -> list[str]:
@@ -158,7 +217,7 @@ def tunnel_flows(segments: Mapping[int, int], tunnels: list[str]) -> list[str]:
     return flows
 
 
-def diff(want: Layout, seen: Observed, view: HostView) -> Plan:
+def diff(want: Layout, seen: Observed) -> Plan:
     """What to change so OVS holds `want`; ports and bridges already right are left alone."""
     plan = Plan()
     plan.add_bridges = [b for n, b in sorted(want.bridges.items()) if seen.bridges.get(n) != b]
@@ -174,12 +233,8 @@ def diff(want: Layout, seen: Observed, view: HostView) -> Plan:
         elif have != spec:
             plan.change_ports.append(spec)
     plan.del_ports += sorted(n for n, p in seen.ports.items() if n not in want.ports and p.bridge not in gone)
-    for name, f in sorted(seen.foreign.items()):
-        if f.bridge != BR_INT:
-            continue
-        port = view.ports.get(f.iface_id)
-        net = port["network_id"] if port is not None and view.bound_here(port) else ""
-        tag = want.local_vlans.get(net, DEAD_VLAN) if net else DEAD_VLAN
-        if (f.tag, f.net) != (tag, net):
-            plan.tags[name] = (tag, net)
+    for name, setting in sorted(want.foreign_tags.items()):
+        f = seen.foreign.get(name)
+        if f is not None and f.vlan != setting:
+            plan.tags[name] = setting
     return plan

@@ -1,19 +1,21 @@
 """Open vSwitch behind one small class: read what the agent owns, apply a plan in one transaction.
 
 Everything OVS-specific lives here (ovsdbapp for OVSDB, `ovs-ofctl` for br-tun's flow table), so
-another back end (OVN, Linux bridge) can stand beside it with the same `observe`/`apply` shape.
+another back end (OVN, Linux bridge) can stand beside it behind the same `Switch` protocol (switch.py).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from ovsdbapp.backend.ovs_idl import connection, idlutils
+from ovsdbapp.backend.ovs_idl import event as idl_event
 from ovsdbapp.schema.open_vswitch import impl_idl
+
+from trunkd.agent.switch import BridgeSpec, ForeignPort, Observed, Plan, PortSpec, VlanSetting
 
 OWNER_KEY = "trunkd-owner"  # external_ids mark on every bridge and port the agent owns
 OWNER = "agent"
@@ -23,74 +25,44 @@ IFACE_ID = "iface-id"  # Neutron/Nova convention: the port id a hypervisor inter
 DATAPATH = "netdev"  # userspace datapath (DESIGN.md §5)
 
 
-@dataclass(frozen=True)
-class PortSpec:
-    """A port the agent owns: where it sits, what it is, how it tags."""
-
-    name: str
-    bridge: str
-    type: str  # "patch" or "vxlan"
-    options: Mapping[str, str]
-    tag: int | None = None
-    vlan_mode: str | None = None
-    ref: str = ""
-    net: str = ""
-
-
-@dataclass(frozen=True)
-class ForeignPort:
-    """A port someone else plugged (a hypervisor's tap) with `external_ids:iface-id`."""
-
-    name: str
-    bridge: str
-    iface_id: str
-    tag: int | None
-    net: str
-
-
-@dataclass(frozen=True)
-class BridgeSpec:
-    name: str
-    ref: str = ""
-    fail_mode: str | None = None
-
-
-@dataclass
-class Observed:
-    bridges: dict[str, BridgeSpec] = field(default_factory=dict)  # owned, by name
-    all_bridges: set[str] = field(default_factory=set)
-    ports: dict[str, PortSpec] = field(default_factory=dict)  # owned, by name
-    foreign: dict[str, ForeignPort] = field(default_factory=dict)  # by port name
-
-
-@dataclass
-class Plan:
-    """The difference to apply; empty when OVS already matches."""
-
-    add_bridges: list[BridgeSpec] = field(default_factory=list)
-    del_bridges: list[str] = field(default_factory=list)
-    add_ports: list[PortSpec] = field(default_factory=list)
-    change_ports: list[PortSpec] = field(default_factory=list)
-    del_ports: list[str] = field(default_factory=list)
-    tags: dict[str, tuple[int, str]] = field(default_factory=dict)  # foreign port -> (tag, net)
-
-    def __bool__(self) -> bool:
-        return any((self.add_bridges, self.del_bridges, self.add_ports, self.change_ports, self.del_ports,
-                    self.tags))
-
-
 def _opt(value: Any) -> Any:
     """ovsdbapp returns an empty optional column as []."""
     return None if value == [] else value
 
 
 class _Idl(connection.OvsdbIdl):  # type: ignore[misc]
+    def __init__(self, remote: str, helper: Any) -> None:
+        super().__init__(remote, helper)
+        self.notify_handler = idl_event.RowEventHandler()
+
+    def notify(self, event: str, row: Any, updates: Any = None) -> None:
+        self.notify_handler.notify(event, row, updates)
+
     def cooperative_yield(self) -> None:
         """ovsdbapp sleeps after every row for eventlet's sake; plain threads need no such yield."""
 
 
+class _Changed(idl_event.RowEvent):  # type: ignore[misc]
+    """A hypervisor's interface (external_ids:iface-id), a port's VLAN columns or a bridge changed."""
+
+    def __init__(self, table: str, wake: Callable[[], None]) -> None:
+        super().__init__((self.ROW_CREATE, self.ROW_UPDATE, self.ROW_DELETE), table, None)
+        self.wake = wake
+        self.event_name = f"trunkd-{table}"
+
+    def match_fn(self, event: str, row: Any, old: Any) -> bool:
+        if self.table == "Interface":
+            return IFACE_ID in row.external_ids or IFACE_ID in getattr(old, "external_ids", {})
+        if self.table == "Port":  # os-vif's isolate_vif, or anyone retagging a port
+            return event != self.ROW_UPDATE or any(hasattr(old, c) for c in ("tag", "vlan_mode", "trunks"))
+        return event != self.ROW_UPDATE  # Bridge: os-vif deletes and recreates trunk bridges
+
+    def run(self, event: str, row: Any, old: Any) -> None:
+        self.wake()
+
+
 class OvsSwitch:
-    """One host's Open vSwitch: OVSDB through ovsdbapp, OpenFlow through ovs-ofctl."""
+    """One host's Open vSwitch (a `Switch`): OVSDB through ovsdbapp, OpenFlow through ovs-ofctl."""
 
     def __init__(self, ovsdb: str, rundir: str | None = None, timeout: float = 10.0) -> None:
         self.ovsdb = ovsdb
@@ -101,7 +73,8 @@ class OvsSwitch:
         helper = idlutils.get_schema_helper(ovsdb, "Open_vSwitch")
         helper.register_table("Open_vSwitch")
         helper.register_columns("Bridge", ["name", "ports", "external_ids", "fail_mode", "datapath_type"])
-        helper.register_columns("Port", ["name", "interfaces", "tag", "vlan_mode", "external_ids", "other_config"])
+        helper.register_columns("Port", ["name", "interfaces", "tag", "vlan_mode", "trunks", "external_ids",
+                                         "other_config"])
         helper.register_columns("Interface", ["name", "type", "options", "external_ids", "ofport", "error"])
         idl = _Idl(ovsdb, helper)
         self.conn = connection.Connection(idl, timeout=timeout)
@@ -112,16 +85,21 @@ class OvsSwitch:
 
     def close(self) -> None:
         self.conn.stop()
+        self.conn.idl.notify_handler.shutdown()
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call `wake` (from OVSDB's notify thread) whenever a plug, unplug, retag or bridge change lands."""
+        self.conn.idl.notify_handler.watch_events([_Changed(t, wake) for t in ("Interface", "Port", "Bridge")])
 
     def observe(self) -> Observed:
-        cols = ["_uuid", "name", "tag", "vlan_mode", "external_ids", "other_config", "interfaces"]
+        cols = ["_uuid", "name", "tag", "vlan_mode", "trunks", "external_ids", "other_config", "interfaces"]
         ports = self.api.db_list("Port", columns=cols).execute(check_error=True)
         ifaces = {i["_uuid"]: i for i in self.api.db_list(
             "Interface", columns=["_uuid", "name", "type", "options", "external_ids"]).execute(check_error=True)}
         bridges = self.api.db_list(
             "Bridge", columns=["name", "ports", "external_ids", "fail_mode"]).execute(check_error=True)
         bridge_of = {p: b["name"] for b in bridges for p in b["ports"]}
-        seen = Observed(all_bridges={b["name"] for b in bridges})
+        seen = Observed()
         for b in bridges:
             if b["external_ids"].get(OWNER_KEY) == OWNER:
                 seen.bridges[b["name"]] = BridgeSpec(b["name"], b["external_ids"].get(REF_KEY, ""),
@@ -137,7 +115,8 @@ class OvsSwitch:
                     _opt(p["vlan_mode"]), p["external_ids"].get(REF_KEY, ""), p["other_config"].get(NET_KEY, ""))
             elif IFACE_ID in iface["external_ids"]:
                 seen.foreign[p["name"]] = ForeignPort(p["name"], bridge, iface["external_ids"][IFACE_ID],
-                                                      _opt(p["tag"]), p["other_config"].get(NET_KEY, ""))
+                                                      _opt(p["tag"]), p["other_config"].get(NET_KEY, ""),
+                                                      _opt(p["vlan_mode"]), tuple(sorted(p["trunks"])))
         return seen
 
     def apply(self, plan: Plan) -> None:
@@ -162,8 +141,19 @@ class OvsSwitch:
             for port in plan.change_ports:
                 txn.add(api.db_set("Interface", port.name, ("type", port.type), ("options", dict(port.options))))
                 self._set_port(txn, port, new=False)
-            for name, (tag, net) in plan.tags.items():
-                txn.add(api.db_set("Port", name, ("tag", tag), ("other_config", {NET_KEY: net})))
+            for name, setting in plan.tags.items():
+                self._set_vlan(txn, name, setting)
+
+    def _set_vlan(self, txn: Any, name: str, want: VlanSetting) -> None:
+        """tag, vlan_mode and trunks of a hypervisor's port, all three (os-vif's isolate_vif sets them all)."""
+        api = self.api
+        for column, value in (("tag", want.tag), ("vlan_mode", want.vlan_mode)):
+            if value is None:
+                txn.add(api.db_clear("Port", name, column))
+            else:
+                txn.add(api.db_set("Port", name, (column, value)))
+        txn.add(api.db_set("Port", name, ("trunks", list(want.trunks)),
+                           ("other_config", {NET_KEY: want.net})))
 
     def _set_port(self, txn: Any, port: PortSpec, new: bool) -> None:
         api = self.api
@@ -185,9 +175,10 @@ class OvsSwitch:
             txn.add(api.del_port(iface, if_exists=True))
             txn.add(api.add_port(bridge, iface, may_exist=False, external_ids=ids))
 
-    def replace_flows(self, bridge: str, flows: list[str]) -> None:
-        """Make the bridge's flow table exactly `flows` (ovs-ofctl changes only what differs)."""
-        if self._flows.get(bridge) == flows:
+    def replace_flows(self, bridge: str, flows: list[str], force: bool = False) -> None:
+        """Make the bridge's flow table exactly `flows` (ovs-ofctl changes only what differs); unless `force`
+        (a full pass repairing drift), a table set to the same flows last time is not read again."""
+        if not force and self._flows.get(bridge) == flows:
             return
         env = {**os.environ, **({"OVS_RUNDIR": self.rundir} if self.rundir else {})}
         subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "replace-flows", bridge, "/dev/stdin"],
