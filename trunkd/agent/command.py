@@ -60,6 +60,9 @@ def add_parser(sub: Any) -> None:
     _connection_flags(a)
     a.add_argument("--local-ip", default=os.environ.get("TRUNKD_AGENT_LOCAL_IP"),
                    help="tunnel endpoint IP: enables VXLAN tenant networks (env TRUNKD_AGENT_LOCAL_IP)")
+    a.add_argument("--bridge-mappings", default=os.environ.get("TRUNKD_AGENT_BRIDGE_MAPPINGS", ""),
+                   help="physnet1:br-ex[,physnet2:br-ex2]: provider networks this host reaches and their "
+                        "bridges, created if missing (env TRUNKD_AGENT_BRIDGE_MAPPINGS)")
     a.add_argument("--state-dir", default=os.environ.get("TRUNKD_AGENT_STATE_DIR", "."),
                    help="where the event cursor is kept (env TRUNKD_AGENT_STATE_DIR; default .)")
     a.add_argument("--heartbeat-interval", type=float, default=10.0, help="seconds between heartbeats")
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from trunkd.agent.daemon import Agent, AgentConfig
     from trunkd.agent.ovs import OvsSwitch
     from trunkd.agent.plug import plug
+    from trunkd.agent.provider import MappingError, parse_mappings
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     host = args.host or socket.gethostname()
@@ -88,8 +92,13 @@ def run(args: argparse.Namespace) -> int:
         finally:
             switch.close()
         return 0
+    try:
+        mappings = parse_mappings(args.bridge_mappings)
+    except MappingError as exc:
+        raise SystemExit(f"trunkd agent: --bridge-mappings: {exc}") from None
     config = AgentConfig(
         host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
+        bridge_mappings=tuple(mappings.items()),
         state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
         resync_interval=args.resync_interval,
     )

@@ -31,12 +31,14 @@ class AgentConfig:
     state_dir: Path
     ovs_rundir: str | None = None
     local_ip: str | None = None
+    bridge_mappings: tuple[tuple[str, str], ...] = ()  # (physnet, bridge), as --bridge-mappings lists them
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0  # full pass even without events: repairs drift made behind our back
     poll_wait: float = 30.0
 
     def configurations(self) -> dict[str, Any]:
-        conf: dict[str, Any] = {"bridge_mappings": {}, "datapath_type": DATAPATH, "integration_bridge": "br-int",
+        conf: dict[str, Any] = {"bridge_mappings": dict(self.bridge_mappings), "datapath_type": DATAPATH,
+                                "integration_bridge": "br-int",
                                 "tunnel_types": ["vxlan"] if self.local_ip else []}
         if self.local_ip:
             conf["tunneling_ip"] = self.local_ip
@@ -58,7 +60,8 @@ class Agent:
         started = time.monotonic()
         self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
         log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
-        self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip)
+        self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip,
+                                     dict(config.bridge_mappings))
 
     def _resync(self) -> None:
         log.info("event cursor expired: full resync")

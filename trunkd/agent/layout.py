@@ -2,7 +2,8 @@
 
 As Neutron's OVS agent: `br-int` with one local VLAN per network; per trunk a bridge `tbr-<trunk>`,
 the parent patch pair `tpt-`/`tpi-` and one `spt-`/`spi-` pair per subport; `br-tun` with a vxlan
-port per peer host and Neutron's flow tables (local VLAN <-> VNI).
+port per peer host and Neutron's flow tables (local VLAN <-> VNI); per mapped physical network a
+bridge joined to br-int by a patch pair with VLAN translation flows (trunkd.agent.provider).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trunkd.agent import provider
 from trunkd.agent.ovs import BridgeSpec, Observed, Plan, PortSpec
 
 BR_INT = "br-int"
@@ -47,6 +49,7 @@ class HostView:
     networks: Mapping[str, Resource]
     local_ip: str | None = None
     peers: tuple[str, ...] = ()  # other hosts' tunnel endpoints
+    bridge_mappings: Mapping[str, str] = field(default_factory=dict)  # physnet -> physical bridge
 
     def bound_here(self, port: Resource) -> bool:
         return port.get("binding:host_id") == self.host and port.get("binding:vif_type") == "ovs"
@@ -59,6 +62,8 @@ class Layout:
     local_vlans: dict[str, int] = field(default_factory=dict)  # network id -> local VLAN
     tun_flows: list[str] = field(default_factory=list)
     wired_subports: dict[str, set[str]] = field(default_factory=dict)  # trunk id -> subport ids wired
+    int_flows: list[str] = field(default_factory=list)  # br-int's table when there are bridge mappings
+    phys_flows: dict[str, list[str]] = field(default_factory=dict)  # physical bridge -> its table
 
 
 def _allocate(needed: Iterable[str], known: Mapping[str, int]) -> dict[str, int]:
@@ -119,6 +124,11 @@ def build(view: HostView, seen: Observed) -> Layout:
             spt, spi = _short("spt", port["id"]), _short("spi", port["id"])
             out.ports[spt] = _patch(spt, tbr, spi, int(sub["segmentation_id"]), port["id"], vlan_mode="access")
             out.ports[spi] = _patch(spi, BR_INT, spt, lv[port["network_id"]], port["id"], port["network_id"])
+
+    phys = provider.build(view.bridge_mappings, view.networks, lv, seen, BR_INT)
+    out.bridges.update(phys.bridges)
+    out.ports.update(phys.ports)
+    out.int_flows, out.phys_flows = phys.int_flows, phys.phys_flows
 
     if view.local_ip:
         out.bridges[BR_TUN] = BridgeSpec(BR_TUN, fail_mode="secure")

@@ -37,8 +37,10 @@ class PassResult:
 class Reconciler:
     """Wires this host's trunks and ports; remembers which trunk revisions it has already settled."""
 
-    def __init__(self, api: ServerApi, switch: OvsSwitch, host: str, local_ip: str | None = None) -> None:
+    def __init__(self, api: ServerApi, switch: OvsSwitch, host: str, local_ip: str | None = None,
+                 bridge_mappings: dict[str, str] | None = None) -> None:
         self.api = api
+        self.bridge_mappings = dict(bridge_mappings or {})
         self.switch = switch
         self.host = host
         self.local_ip = local_ip
@@ -54,7 +56,7 @@ class Reconciler:
         ports.update({p["id"]: p for p in self.api.ports(missing)})
         networks = {n["id"]: n for n in self.api.networks({p["network_id"] for p in ports.values()})}
         self.peers = self.tunnel_peers()
-        return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers)
+        return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers, self.bridge_mappings)
 
     def tunnel_peers(self) -> tuple[str, ...]:
         """Tunnel endpoints of the other live agents (none when this host does not tunnel)."""
@@ -105,6 +107,10 @@ class Reconciler:
             self.switch.apply(plan)
             if view.local_ip:
                 self.switch.replace_flows(layout.BR_TUN, want.tun_flows)
+            if want.int_flows:
+                self.switch.replace_flows(layout.BR_INT, want.int_flows)
+            for bridge, flows in want.phys_flows.items():
+                self.switch.replace_flows(bridge, flows)
         except Exception as exc:  # reported on the trunks it concerns, retried next pass
             log.exception("wiring failed")
             failure = f"wiring failed on host {self.host}: {exc}"
