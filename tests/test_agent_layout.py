@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trunkd.agent import layout
-from trunkd.agent.ovs import ForeignPort, Observed, PortSpec
+from trunkd.agent.switch import ForeignPort, Observed, PortSpec
 
 HOST = "h1"
 
@@ -28,7 +28,7 @@ def view(sub_host: str = HOST, local_ip: str | None = None, peers: tuple[str, ..
 
 
 def as_observed(want: layout.Layout, foreign: dict[str, ForeignPort] | None = None) -> Observed:
-    return Observed(bridges=dict(want.bridges), all_bridges=set(want.bridges), ports=dict(want.ports),
+    return Observed(bridges=dict(want.bridges), ports=dict(want.ports),
                     foreign=dict(foreign or {}))
 
 
@@ -53,7 +53,7 @@ def test_a_subport_not_bound_here_is_not_wired() -> None:
 def test_applying_the_same_state_twice_changes_nothing() -> None:
     v = view(local_ip="10.0.0.1", peers=("10.0.0.2",))
     want = layout.build(v, Observed())
-    assert not layout.diff(want, as_observed(want), v)
+    assert not layout.diff(want, as_observed(want))
 
 
 def test_restart_keeps_local_vlans_and_removes_only_stale_owned_ports() -> None:
@@ -64,7 +64,7 @@ def test_restart_keeps_local_vlans_and_removes_only_stale_owned_ports() -> None:
     del seen.ports["spt-" + "a" * 11]
     again = layout.build(v, seen)
     assert again.local_vlans == first.local_vlans
-    plan = layout.diff(again, seen, v)
+    plan = layout.diff(again, seen)
     assert [p.name for p in plan.add_ports] == ["spt-" + "a" * 11]
     assert plan.del_ports == ["spt-stale"] and not plan.change_ports and not plan.add_bridges
 
@@ -75,10 +75,10 @@ def test_a_changed_vlan_is_updated_in_place_and_a_gone_trunk_bridge_deleted_with
     seen = as_observed(want)
     seen.ports["spt-" + "a" * 11] = PortSpec("spt-" + "a" * 11, "tbr-" + "t" * 11, "patch",
                                              {"peer": "spi-" + "a" * 11}, 999, "access", "a" * 36)
-    plan = layout.diff(want, seen, v)
+    plan = layout.diff(want, seen)
     assert [p.name for p in plan.change_ports] == ["spt-" + "a" * 11] and not plan.add_ports
     empty = layout.HostView(HOST, {}, {}, {})
-    plan = layout.diff(layout.build(empty, seen), seen, empty)
+    plan = layout.diff(layout.build(empty, seen), seen)
     assert plan.del_bridges == ["tbr-" + "t" * 11]
     assert sorted(plan.del_ports) == sorted(n for n in want.ports if n.startswith(("tpi-", "spi-")))
 
@@ -89,7 +89,7 @@ def test_hypervisor_ports_get_their_networks_local_vlan_and_unknown_ones_the_dea
                "tap-x": ForeignPort("tap-x", "br-int", "unknown", None, "")}
     seen = Observed(foreign=foreign)
     want = layout.build(v, seen)
-    plan = layout.diff(want, seen, v)
+    plan = layout.diff(want, seen)
     assert plan.tags == {"tap-e": (want.local_vlans["net-a"], "net-a"), "tap-x": (layout.DEAD_VLAN, "")}
 
 

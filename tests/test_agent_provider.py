@@ -8,7 +8,7 @@ import pytest
 
 from trunkd.agent import layout, provider
 from trunkd.agent.daemon import AgentConfig
-from trunkd.agent.ovs import BridgeSpec, Observed
+from trunkd.agent.switch import BridgeSpec, Observed
 
 HOST = "h1"
 
@@ -92,7 +92,7 @@ def test_an_operators_bridge_is_used_as_it_is_and_never_deleted() -> None:
     seen = Observed(all_bridges={"br-ex"})
     want = layout.build(view, seen)
     assert "br-ex" not in want.bridges and "phy-br-ex" in want.ports and "br-ex" in want.phys_flows
-    assert "br-ex" not in layout.diff(want, seen, view).del_bridges
+    assert "br-ex" not in layout.diff(want, seen).del_bridges
 
 
 def test_no_mappings_leave_br_int_flows_alone() -> None:
@@ -105,5 +105,5 @@ def test_applied_layout_is_a_fixed_point() -> None:
     want = layout.build(view, Observed())
     seen = Observed(bridges=dict(want.bridges), all_bridges=set(want.bridges), ports=dict(want.ports))
     again = layout.build(view, seen)
-    assert not layout.diff(again, seen, view)
+    assert not layout.diff(again, seen)
     assert again.int_flows == want.int_flows and again.phys_flows == want.phys_flows

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trunkd.agent import provider
-from trunkd.agent.ovs import BridgeSpec, Observed, Plan, PortSpec
+from trunkd.agent.switch import BridgeSpec, Observed, Plan, PortSpec
+from trunkd.domain.ovs_names import (
+    MAX_DEVICE_NAME,
+    SUBPORT_INT_PREFIX,
+    SUBPORT_PREFIX,
+    TRUNK_BRIDGE_PREFIX,
+    TRUNK_PARENT_INT_PREFIX,
+    TRUNK_PARENT_PREFIX,
+    patch_port_name,
+)
 
 BR_INT = "br-int"
 BR_TUN = "br-tun"
@@ -27,11 +36,8 @@ Resource = dict[str, Any]
 
 
 def trunk_bridge(trunk_id: str) -> str:
-    return f"tbr-{trunk_id[:11]}"
-
-
-def _short(prefix: str, port_id: str) -> str:
-    return f"{prefix}-{port_id[:11]}"
+    """The trunk's bridge: `tbr-` + the trunk id cut to MAX_DEVICE_NAME (IFNAMSIZ 16 less the NUL)."""
+    return (TRUNK_BRIDGE_PREFIX + trunk_id)[:MAX_DEVICE_NAME]
 
 
 def tunnel_port(remote_ip: str) -> str:
@@ -62,6 +68,7 @@ class Layout:
     local_vlans: dict[str, int] = field(default_factory=dict)  # network id -> local VLAN
     tun_flows: list[str] = field(default_factory=list)
     wired_subports: dict[str, set[str]] = field(default_factory=dict)  # trunk id -> subport ids wired
+    foreign_tags: dict[str, tuple[int, str]] = field(default_factory=dict)  # br-int hypervisor port -> (tag, net)
     int_flows: list[str] = field(default_factory=list)  # br-int's table when there are bridge mappings
     phys_flows: dict[str, list[str]] = field(default_factory=dict)  # physical bridge -> its table
 
@@ -103,17 +110,23 @@ def build(view: HostView, seen: Observed) -> Layout:
         wired[trunk["id"]] = {s["port_id"] for s in trunk["sub_ports"]
                               if s["port_id"] in view.ports and view.bound_here(view.ports[s["port_id"]])}
         nets.update(view.ports[p]["network_id"] for p in wired[trunk["id"]])
-    plugged = {f.iface_id for f in seen.foreign.values() if f.bridge == BR_INT}
-    nets.update(view.ports[p]["network_id"] for p in plugged if p in view.ports and view.bound_here(view.ports[p]))
+    plugged: dict[str, str] = {}  # br-int hypervisor port -> its network ("" = none known here)
+    for name, f in seen.foreign.items():
+        if f.bridge == BR_INT:
+            port = view.ports.get(f.iface_id)
+            plugged[name] = port["network_id"] if port is not None and view.bound_here(port) else ""
+    nets.update(n for n in plugged.values() if n)
     out = Layout(local_vlans=_allocate(nets, known_local_vlans(seen)), wired_subports=wired)
     lv = out.local_vlans
+    out.foreign_tags = {name: (lv[net] if net else DEAD_VLAN, net) for name, net in plugged.items()}
 
     out.bridges[BR_INT] = BridgeSpec(BR_INT)
     for trunk in view.trunks.values():
         tid, parent = trunk["id"], view.ports[trunk["port_id"]]
         tbr = trunk_bridge(tid)
         out.bridges[tbr] = BridgeSpec(tbr, tid)
-        tpt, tpi = _short("tpt", parent["id"]), _short("tpi", parent["id"])
+        tpt = patch_port_name(TRUNK_PARENT_PREFIX, parent["id"])
+        tpi = patch_port_name(TRUNK_PARENT_INT_PREFIX, parent["id"])
         # vlan_mode=access tag=0 on tpt-: untagged only, so no loop and no foreign VLAN into br-int
         out.ports[tpt] = _patch(tpt, tbr, tpi, 0, parent["id"], vlan_mode="access")
         out.ports[tpi] = _patch(tpi, BR_INT, tpt, lv[parent["network_id"]], parent["id"], parent["network_id"])
@@ -121,7 +134,7 @@ def build(view: HostView, seen: Observed) -> Layout:
             if sub["port_id"] not in wired[tid]:
                 continue
             port = view.ports[sub["port_id"]]
-            spt, spi = _short("spt", port["id"]), _short("spi", port["id"])
+            spt, spi = patch_port_name(SUBPORT_PREFIX, port["id"]), patch_port_name(SUBPORT_INT_PREFIX, port["id"])
             out.ports[spt] = _patch(spt, tbr, spi, int(sub["segmentation_id"]), port["id"], vlan_mode="access")
             out.ports[spi] = _patch(spi, BR_INT, spt, lv[port["network_id"]], port["id"], port["network_id"])
 
@@ -168,7 +181,7 @@ def tunnel_flows(segments: Mapping[int, int], tunnels: list[str]) -> list[str]:
     return flows
 
 
-def diff(want: Layout, seen: Observed, view: HostView) -> Plan:
+def diff(want: Layout, seen: Observed) -> Plan:
     """What to change so OVS holds `want`; ports and bridges already right are left alone."""
     plan = Plan()
     plan.add_bridges = [b for n, b in sorted(want.bridges.items()) if seen.bridges.get(n) != b]
@@ -184,12 +197,8 @@ def diff(want: Layout, seen: Observed, view: HostView) -> Plan:
         elif have != spec:
             plan.change_ports.append(spec)
     plan.del_ports += sorted(n for n, p in seen.ports.items() if n not in want.ports and p.bridge not in gone)
-    for name, f in sorted(seen.foreign.items()):
-        if f.bridge != BR_INT:
-            continue
-        port = view.ports.get(f.iface_id)
-        net = port["network_id"] if port is not None and view.bound_here(port) else ""
-        tag = want.local_vlans.get(net, DEAD_VLAN) if net else DEAD_VLAN
-        if (f.tag, f.net) != (tag, net):
+    for name, (tag, net) in sorted(want.foreign_tags.items()):
+        f = seen.foreign.get(name)
+        if f is not None and (f.tag, f.net) != (tag, net):
             plan.tags[name] = (tag, net)
     return plan

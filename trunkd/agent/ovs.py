@@ -1,19 +1,19 @@
 """Open vSwitch behind one small class: read what the agent owns, apply a plan in one transaction.
 
 Everything OVS-specific lives here (ovsdbapp for OVSDB, `ovs-ofctl` for br-tun's flow table), so
-another back end (OVN, Linux bridge) can stand beside it with the same `observe`/`apply` shape.
+another back end (OVN, Linux bridge) can stand beside it behind the same `Switch` protocol (switch.py).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ovsdbapp.backend.ovs_idl import connection, idlutils
 from ovsdbapp.schema.open_vswitch import impl_idl
+
+from trunkd.agent.switch import BridgeSpec, ForeignPort, Observed, Plan, PortSpec
 
 OWNER_KEY = "trunkd-owner"  # external_ids mark on every bridge and port the agent owns
 OWNER = "agent"
@@ -21,62 +21,6 @@ REF_KEY = "trunkd-ref"  # the trunk or port a bridge or port was made for
 NET_KEY = "trunkd-net"  # other_config on br-int ports: the network behind the port's local VLAN
 IFACE_ID = "iface-id"  # Neutron/Nova convention: the port id a hypervisor interface belongs to
 DATAPATH = "netdev"  # userspace datapath (DESIGN.md §5)
-
-
-@dataclass(frozen=True)
-class PortSpec:
-    """A port the agent owns: where it sits, what it is, how it tags."""
-
-    name: str
-    bridge: str
-    type: str  # "patch" or "vxlan"
-    options: Mapping[str, str]
-    tag: int | None = None
-    vlan_mode: str | None = None
-    ref: str = ""
-    net: str = ""
-
-
-@dataclass(frozen=True)
-class ForeignPort:
-    """A port someone else plugged (a hypervisor's tap) with `external_ids:iface-id`."""
-
-    name: str
-    bridge: str
-    iface_id: str
-    tag: int | None
-    net: str
-
-
-@dataclass(frozen=True)
-class BridgeSpec:
-    name: str
-    ref: str = ""
-    fail_mode: str | None = None
-
-
-@dataclass
-class Observed:
-    bridges: dict[str, BridgeSpec] = field(default_factory=dict)  # owned, by name
-    all_bridges: set[str] = field(default_factory=set)
-    ports: dict[str, PortSpec] = field(default_factory=dict)  # owned, by name
-    foreign: dict[str, ForeignPort] = field(default_factory=dict)  # by port name
-
-
-@dataclass
-class Plan:
-    """The difference to apply; empty when OVS already matches."""
-
-    add_bridges: list[BridgeSpec] = field(default_factory=list)
-    del_bridges: list[str] = field(default_factory=list)
-    add_ports: list[PortSpec] = field(default_factory=list)
-    change_ports: list[PortSpec] = field(default_factory=list)
-    del_ports: list[str] = field(default_factory=list)
-    tags: dict[str, tuple[int, str]] = field(default_factory=dict)  # foreign port -> (tag, net)
-
-    def __bool__(self) -> bool:
-        return any((self.add_bridges, self.del_bridges, self.add_ports, self.change_ports, self.del_ports,
-                    self.tags))
 
 
 def _opt(value: Any) -> Any:
@@ -90,7 +34,7 @@ class _Idl(connection.OvsdbIdl):  # type: ignore[misc]
 
 
 class OvsSwitch:
-    """One host's Open vSwitch: OVSDB through ovsdbapp, OpenFlow through ovs-ofctl."""
+    """One host's Open vSwitch (a `Switch`): OVSDB through ovsdbapp, OpenFlow through ovs-ofctl."""
 
     def __init__(self, ovsdb: str, rundir: str | None = None, timeout: float = 10.0) -> None:
         self.ovsdb = ovsdb

@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from trunkd.agent.ovs import BridgeSpec, Observed, PortSpec
+from trunkd.agent.switch import BridgeSpec, Observed, PortSpec
 
 INT_PEER_PREFIX = "int-"
 PHYS_PEER_PREFIX = "phy-"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from trunkd.agent import layout
 from trunkd.agent.api import Resource, ServerApi, ServerError
-from trunkd.agent.ovs import OvsSwitch
+from trunkd.agent.switch import Switch
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class PassResult:
 class Reconciler:
     """Wires this host's trunks and ports; remembers which trunk revisions it has already settled."""
 
-    def __init__(self, api: ServerApi, switch: OvsSwitch, host: str, local_ip: str | None = None,
+    def __init__(self, api: ServerApi, switch: Switch, host: str, local_ip: str | None = None,
                  bridge_mappings: dict[str, str] | None = None) -> None:
         self.api = api
         self.bridge_mappings = dict(bridge_mappings or {})
@@ -98,10 +98,9 @@ class Reconciler:
             view = self._with_bindings(view, bound)
         seen = self.switch.observe()
         want = layout.build(view, seen)
-        plan = layout.diff(want, seen, view)
+        plan = layout.diff(want, seen)
         t = result.mark("plan", t)
-        result.plan_size = (len(plan.add_bridges) + len(plan.del_bridges) + len(plan.add_ports)
-                            + len(plan.change_ports) + len(plan.del_ports) + len(plan.tags))
+        result.plan_size = len(plan)
         failure = ""
         try:
             self.switch.apply(plan)
