@@ -158,13 +158,14 @@ class Endpoint:
     tap: str
     mac: str
     sock: socket.socket | None = None
+    ifname: str = "eth0"  # another name to listen on a wire's end inside a host's netns
 
     def open(self) -> Endpoint:
         netns.pushns(self.ns)
         try:
             s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
             s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-            s.bind(("eth0", 0))
+            s.bind((self.ifname, 0))
         finally:
             netns.popns()
         s.setblocking(False)
@@ -255,6 +256,21 @@ def underlay(h1: OvsHost, h2: OvsHost, ip1: str, ip2: str, prefix: int = 24) -> 
             ns.addr("add", index=idx, address=addr, prefixlen=prefix)
 
 
+def wire(h1: OvsHost, h2: OvsHost, bridge: str) -> tuple[str, str]:
+    """A "physical" L2 segment: a veth whose ends are ports of `bridge` on each host (made if missing)."""
+    t = tag()
+    ends = (f"wra{t}", f"wrb{t}")
+    with IPRoute() as ip:
+        ip.link("add", ifname=ends[0], kind="veth", peer={"ifname": ends[1], "net_ns_fd": h2.name})
+        ip.link("set", index=ip.link_lookup(ifname=ends[0])[0], net_ns_fd=h1.name)
+    for host, end in ((h1, ends[0]), (h2, ends[1])):
+        wait_for(f"{bridge} on {host.name}", lambda host=host: bridge in host.bridges())
+        host.vsctl("add-port", bridge, end)
+        with NetNS(host.name) as ns:
+            ns.link("set", index=ns.link_lookup(ifname=end)[0], state="up")
+    return ends
+
+
 @dataclass
 class AgentProc:
     """A `trunkd agent` subprocess for one OvsHost (runs in the root netns to reach the server)."""
@@ -264,6 +280,7 @@ class AgentProc:
     workdir: Path
     local_ip: str | None = None
     proc: subprocess.Popen[bytes] | None = None
+    extra: tuple[str, ...] = ()  # more agent flags, e.g. ("--bridge-mappings", "physnet1:br-ex")
 
     @property
     def log(self) -> Path:
@@ -274,7 +291,7 @@ class AgentProc:
                "--ovsdb", self.host.db, "--ovs-rundir", str(self.host.rundir)]
         if self.local_ip:
             cmd += ["--local-ip", self.local_ip]
-        return [*cmd, *extra]
+        return [*cmd, *self.extra, *extra]
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(REPO)}
