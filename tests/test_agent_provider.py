@@ -107,3 +107,13 @@ def test_applied_layout_is_a_fixed_point() -> None:
     again = layout.build(view, seen)
     assert not layout.diff(again, seen)
     assert again.int_flows == want.int_flows and again.phys_flows == want.phys_flows
+
+
+def test_the_underlay_nic_goes_into_a_bridge_of_its_own() -> None:
+    view = mixed_view({"physnet1": "br-ex"})
+    view = layout.HostView(view.host, view.ports, view.trunks, view.networks, view.local_ip, view.peers,
+                           view.bridge_mappings, ("br-phy", "eth1"))
+    want = layout.build(view, Observed())
+    assert want.bridges["br-phy"] == BridgeSpec("br-phy", "underlay")
+    nic = want.ports["eth1"]
+    assert (nic.bridge, nic.type, nic.options, nic.tag) == ("br-phy", "", {}, None)

@@ -239,21 +239,20 @@ class Topology:
                 netns.remove(name)
 
 
-def underlay(h1: OvsHost, h2: OvsHost, ip1: str, ip2: str, prefix: int = 24) -> None:
-    """Join two hosts with a veth; each end in a netdev `br-phy` whose internal port holds the tunnel IP."""
+def underlay(h1: OvsHost, h2: OvsHost, ip1: str, ip2: str, prefix: int = 24) -> tuple[str, str]:
+    """Join two hosts with a veth holding each host's tunnel IP, as a NIC would; the agents' --tunnel-bridge-port
+    puts each end in a netdev `br-phy` and moves the IP to its internal port. Returns the two ends."""
     t = tag()
     ends = (f"ula{t}", f"ulb{t}")
     with IPRoute() as ip:
         ip.link("add", ifname=ends[0], kind="veth", peer={"ifname": ends[1], "net_ns_fd": h2.name})
         ip.link("set", index=ip.link_lookup(ifname=ends[0])[0], net_ns_fd=h1.name)
     for host, end, addr in ((h1, ends[0], ip1), (h2, ends[1], ip2)):
-        host.vsctl("add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev",
-                   "--", "add-port", "br-phy", end)
         with NetNS(host.name) as ns:
-            ns.link("set", index=ns.link_lookup(ifname=end)[0], state="up")
-            idx = wait_for("br-phy internal port", lambda ns=ns: ns.link_lookup(ifname="br-phy"))[0]
+            idx = ns.link_lookup(ifname=end)[0]
             ns.link("set", index=idx, state="up")
             ns.addr("add", index=idx, address=addr, prefixlen=prefix)
+    return ends
 
 
 def wire(h1: OvsHost, h2: OvsHost, bridge: str) -> tuple[str, str]:

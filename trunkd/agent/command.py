@@ -63,6 +63,11 @@ def add_parser(sub: Any) -> None:
     a.add_argument("--bridge-mappings", default=os.environ.get("TRUNKD_AGENT_BRIDGE_MAPPINGS", ""),
                    help="physnet1:br-ex[,physnet2:br-ex2]: provider networks this host reaches and their "
                         "bridges, created if missing (env TRUNKD_AGENT_BRIDGE_MAPPINGS)")
+    a.add_argument("--tunnel-bridge-port", default=os.environ.get("TRUNKD_AGENT_TUNNEL_BRIDGE_PORT"),
+                   help="underlay NIC holding --local-ip: the agent puts it in --tunnel-bridge and moves the IP "
+                        "to the bridge, as the userspace datapath needs (env TRUNKD_AGENT_TUNNEL_BRIDGE_PORT)")
+    a.add_argument("--tunnel-bridge", default=os.environ.get("TRUNKD_AGENT_TUNNEL_BRIDGE", "br-phy"),
+                   help="the underlay bridge made for --tunnel-bridge-port (env TRUNKD_AGENT_TUNNEL_BRIDGE)")
     a.add_argument("--state-dir", default=os.environ.get("TRUNKD_AGENT_STATE_DIR", "."),
                    help="where the event cursor is kept (env TRUNKD_AGENT_STATE_DIR; default .)")
     a.add_argument("--heartbeat-interval", type=float, default=10.0, help="seconds between heartbeats")
@@ -96,9 +101,14 @@ def run(args: argparse.Namespace) -> int:
         mappings = parse_mappings(args.bridge_mappings)
     except MappingError as exc:
         raise SystemExit(f"trunkd agent: --bridge-mappings: {exc}") from None
+    if args.tunnel_bridge_port and not args.local_ip:
+        raise SystemExit("trunkd agent: --tunnel-bridge-port needs --local-ip")
+    if args.tunnel_bridge_port and args.tunnel_bridge in mappings.values():
+        raise SystemExit(f"trunkd agent: {args.tunnel_bridge} is both the tunnel bridge and a mapped bridge")
     config = AgentConfig(
         host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
-        bridge_mappings=tuple(mappings.items()),
+        bridge_mappings=tuple(mappings.items()), tunnel_bridge_port=args.tunnel_bridge_port,
+        tunnel_bridge=args.tunnel_bridge,
         state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
         resync_interval=args.resync_interval,
     )

@@ -15,6 +15,7 @@ from trunkd.agent.api import ServerApi
 from trunkd.agent.feed import EventFeed
 from trunkd.agent.ovs import DATAPATH, OvsSwitch
 from trunkd.agent.reconciler import Reconciler
+from trunkd.agent.underlay import DEFAULT_BRIDGE, Underlay
 
 log = logging.getLogger("trunkd.agent")
 
@@ -32,6 +33,8 @@ class AgentConfig:
     ovs_rundir: str | None = None
     local_ip: str | None = None
     bridge_mappings: tuple[tuple[str, str], ...] = ()  # (physnet, bridge), as --bridge-mappings lists them
+    tunnel_bridge_port: str | None = None  # the underlay NIC the agent puts in `tunnel_bridge` with local_ip
+    tunnel_bridge: str = DEFAULT_BRIDGE
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0  # full pass even without events: repairs drift made behind our back
     poll_wait: float = 30.0
@@ -61,7 +64,13 @@ class Agent:
         self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
         log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
         self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip,
-                                     dict(config.bridge_mappings))
+                                     dict(config.bridge_mappings), self._underlay())
+
+    def _underlay(self) -> Underlay | None:
+        c = self.config
+        if not (c.local_ip and c.tunnel_bridge_port):
+            return None
+        return Underlay(c.tunnel_bridge, c.tunnel_bridge_port, c.local_ip, c.ovs_rundir)
 
     def _resync(self) -> None:
         log.info("event cursor expired: full resync")

@@ -56,6 +56,7 @@ class HostView:
     local_ip: str | None = None
     peers: tuple[str, ...] = ()  # other hosts' tunnel endpoints
     bridge_mappings: Mapping[str, str] = field(default_factory=dict)  # physnet -> physical bridge
+    underlay: tuple[str, str] | None = None  # (tunnel bridge, its NIC) when the agent builds the underlay
 
     def bound_here(self, port: Resource) -> bool:
         return port.get("binding:host_id") == self.host and port.get("binding:vif_type") == "ovs"
@@ -142,6 +143,11 @@ def build(view: HostView, seen: Observed) -> Layout:
     out.bridges.update(phys.bridges)
     out.ports.update(phys.ports)
     out.int_flows, out.phys_flows = phys.int_flows, phys.phys_flows
+
+    if view.underlay:  # the NIC in a netdev bridge whose internal port gets the tunnel IP (agent/underlay.py)
+        bridge, nic = view.underlay
+        out.bridges[bridge] = BridgeSpec(bridge, "underlay")
+        out.ports[nic] = PortSpec(nic, bridge, "", {}, ref="underlay")
 
     if view.local_ip:
         out.bridges[BR_TUN] = BridgeSpec(BR_TUN, fail_mode="secure")
