@@ -40,6 +40,7 @@ from tests.dataplane.support import (
 from tests.support import Api, Server
 from trunkd.agent.api import ServerApi
 from trunkd.agent.plug import plug
+from trunkd.domain.ovs_names import trunk_bridge_name
 
 
 def _bulk(api: Api, collection: str, key: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,7 +137,7 @@ def bench_add(rounds: int, count: int, verbose: bool = False) -> None:
                         {"sub_ports": [{"port_id": s["id"]} for s in subs]})
             assert r.status_code == 200, r.text
             wait_status(api, trunk["id"], "ACTIVE", timeout=60)
-            wait_for("subports unwired", lambda: not [p for p in host.ports(f"tbr-{trunk['id'][:11]}")
+            wait_for("subports unwired", lambda: not [p for p in host.ports(trunk_bridge_name(trunk["id"]))
                                                       if p.startswith("spt-")], timeout=60)
         sock.close()
         print(f"median over {rounds} rounds: ACTIVE {statistics.median(active_s):.2f}s, "

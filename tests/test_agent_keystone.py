@@ -111,3 +111,19 @@ def test_agent_command_line_picks_keystone_from_os_options(cloud: Cloud, monkeyp
         assert api.heartbeat("kshost-cli", {}, None)["host"] == "kshost-cli"
     finally:
         api.close()
+
+
+def test_os_environment_and_flags_before_plug_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OS_PROJECT_NAME and the domain variables are read; `agent --os-… plug` keeps the flags given before it."""
+    monkeypatch.setenv("OS_PROJECT_NAME", "tenant-x")
+    monkeypatch.setenv("OS_USER_DOMAIN_NAME", "udom")
+    monkeypatch.setenv("OS_PROJECT_DOMAIN_NAME", "pdom")
+    args = parser().parse_args(["agent"])
+    assert (args.os_project_name, args.os_user_domain_name, args.os_project_domain_name) == (
+        "tenant-x", "udom", "pdom")
+    args = parser().parse_args(["agent", "--os-auth-url", "http://127.0.0.1:1/v3", "--os-username", "u",
+                                "--os-password", "p", "plug", "port-1", "tap1"])
+    assert (args.os_auth_url, args.os_username, args.os_password, args.os_project_name) == (
+        "http://127.0.0.1:1/v3", "u", "p", "tenant-x")
+    assert (args.agent_command, args.port_id, args.iface) == ("plug", "port-1", "tap1")
+    assert isinstance(identity(args), KeystoneIdentity)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trunkd.agent import layout
-from trunkd.agent.switch import ForeignPort, Observed, PortSpec
+from trunkd.agent.switch import ForeignPort, Observed, PortSpec, VlanSetting
 
 HOST = "h1"
 
@@ -34,7 +34,7 @@ def as_observed(want: layout.Layout, foreign: dict[str, ForeignPort] | None = No
 
 def test_trunk_layout_is_neutrons_with_an_access_untagged_tpt() -> None:
     want = layout.build(view(), Observed())
-    tbr = "tbr-" + "t" * 11
+    tbr = "tbr-" + "t" * 10
     assert set(want.bridges) == {"br-int", tbr}
     tpt = want.ports["tpt-" + "p" * 11]
     assert (tpt.bridge, tpt.tag, tpt.vlan_mode, tpt.options) == (tbr, 0, "access", {"peer": "tpi-" + "p" * 11})
@@ -60,7 +60,7 @@ def test_restart_keeps_local_vlans_and_removes_only_stale_owned_ports() -> None:
     v = view()
     first = layout.build(v, Observed())
     seen = as_observed(first)
-    seen.ports["spt-stale"] = PortSpec("spt-stale", "tbr-" + "t" * 11, "patch", {"peer": "x"}, 5, "access")
+    seen.ports["spt-stale"] = PortSpec("spt-stale", "tbr-" + "t" * 10, "patch", {"peer": "x"}, 5, "access")
     del seen.ports["spt-" + "a" * 11]
     again = layout.build(v, seen)
     assert again.local_vlans == first.local_vlans
@@ -73,13 +73,13 @@ def test_a_changed_vlan_is_updated_in_place_and_a_gone_trunk_bridge_deleted_with
     v = view()
     want = layout.build(v, Observed())
     seen = as_observed(want)
-    seen.ports["spt-" + "a" * 11] = PortSpec("spt-" + "a" * 11, "tbr-" + "t" * 11, "patch",
+    seen.ports["spt-" + "a" * 11] = PortSpec("spt-" + "a" * 11, "tbr-" + "t" * 10, "patch",
                                              {"peer": "spi-" + "a" * 11}, 999, "access", "a" * 36)
     plan = layout.diff(want, seen)
     assert [p.name for p in plan.change_ports] == ["spt-" + "a" * 11] and not plan.add_ports
     empty = layout.HostView(HOST, {}, {}, {})
     plan = layout.diff(layout.build(empty, seen), seen)
-    assert plan.del_bridges == ["tbr-" + "t" * 11]
+    assert plan.del_bridges == ["tbr-" + "t" * 10]
     assert sorted(plan.del_ports) == sorted(n for n in want.ports if n.startswith(("tpi-", "spi-")))
 
 
@@ -90,7 +90,35 @@ def test_hypervisor_ports_get_their_networks_local_vlan_and_unknown_ones_the_dea
     seen = Observed(foreign=foreign)
     want = layout.build(v, seen)
     plan = layout.diff(want, seen)
-    assert plan.tags == {"tap-e": (want.local_vlans["net-a"], "net-a"), "tap-x": (layout.DEAD_VLAN, "")}
+    assert plan.tags == {"tap-e": VlanSetting(want.local_vlans["net-a"], "net-a", "access"),
+                         "tap-x": VlanSetting(layout.DEAD_VLAN, "", "access")}
+    assert "table=0,priority=2,in_port=tap-x,actions=drop" in want.int_flows, "the dead VLAN really dead"
+    assert not [f for f in want.int_flows if "in_port=tap-e" in f]
+
+
+def test_the_agent_owns_tag_vlan_mode_and_trunks_so_isolate_vif_does_not_leave_ports_dead() -> None:
+    v = view()
+    isolated = {"tag": layout.DEAD_VLAN, "net": "", "vlan_mode": "trunk", "trunks": (layout.DEAD_VLAN,)}
+    foreign = {"tap-e": ForeignPort("tap-e", "br-int", "e" * 36, **isolated),  # type: ignore[arg-type]
+               "tap-vm": ForeignPort("tap-vm", "tbr-" + "t" * 10, "p" * 36, **isolated)}  # type: ignore[arg-type]
+    seen = Observed(foreign=foreign)
+    want = layout.build(v, seen)
+    plan = layout.diff(want, seen)
+    assert plan.tags == {"tap-e": VlanSetting(want.local_vlans["net-a"], "net-a", "access"),
+                         "tap-vm": VlanSetting(None)}, "the trunk parent's interface carries every VLAN"
+    assert want.plugged == {"t" * 36}
+
+
+def test_port_status_follows_the_parents_interface() -> None:
+    v = view()
+    bare = layout.build(v, Observed())
+    assert set(layout.port_statuses(v, bare).values()) == {"DOWN"}
+    seen = Observed(foreign={"tap-vm": ForeignPort("tap-vm", "tbr-" + "t" * 10, "p" * 36, None, ""),
+                             "tap-e": ForeignPort("tap-e", "br-int", "e" * 36, None, "")})
+    statuses = layout.port_statuses(v, layout.build(v, seen))
+    assert statuses == {"p" * 36: "ACTIVE", "a" * 36: "ACTIVE", "b" * 36: "ACTIVE", "e" * 36: "ACTIVE"}
+    off = layout.port_statuses(view(sub_host="elsewhere"), layout.build(view(sub_host="elsewhere"), seen))
+    assert "b" * 36 not in off, "a subport bound elsewhere is not this host's to report"
 
 
 def test_tunnel_flows_map_each_local_vlan_to_its_vni_and_flood_to_every_peer() -> None:

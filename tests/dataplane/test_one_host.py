@@ -34,6 +34,7 @@ from tests.dataplane.support import (
 from tests.support import Api, Server
 from trunkd.agent.api import ServerApi
 from trunkd.agent.plug import plug
+from trunkd.domain.ovs_names import trunk_bridge_name
 
 OPENSTACK = Path(sys.executable).parent / "openstack"
 
@@ -85,7 +86,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             for n in "pabc":
                 assert plug(ServerApi(server.url), switch, ports[n]["id"], eps[n].tap, host.name) == "br-int"
         vm = topo.endpoint(host, mac)
-        assert agent.plug(parent["id"], vm.tap) == f"tbr-{trunk['id'][:11]}"
+        assert agent.plug(parent["id"], vm.tap) == trunk_bridge_name(trunk["id"])
         yield World(server, api, host, agent, trunk, ports, vm, eps)
 
 
@@ -152,7 +153,7 @@ def _spt(world: World, key: str) -> str:
 
 
 def test_remove_cuts_only_that_vlan_and_add_brings_a_vlan_without_a_gap_on_others(world: World) -> None:
-    api, trunk_id, tbr = world.api, world.trunk["id"], f"tbr-{world.trunk['id'][:11]}"
+    api, trunk_id, tbr = world.api, world.trunk["id"], trunk_bridge_name(world.trunk["id"])
     wait_status(api, trunk_id, "ACTIVE")
     r = api.put(f"/v2.0/trunks/{trunk_id}/remove_subports", {"sub_ports": [{"port_id": world.ports["sb"]["id"]}]})
     assert r.status_code == 200, r.text
@@ -192,7 +193,7 @@ def test_remove_cuts_only_that_vlan_and_add_brings_a_vlan_without_a_gap_on_other
 
 
 def test_agent_kill9_changes_while_down_restart_repairs_without_duplicates(world: World) -> None:
-    api, trunk_id, tbr = world.api, world.trunk["id"], f"tbr-{world.trunk['id'][:11]}"
+    api, trunk_id, tbr = world.api, world.trunk["id"], trunk_bridge_name(world.trunk["id"])
     wait_status(api, trunk_id, "ACTIVE")
     a_before = world.host.vsctl("get", "Port", _spt(world, "sa"), "_uuid")
     world.agent.kill()
@@ -252,7 +253,7 @@ def test_a_subport_that_cannot_bind_makes_the_trunk_degraded_and_the_others_stil
 
 def test_parent_unbind_tears_the_trunk_down_and_nothing_else(world: World) -> None:
     """Runs last in this module: it takes the instance off the host."""
-    api, trunk_id, tbr = world.api, world.trunk["id"], f"tbr-{world.trunk['id'][:11]}"
+    api, trunk_id, tbr = world.api, world.trunk["id"], trunk_bridge_name(world.trunk["id"])
     wait_status(api, trunk_id, "ACTIVE")
     r = api.put(f"/v2.0/ports/{world.ports['parent']['id']}", {"port": {"binding:host_id": ""}})
     assert r.status_code == 200, r.text

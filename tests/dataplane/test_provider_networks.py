@@ -100,6 +100,8 @@ def phys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phys]:
         wires = {net: Endpoint(h2.name, end, WIRE_MAC, ifname=end).open() for net, (_a, end) in ends.items()}
         topo.endpoints += wires.values()
         wait_status(api, trunk["id"], "ACTIVE")
+        for ep in eps.values():  # an untagged port hears every VLAN until host 2's agent tags it
+            wait_for(f"{ep.tap} tagged", lambda ep=ep: h2.vsctl("get", "Port", ep.tap, "tag") not in ("[]", ""))
         yield Phys(api, h1, h2, trunk, vm, eps, wires)
 
 

@@ -86,6 +86,8 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoHosts]:
         with h1.switch() as switch:
             plug(ServerApi(server.url), switch, parent["id"], vm.tap, h1.name)
         wait_status(api, trunk["id"], "ACTIVE")
+        for ep in eps.values():  # an untagged port hears every VLAN until host 2's agent tags it
+            wait_for(f"{ep.tap} tagged", lambda ep=ep: h2.vsctl("get", "Port", ep.tap, "tag") not in ("[]", ""))
         yield TwoHosts(api, h1, h2, trunk, vm, eps)
 
 

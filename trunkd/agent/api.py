@@ -136,10 +136,18 @@ class ServerApi:
         body = self._call("PUT", f"/v2.0/trunks/{trunk_id}/bind_subports", json={}).json()
         return dict(body["trunk"]), list(body["sub_ports"])
 
-    def report_status(self, trunk_id: str, status: str, reason: str, revision: int) -> Resource | None:
+    def report_port_status(self, host: str, statuses: dict[str, str]) -> list[Resource]:
+        """ACTIVE/DOWN of ports bound to `host`; one answer per port (`error` for one not bound there)."""
+        body = {"ports": [{"port_id": p, "status": s} for p, s in sorted(statuses.items())]}
+        return list(self._call("PUT", f"/v2.0/hosts/{host}/port_status", json=body).json()["ports"])
+
+    def report_status(self, trunk_id: str, status: str, reason: str, revision: int,
+                      sub_ports: list[Resource] | None = None) -> Resource | None:
         """The agent's verdict for `revision`; None when the trunk moved on (stale) or is gone."""
-        r = self.client.put(f"/v2.0/trunks/{trunk_id}/status",
-                            json={"status": status, "reason": reason[:1024], "revision_number": revision})
+        body: dict[str, Any] = {"status": status, "reason": reason[:1024], "revision_number": revision}
+        if sub_ports is not None:
+            body["sub_ports"] = sub_ports
+        r = self.client.put(f"/v2.0/trunks/{trunk_id}/status", json=body)
         if r.status_code in (404, 409):
             return None
         if r.status_code != 200:

@@ -50,8 +50,8 @@ def _connection_flags(p: argparse.ArgumentParser, default: object = None) -> Non
                    help="OVSDB connection (env TRUNKD_OVSDB)")
     p.add_argument("--ovs-rundir", default=pick(env("OVS_RUNDIR")),
                    help="OVS run directory with the bridges' control sockets (env OVS_RUNDIR)")
-    for flag, var, default, what in _KEYSTONE_FLAGS:
-        p.add_argument(flag, default=pick(env(var, default)), help=f"Keystone {what} (env {var})")
+    for flag, var, fallback, what in _KEYSTONE_FLAGS:  # not `default`: pick() reads the parameter
+        p.add_argument(flag, default=pick(env(var, fallback)), help=f"Keystone {what} (env {var})")
 
 
 def add_parser(sub: Any) -> None:

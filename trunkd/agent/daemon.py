@@ -55,7 +55,11 @@ class Agent:
         self.config = config
         self.api = api or ServerApi(config.server)
         self.stop = threading.Event()
-        self.dirty = True  # a full pass is due (start, 410, timer)
+        self.dirty = True  # a full pass is due (start, 410, new tunnel peers)
+        self.wake = threading.Event()  # a pass is wanted now
+        self.changed = threading.Condition()
+        self.asked = 0  # passes asked for by the feed thread
+        self.done = 0  # the last ask a finished pass covered
         config.state_dir.mkdir(parents=True, exist_ok=True)
         feed_client = httpx.Client(base_url=config.server, auth=self.api.auth, timeout=config.poll_wait + 30)
         self.feed = EventFeed(config.server, config.state_dir / f"cursor-{config.host}.json",
@@ -75,6 +79,7 @@ class Agent:
     def _resync(self) -> None:
         log.info("event cursor expired: full resync")
         self.dirty = True
+        self.wake.set()
 
     def heartbeat(self) -> None:
         self.api.heartbeat(self.config.host, self.config.configurations(), self.feed.cursor)
@@ -99,33 +104,70 @@ class Agent:
         return None
 
     def run(self) -> None:
-        self._retrying("registration", self.heartbeat)
-        beat = threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True)
-        beat.start()
-        last_full = 0.0
+        """Three sources wake the reconcile loop: the event feed (its own thread), OVSDB row events
+        (a plug, an unplug, a bridge recreated) and the --resync-interval timer for the full pass."""
+        threads = [threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True),
+                   threading.Thread(target=self._follow, name="feed", daemon=True)]
         try:
+            self._retrying("registration", self.heartbeat)
+            head = self._retrying("reading the feed head", self.feed.head)
+            if head is None:
+                return
+            self.switch.watch(self.wake.set)
+            self._pass(full=True)  # the first full pass covers the feed's past: follow from its head
+            if self.feed.cursor < head:
+                self.feed.save(head)
+            self.dirty, last_full = False, time.monotonic()
+            for thread in threads:
+                thread.start()
             while not self.stop.is_set():
-                if self.dirty or time.monotonic() - last_full > self.config.resync_interval:
-                    head = self._retrying("reading the feed head", self.feed.head)
-                    if head is None:
-                        break
-                    self._pass(full=True)
-                    if self.feed.cursor < head:
-                        self.feed.save(head)
-                    self.dirty, last_full = False, time.monotonic()
-                events = self._retrying("polling events", lambda: self.feed.poll(self._wait()))
-                if events is None:
+                due = last_full + self.config.resync_interval - time.monotonic()
+                if not self.dirty and due > 0:
+                    self.wake.wait(due)
+                if self.stop.is_set():
                     break
-                if any(e["kind"] not in IGNORED_KINDS for e in events):
-                    self._pass()
-                self.feed.commit()
-                if self.config.local_ip:  # other hosts' agents are not in this host's feed: compare
-                    peers = self._retrying("listing agents", self.reconciler.tunnel_peers)
-                    self.dirty = self.dirty or peers != self.reconciler.peers
+                self.wake.clear()
+                with self.changed:
+                    asked = self.asked
+                full = self.dirty or time.monotonic() - last_full >= self.config.resync_interval
+                self.dirty = False
+                self._pass(full)
+                if full:
+                    last_full = time.monotonic()
+                with self.changed:
+                    self.done = asked
+                    self.changed.notify_all()
         finally:
             self.stop.set()
-            beat.join(timeout=5)
+            self.wake.set()
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join(timeout=1)  # the feed thread may sit in a long-poll: it is a daemon thread
             self.switch.close()
+
+    def _follow(self) -> None:
+        """Long-poll the feed; hand each relevant page to the reconcile loop and move the cursor after it."""
+        while not self.stop.is_set():
+            events = self._retrying("polling events", lambda: self.feed.poll(self._wait()))
+            if events is None:
+                return
+            if any(e["kind"] not in IGNORED_KINDS for e in events):
+                self._await_pass()
+            self.feed.commit()
+            if self.config.local_ip:  # other hosts' agents are not in this host's feed: compare
+                peers = self._retrying("listing agents", self.reconciler.tunnel_peers)
+                if peers is not None and peers != self.reconciler.peers:
+                    self.dirty = True
+                    self.wake.set()
+
+    def _await_pass(self) -> None:
+        """Ask for a pass and wait until one that started after the ask has finished."""
+        with self.changed:
+            self.asked += 1
+            ticket = self.asked
+            self.wake.set()
+            while self.done < ticket and not self.stop.is_set():
+                self.changed.wait(1.0)
 
     def _wait(self) -> float:
         return min(self.config.poll_wait, self.config.heartbeat_interval) if self.config.local_ip \
@@ -134,8 +176,9 @@ class Agent:
     def _pass(self, full: bool = False) -> None:
         started = time.monotonic()
         result = self._retrying("reconcile pass", self.reconciler.run_pass)
-        if result is not None and result.again:
-            self.dirty = True
+        if result is not None and result.again:  # pass again soon, not in a busy loop
+            self.stop.wait(0.1)
+            self.wake.set()
         if result is not None and (full or result.plan_size or result.reported):
             log.info("%s: %d OVS changes, %d trunks reported in %.3fs %s", "full pass" if full else "pass",
                      result.plan_size, len(result.reported), time.monotonic() - started, result.seconds)

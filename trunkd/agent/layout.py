@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trunkd.agent import provider
-from trunkd.agent.switch import BridgeSpec, Observed, Plan, PortSpec
+from trunkd.agent.switch import BridgeSpec, Observed, Plan, PortSpec, VlanSetting
 from trunkd.domain.ovs_names import (
-    MAX_DEVICE_NAME,
     SUBPORT_INT_PREFIX,
     SUBPORT_PREFIX,
-    TRUNK_BRIDGE_PREFIX,
     TRUNK_PARENT_INT_PREFIX,
     TRUNK_PARENT_PREFIX,
     patch_port_name,
+    trunk_bridge_name,
 )
 
 BR_INT = "br-int"
@@ -36,8 +35,8 @@ Resource = dict[str, Any]
 
 
 def trunk_bridge(trunk_id: str) -> str:
-    """The trunk's bridge: `tbr-` + the trunk id cut to MAX_DEVICE_NAME (IFNAMSIZ 16 less the NUL)."""
-    return (TRUNK_BRIDGE_PREFIX + trunk_id)[:MAX_DEVICE_NAME]
+    """The trunk's bridge by Neutron's name (what the server answers in binding:vif_details.bridge_name)."""
+    return trunk_bridge_name(trunk_id)
 
 
 def tunnel_port(remote_ip: str) -> str:
@@ -69,8 +68,10 @@ class Layout:
     local_vlans: dict[str, int] = field(default_factory=dict)  # network id -> local VLAN
     tun_flows: list[str] = field(default_factory=list)
     wired_subports: dict[str, set[str]] = field(default_factory=dict)  # trunk id -> subport ids wired
-    foreign_tags: dict[str, tuple[int, str]] = field(default_factory=dict)  # br-int hypervisor port -> (tag, net)
-    int_flows: list[str] = field(default_factory=list)  # br-int's table when there are bridge mappings
+    foreign_tags: dict[str, VlanSetting] = field(default_factory=dict)  # hypervisor port -> what it should have
+    int_flows: list[str] = field(default_factory=list)  # br-int's flow table
+    plugged: set[str] = field(default_factory=set)  # trunk ids whose parent's interface is on their bridge
+    int_ports: dict[str, str] = field(default_factory=dict)  # port id of a br-int hypervisor port -> its network
     phys_flows: dict[str, list[str]] = field(default_factory=dict)  # physical bridge -> its table
 
 
@@ -96,6 +97,35 @@ def known_local_vlans(seen: Observed) -> dict[str, int]:
     return vlans
 
 
+def parent_interfaces(view: HostView, seen: Observed) -> dict[str, str]:
+    """Hypervisor ports that are a trunk parent's interface on that trunk's bridge -> the trunk id."""
+    bridge_of = {trunk_bridge(t["id"]): t for t in view.trunks.values()}
+    found: dict[str, str] = {}
+    for name, f in seen.foreign.items():
+        trunk = bridge_of.get(f.bridge)
+        if trunk is not None and f.iface_id == trunk["port_id"]:
+            found[name] = trunk["id"]
+    return found
+
+
+def port_statuses(view: HostView, want: Layout) -> dict[str, str]:
+    """ACTIVE or DOWN for each port bound here, as the switch now holds it (after `want` was applied).
+
+    A trunk parent is ACTIVE while its interface is on the trunk bridge, a subport while its parent is and
+    its pair is wired, any other port while its interface is on br-int on its network's local VLAN.
+    """
+    status: dict[str, str] = {}
+    for trunk in view.trunks.values():
+        plugged = trunk["id"] in want.plugged
+        status[trunk["port_id"]] = "ACTIVE" if plugged else "DOWN"
+        for sub in trunk["sub_ports"]:
+            wired = plugged and sub["port_id"] in want.wired_subports.get(trunk["id"], set())
+            status[sub["port_id"]] = "ACTIVE" if wired else "DOWN"
+    for port_id, net in want.int_ports.items():
+        status.setdefault(port_id, "ACTIVE" if net else "DOWN")
+    return {pid: s for pid, s in status.items() if view.bound_here(view.ports.get(pid, {}))}
+
+
 def _patch(name: str, bridge: str, peer: str, tag: int | None, ref: str, net: str = "",
            vlan_mode: str | None = None) -> PortSpec:
     return PortSpec(name, bridge, "patch", {"peer": peer}, tag, vlan_mode, ref, net)
@@ -111,15 +141,22 @@ def build(view: HostView, seen: Observed) -> Layout:
         wired[trunk["id"]] = {s["port_id"] for s in trunk["sub_ports"]
                               if s["port_id"] in view.ports and view.bound_here(view.ports[s["port_id"]])}
         nets.update(view.ports[p]["network_id"] for p in wired[trunk["id"]])
-    plugged: dict[str, str] = {}  # br-int hypervisor port -> its network ("" = none known here)
+    on_int: dict[str, str] = {}  # br-int hypervisor port -> its network ("" = none known here)
+    int_ports: dict[str, str] = {}
     for name, f in seen.foreign.items():
         if f.bridge == BR_INT:
             port = view.ports.get(f.iface_id)
-            plugged[name] = port["network_id"] if port is not None and view.bound_here(port) else ""
-    nets.update(n for n in plugged.values() if n)
-    out = Layout(local_vlans=_allocate(nets, known_local_vlans(seen)), wired_subports=wired)
+            on_int[name] = port["network_id"] if port is not None and view.bound_here(port) else ""
+            int_ports[f.iface_id] = on_int[name]
+    nets.update(n for n in on_int.values() if n)
+    out = Layout(local_vlans=_allocate(nets, known_local_vlans(seen)), wired_subports=wired, int_ports=int_ports)
     lv = out.local_vlans
-    out.foreign_tags = {name: (lv[net] if net else DEAD_VLAN, net) for name, net in plugged.items()}
+    out.foreign_tags = {name: VlanSetting(lv[net], net, "access") if net else VlanSetting(DEAD_VLAN, "", "access")
+                        for name, net in on_int.items()}
+    out.int_flows = int_flows(sorted(n for n, want in out.foreign_tags.items() if want.tag == DEAD_VLAN))
+    for name, trunk_id in parent_interfaces(view, seen).items():
+        out.foreign_tags[name] = VlanSetting(None)  # carries every VLAN (undoes isolate_vif)
+        out.plugged.add(trunk_id)
 
     out.bridges[BR_INT] = BridgeSpec(BR_INT)
     for trunk in view.trunks.values():
@@ -142,7 +179,8 @@ def build(view: HostView, seen: Observed) -> Layout:
     phys = provider.build(view.bridge_mappings, view.networks, lv, seen, BR_INT)
     out.bridges.update(phys.bridges)
     out.ports.update(phys.ports)
-    out.int_flows, out.phys_flows = phys.int_flows, phys.phys_flows
+    out.int_flows = [*phys.int_flows, *out.int_flows]
+    out.phys_flows = phys.phys_flows
 
     if view.underlay:  # the NIC in a netdev bridge whose internal port gets the tunnel IP (agent/underlay.py)
         bridge, nic = view.underlay
@@ -162,6 +200,14 @@ def build(view: HostView, seen: Observed) -> Layout:
                     if n in view.networks and view.networks[n].get("provider:network_type") in TUNNEL_TYPES}
         out.tun_flows = tunnel_flows(segments, tunnels)
     return out
+
+
+def int_flows(dead_ports: list[str]) -> list[str]:
+    """br-int: NORMAL switching, but the dead VLAN really dead (as Neutron: frames tagged 4095 and every
+    frame from a port on it are dropped, so two unbound ports cannot talk)."""
+    flows = ["table=0,priority=65535,vlan_tci=0x0fff/0x1fff,actions=drop"]
+    flows += [f"table=0,priority=2,in_port={name},actions=drop" for name in dead_ports]
+    return [*flows, "table=0,priority=0,actions=NORMAL"]
 
 
 def tunnel_flows(segments: Mapping[int, int], tunnels: list[str]) -> list[str]:
@@ -203,8 +249,8 @@ def diff(want: Layout, seen: Observed) -> Plan:
         elif have != spec:
             plan.change_ports.append(spec)
     plan.del_ports += sorted(n for n, p in seen.ports.items() if n not in want.ports and p.bridge not in gone)
-    for name, (tag, net) in sorted(want.foreign_tags.items()):
+    for name, setting in sorted(want.foreign_tags.items()):
         f = seen.foreign.get(name)
-        if f is not None and (f.tag, f.net) != (tag, net):
-            plan.tags[name] = (tag, net)
+        if f is not None and f.vlan != setting:
+            plan.tags[name] = setting
     return plan

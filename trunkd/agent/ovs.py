@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from typing import Any
 
 from ovsdbapp.backend.ovs_idl import connection, idlutils
+from ovsdbapp.backend.ovs_idl import event as idl_event
 from ovsdbapp.schema.open_vswitch import impl_idl
 
-from trunkd.agent.switch import BridgeSpec, ForeignPort, Observed, Plan, PortSpec
+from trunkd.agent.switch import BridgeSpec, ForeignPort, Observed, Plan, PortSpec, VlanSetting
 
 OWNER_KEY = "trunkd-owner"  # external_ids mark on every bridge and port the agent owns
 OWNER = "agent"
@@ -29,8 +31,34 @@ def _opt(value: Any) -> Any:
 
 
 class _Idl(connection.OvsdbIdl):  # type: ignore[misc]
+    def __init__(self, remote: str, helper: Any) -> None:
+        super().__init__(remote, helper)
+        self.notify_handler = idl_event.RowEventHandler()
+
+    def notify(self, event: str, row: Any, updates: Any = None) -> None:
+        self.notify_handler.notify(event, row, updates)
+
     def cooperative_yield(self) -> None:
         """ovsdbapp sleeps after every row for eventlet's sake; plain threads need no such yield."""
+
+
+class _Changed(idl_event.RowEvent):  # type: ignore[misc]
+    """A hypervisor's interface (external_ids:iface-id), a port's VLAN columns or a bridge changed."""
+
+    def __init__(self, table: str, wake: Callable[[], None]) -> None:
+        super().__init__((self.ROW_CREATE, self.ROW_UPDATE, self.ROW_DELETE), table, None)
+        self.wake = wake
+        self.event_name = f"trunkd-{table}"
+
+    def match_fn(self, event: str, row: Any, old: Any) -> bool:
+        if self.table == "Interface":
+            return IFACE_ID in row.external_ids or IFACE_ID in getattr(old, "external_ids", {})
+        if self.table == "Port":  # os-vif's isolate_vif, or anyone retagging a port
+            return event != self.ROW_UPDATE or any(hasattr(old, c) for c in ("tag", "vlan_mode", "trunks"))
+        return event != self.ROW_UPDATE  # Bridge: os-vif deletes and recreates trunk bridges
+
+    def run(self, event: str, row: Any, old: Any) -> None:
+        self.wake()
 
 
 class OvsSwitch:
@@ -45,7 +73,8 @@ class OvsSwitch:
         helper = idlutils.get_schema_helper(ovsdb, "Open_vSwitch")
         helper.register_table("Open_vSwitch")
         helper.register_columns("Bridge", ["name", "ports", "external_ids", "fail_mode", "datapath_type"])
-        helper.register_columns("Port", ["name", "interfaces", "tag", "vlan_mode", "external_ids", "other_config"])
+        helper.register_columns("Port", ["name", "interfaces", "tag", "vlan_mode", "trunks", "external_ids",
+                                         "other_config"])
         helper.register_columns("Interface", ["name", "type", "options", "external_ids", "ofport", "error"])
         idl = _Idl(ovsdb, helper)
         self.conn = connection.Connection(idl, timeout=timeout)
@@ -56,9 +85,14 @@ class OvsSwitch:
 
     def close(self) -> None:
         self.conn.stop()
+        self.conn.idl.notify_handler.shutdown()
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call `wake` (from OVSDB's notify thread) whenever a plug, unplug, retag or bridge change lands."""
+        self.conn.idl.notify_handler.watch_events([_Changed(t, wake) for t in ("Interface", "Port", "Bridge")])
 
     def observe(self) -> Observed:
-        cols = ["_uuid", "name", "tag", "vlan_mode", "external_ids", "other_config", "interfaces"]
+        cols = ["_uuid", "name", "tag", "vlan_mode", "trunks", "external_ids", "other_config", "interfaces"]
         ports = self.api.db_list("Port", columns=cols).execute(check_error=True)
         ifaces = {i["_uuid"]: i for i in self.api.db_list(
             "Interface", columns=["_uuid", "name", "type", "options", "external_ids"]).execute(check_error=True)}
@@ -81,7 +115,8 @@ class OvsSwitch:
                     _opt(p["vlan_mode"]), p["external_ids"].get(REF_KEY, ""), p["other_config"].get(NET_KEY, ""))
             elif IFACE_ID in iface["external_ids"]:
                 seen.foreign[p["name"]] = ForeignPort(p["name"], bridge, iface["external_ids"][IFACE_ID],
-                                                      _opt(p["tag"]), p["other_config"].get(NET_KEY, ""))
+                                                      _opt(p["tag"]), p["other_config"].get(NET_KEY, ""),
+                                                      _opt(p["vlan_mode"]), tuple(sorted(p["trunks"])))
         return seen
 
     def apply(self, plan: Plan) -> None:
@@ -106,8 +141,19 @@ class OvsSwitch:
             for port in plan.change_ports:
                 txn.add(api.db_set("Interface", port.name, ("type", port.type), ("options", dict(port.options))))
                 self._set_port(txn, port, new=False)
-            for name, (tag, net) in plan.tags.items():
-                txn.add(api.db_set("Port", name, ("tag", tag), ("other_config", {NET_KEY: net})))
+            for name, setting in plan.tags.items():
+                self._set_vlan(txn, name, setting)
+
+    def _set_vlan(self, txn: Any, name: str, want: VlanSetting) -> None:
+        """tag, vlan_mode and trunks of a hypervisor's port, all three (os-vif's isolate_vif sets them all)."""
+        api = self.api
+        for column, value in (("tag", want.tag), ("vlan_mode", want.vlan_mode)):
+            if value is None:
+                txn.add(api.db_clear("Port", name, column))
+            else:
+                txn.add(api.db_set("Port", name, (column, value)))
+        txn.add(api.db_set("Port", name, ("trunks", list(want.trunks)),
+                           ("other_config", {NET_KEY: want.net})))
 
     def _set_port(self, txn: Any, port: PortSpec, new: bool) -> None:
         api = self.api

@@ -66,7 +66,7 @@ def peer_name(prefix: str, bridge: str) -> str:
 class ProviderLayout:
     bridges: dict[str, BridgeSpec] = field(default_factory=dict)  # physical bridges the agent creates
     ports: dict[str, PortSpec] = field(default_factory=dict)  # the patch pairs
-    int_flows: list[str] = field(default_factory=list)  # br-int's table (only when there are mappings)
+    int_flows: list[str] = field(default_factory=list)  # what br-int's table adds for the patch ports
     phys_flows: dict[str, list[str]] = field(default_factory=dict)  # physical bridge -> its table
 
 
@@ -86,7 +86,7 @@ def build(mappings: Mapping[str, str], networks: Mapping[str, Mapping[str, objec
     out = ProviderLayout()
     if not mappings:
         return out
-    int_flows = ["priority=0,actions=NORMAL"]
+    int_flows: list[str] = []
     for physnet, bridge in sorted(mappings.items()):
         if bridge not in seen.all_bridges or bridge in seen.bridges:  # an operator's own bridge is used as is
             out.bridges[bridge] = BridgeSpec(bridge, physnet, fail_mode="secure")

@@ -48,6 +48,7 @@ class Reconciler:
         self.local_ip = local_ip
         self.settled: dict[str, int] = {}  # trunk id -> revision after our last report
         self.peers: tuple[str, ...] = ()  # tunnel endpoints the last pass wired
+        self.port_status_missing = False  # the server has no port-status call (logged once)
 
     def view(self) -> layout.HostView:
         """The server's view: ports bound here, trunks of parents bound here, their subports and networks."""
@@ -86,8 +87,14 @@ class Reconciler:
         t = time.perf_counter()
         view = self.view()
         t = result.mark("read", t)
+        plugged = set(layout.parent_interfaces(view, self.switch.observe()).values())
         bound: dict[str, tuple[Resource, list[Resource]]] = {}
+        unplugged: list[Resource] = []
         for trunk in view.trunks.values():
+            if trunk["id"] not in plugged:  # no wiring can be in place without the parent's interface
+                if trunk["status"] in ("ACTIVE", "DEGRADED", "BUILD"):
+                    unplugged.append(trunk)
+                continue
             if not self._needs_binding(trunk, view):
                 continue
             try:
@@ -108,33 +115,65 @@ class Reconciler:
         try:
             self.switch.apply(plan)
             if self.underlay is not None:
-                self.underlay.ensure()
+                self.underlay.ensure(any(b.name == self.underlay.bridge for b in plan.add_bridges))
             if view.local_ip:
                 self.switch.replace_flows(layout.BR_TUN, want.tun_flows)
-            if want.int_flows:
-                self.switch.replace_flows(layout.BR_INT, want.int_flows)
             for bridge, flows in want.phys_flows.items():
                 self.switch.replace_flows(bridge, flows)
         except Exception as exc:  # reported on the trunks it concerns, retried next pass
             log.exception("wiring failed")
             failure = f"wiring failed on host {self.host}: {exc}"
-        t = result.mark("ovs", t)
-        for trunk_id, (trunk, outcomes) in bound.items():
-            status, reason = self._verdict(trunk, outcomes, failure)
-            if status is None:
-                continue
-            done = self.api.report_status(trunk_id, status, reason, trunk["revision_number"])
-            if done is None:
+        if not failure:
+            try:  # per-port drops by name: a port gone meanwhile fails this, the OVSDB event brings a pass
+                self.switch.replace_flows(layout.BR_INT, want.int_flows)
+            except Exception as exc:
+                log.warning("br-int flows not replaced this pass: %s", exc)
                 result.again = True
-                continue
-            self.settled[trunk_id] = done["revision_number"]
-            result.reported[trunk_id] = status
+        t = result.mark("ovs", t)
+        for trunk, outcomes in bound.values():
+            status, reason = self._verdict(trunk, outcomes, failure)
+            if status is not None:
+                self._report(result, trunk, status, reason)
+        for trunk in unplugged:
+            reason = (f"parent port {trunk['port_id']} not plugged into {layout.trunk_bridge(trunk['id'])} "
+                      f"on host {self.host}")
+            subs = [{"port_id": s["port_id"], "status": "DOWN", "reason": "parent port not plugged"}
+                    for s in trunk["sub_ports"]]
+            self._report(result, trunk, "DOWN", reason, subs)
+        if not failure:
+            self._report_ports(view, want)
         result.mark("report", t)
         for gone in set(self.settled) - set(view.trunks):
             del self.settled[gone]
         if failure:
             raise RuntimeError(failure)
         return result
+
+    def _report(self, result: PassResult, trunk: Resource, status: str, reason: str,
+                subs: list[Resource] | None = None) -> None:
+        done = self.api.report_status(trunk["id"], status, reason, trunk["revision_number"], subs)
+        if done is None:
+            result.again = True
+            return
+        self.settled[trunk["id"]] = done["revision_number"]
+        result.reported[trunk["id"]] = status
+
+    def _report_ports(self, view: layout.HostView, want: layout.Layout) -> None:
+        """Tell the server which ports' interfaces are plugged and wired here (only those that changed)."""
+        statuses = {p: s for p, s in layout.port_statuses(view, want).items() if view.ports[p].get("status") != s}
+        if not statuses or self.port_status_missing:
+            return
+        try:
+            answers = self.api.report_port_status(self.host, statuses)
+        except ServerError as exc:
+            if exc.status_code == 404 and "PortNotBoundToHost" not in str(exc):
+                self.port_status_missing = True
+                log.warning("the server has no port-status call (%s): port status not reported", exc)
+                return
+            raise
+        for a in answers:
+            if a.get("error"):
+                log.info("port %s status not taken: %s", a.get("port_id"), a["error"])
 
     def _with_bindings(self, view: layout.HostView, bound: dict[str, tuple[Resource, list[Resource]]]
                        ) -> layout.HostView:

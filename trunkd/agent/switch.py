@@ -7,7 +7,7 @@ back end slots in with the same three calls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,6 +35,26 @@ class ForeignPort:
     iface_id: str
     tag: int | None
     net: str
+    vlan_mode: str | None = None
+    trunks: tuple[int, ...] = ()
+
+    @property
+    def vlan(self) -> VlanSetting:
+        return VlanSetting(self.tag, self.net, self.vlan_mode, self.trunks)
+
+
+@dataclass(frozen=True)
+class VlanSetting:
+    """What the agent sets on a hypervisor's port (it owns tag, vlan_mode and trunks of ports it wires).
+
+    On br-int: an access port on its network's local VLAN, or the dead VLAN. On a trunk bridge: all
+    cleared (the instance's interface carries every VLAN), undoing os-vif's `isolate_vif`.
+    """
+
+    tag: int | None
+    net: str = ""
+    vlan_mode: str | None = None
+    trunks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,7 +83,7 @@ class Plan:
     add_ports: list[PortSpec] = field(default_factory=list)
     change_ports: list[PortSpec] = field(default_factory=list)
     del_ports: list[str] = field(default_factory=list)
-    tags: dict[str, tuple[int, str]] = field(default_factory=dict)  # foreign port -> (tag, net)
+    tags: dict[str, VlanSetting] = field(default_factory=dict)  # hypervisor port -> what to set
 
     def __bool__(self) -> bool:
         return any((self.add_bridges, self.del_bridges, self.add_ports, self.change_ports, self.del_ports,
@@ -87,6 +107,10 @@ class Switch(Protocol):
 
     def replace_flows(self, bridge: str, flows: list[str]) -> None:
         """Make the bridge's flow table exactly `flows`."""
+        ...
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever the switch changes under the agent (a plug, an unplug, a bridge gone)."""
         ...
 
     def close(self) -> None:

@@ -49,8 +49,10 @@ class Underlay:
         self.rundir = rundir
         self.done = False
 
-    def ensure(self) -> None:
-        """Idempotent; quiet once the address is on the bridge."""
+    def ensure(self, bridge_made: bool = False) -> None:
+        """Idempotent; once the address is on the bridge, only a bridge made again is looked at."""
+        if self.done and not bridge_made:
+            return
         path = vswitchd_netns(self.rundir)
         with NetNS(path, flags=0) if path else IPRoute() as nl:
             bridge, iface = nl.link_lookup(ifname=self.bridge), nl.link_lookup(ifname=self.iface)
