@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -118,3 +120,12 @@ def test_the_underlay_nic_goes_into_a_bridge_of_its_own() -> None:
     assert want.bridges["br-phy"] == BridgeSpec("br-phy", "underlay")
     nic = want.ports["eth1"]
     assert (nic.bridge, nic.type, nic.options, nic.tag) == ("br-phy", "", {}, None)
+
+
+@pytest.mark.parametrize(("value", "says"), [("physnet1", "is not physnet:bridge"),
+                                             ("physnet1:br-int", "br-int is the agent's own bridge")])
+def test_the_agent_refuses_bad_mappings_before_it_starts(value: str, says: str) -> None:
+    out = subprocess.run([sys.executable, "-m", "trunkd.cli", "agent", "--bridge-mappings", value,
+                          "--server", "http://127.0.0.1:1", "--ovsdb", "unix:/nonexistent"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and says in out.stderr, out.stderr

@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         mappings = parse_mappings(args.bridge_mappings)
     except MappingError as exc:
         raise SystemExit(f"trunkd agent: --bridge-mappings: {exc}") from None
+    if taken := {"br-int", "br-tun"} & set(mappings.values()):
+        raise SystemExit(f"trunkd agent: --bridge-mappings: {', '.join(sorted(taken))} is the agent's own bridge")
     if args.tunnel_bridge_port and not args.local_ip:
         raise SystemExit("trunkd agent: --tunnel-bridge-port needs --local-ip")
     if args.tunnel_bridge_port and args.tunnel_bridge in mappings.values():
