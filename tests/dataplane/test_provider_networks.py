@@ -159,6 +159,8 @@ def test_trunk_with_vlan_and_flat_provider_subports_is_active(phys: Phys) -> Non
     assert trunk["status"] == "ACTIVE" and len(trunk["sub_ports"]) == 3, trunk
     assert "br-ex" in phys.h1.bridges() and {"br-ex", "br-ex2"} <= set(phys.h2.bridges())
     assert "phy-br-ex" in phys.h1.ports("br-ex") and "int-br-ex2" in phys.h2.ports("br-int")
+    assert "trunkd-owner" not in phys.h1.vsctl("get", "Bridge", "br-ex", "external_ids"), "the operator's, as is"
+    assert "trunkd-owner" in phys.h2.vsctl("get", "Bridge", "br-ex", "external_ids"), "made by the agent"
 
 
 def test_a_subport_vlan_leaves_tagged_with_its_provider_vlan_and_reaches_host_2_without_a_tunnel(phys: Phys) -> None:
