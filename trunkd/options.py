@@ -98,6 +98,13 @@ AGENT_OPTS: dict[str, tuple[str | None, cfg.Opt, str]] = {
     "local_ip": ("ovs", cfg.StrOpt("local_ip", help="Tunnel endpoint IP: enables VXLAN tenant networks "
                                                     "(env TRUNKD_AGENT_LOCAL_IP, flag --local-ip)."),
                  "TRUNKD_AGENT_LOCAL_IP"),
+    "tunnel_bridge_port": ("ovs", cfg.StrOpt("underlay_port", help="Underlay NIC holding local_ip: the agent puts "
+                                                                   "it in underlay_bridge and moves the IP there "
+                                                                   "(env TRUNKD_AGENT_TUNNEL_BRIDGE_PORT)."),
+                           "TRUNKD_AGENT_TUNNEL_BRIDGE_PORT"),
+    "tunnel_bridge": ("ovs", cfg.StrOpt("underlay_bridge", default="br-phy",
+                                        help="The underlay bridge made for underlay_port "
+                                             "(env TRUNKD_AGENT_TUNNEL_BRIDGE)."), "TRUNKD_AGENT_TUNNEL_BRIDGE"),
     "os_auth_url": ("agent_auth", cfg.StrOpt("auth_url", help="Keystone URL of the agent's service user; "
                                                                "unset: noauth (env OS_AUTH_URL)."), "OS_AUTH_URL"),
     "os_username": ("agent_auth", cfg.StrOpt("username", help="env OS_USERNAME"), "OS_USERNAME"),
@@ -111,8 +118,8 @@ AGENT_OPTS: dict[str, tuple[str | None, cfg.Opt, str]] = {
 }
 OVS_EXTRA_OPTS = [
     cfg.ListOpt("bridge_mappings", default=[],
-                help="physnet:bridge pairs (Neutron's name); the agent reports them in its configurations "
-                     "(GET /v2.0/agents); it does not wire provider bridges yet."),
+                help="physnet:bridge pairs (Neutron's name): the provider networks this host reaches and their "
+                     "bridges, created if missing (env TRUNKD_AGENT_BRIDGE_MAPPINGS, flag --bridge-mappings)."),
 ]
 
 OVN_OPTS = [  # for the coming `trunkd ovn-sync`

@@ -161,13 +161,14 @@ class Endpoint:
     tap: str
     mac: str
     sock: socket.socket | None = None
+    ifname: str = "eth0"  # another name to listen on a wire's end inside a host's netns
 
     def open(self) -> Endpoint:
         netns.pushns(self.ns)
         try:
             s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
             s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-            s.bind(("eth0", 0))
+            s.bind((self.ifname, 0))
         finally:
             netns.popns()
         s.setblocking(False)
@@ -241,21 +242,35 @@ class Topology:
                 netns.remove(name)
 
 
-def underlay(h1: OvsHost, h2: OvsHost, ip1: str, ip2: str, prefix: int = 24) -> None:
-    """Join two hosts with a veth; each end in a netdev `br-phy` whose internal port holds the tunnel IP."""
+def underlay(h1: OvsHost, h2: OvsHost, ip1: str, ip2: str, prefix: int = 24) -> tuple[str, str]:
+    """Join two hosts with a veth holding each host's tunnel IP, as a NIC would; the agents' --tunnel-bridge-port
+    puts each end in a netdev `br-phy` and moves the IP to its internal port. Returns the two ends."""
     t = tag()
     ends = (f"ula{t}", f"ulb{t}")
     with IPRoute() as ip:
         ip.link("add", ifname=ends[0], kind="veth", peer={"ifname": ends[1], "net_ns_fd": h2.name})
         ip.link("set", index=ip.link_lookup(ifname=ends[0])[0], net_ns_fd=h1.name)
     for host, end, addr in ((h1, ends[0], ip1), (h2, ends[1], ip2)):
-        host.vsctl("add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev",
-                   "--", "add-port", "br-phy", end)
         with NetNS(host.name) as ns:
-            ns.link("set", index=ns.link_lookup(ifname=end)[0], state="up")
-            idx = wait_for("br-phy internal port", lambda ns=ns: ns.link_lookup(ifname="br-phy"))[0]
+            idx = ns.link_lookup(ifname=end)[0]
             ns.link("set", index=idx, state="up")
             ns.addr("add", index=idx, address=addr, prefixlen=prefix)
+    return ends
+
+
+def wire(h1: OvsHost, h2: OvsHost, bridge: str) -> tuple[str, str]:
+    """A "physical" L2 segment: a veth whose ends are ports of `bridge` on each host (made if missing)."""
+    t = tag()
+    ends = (f"wra{t}", f"wrb{t}")
+    with IPRoute() as ip:
+        ip.link("add", ifname=ends[0], kind="veth", peer={"ifname": ends[1], "net_ns_fd": h2.name})
+        ip.link("set", index=ip.link_lookup(ifname=ends[0])[0], net_ns_fd=h1.name)
+    for host, end in ((h1, ends[0]), (h2, ends[1])):
+        wait_for(f"{bridge} on {host.name}", lambda host=host: bridge in host.bridges())
+        host.vsctl("add-port", bridge, end)
+        with NetNS(host.name) as ns:
+            ns.link("set", index=ns.link_lookup(ifname=end)[0], state="up")
+    return ends
 
 
 @dataclass
@@ -268,6 +283,7 @@ class AgentProc:
     local_ip: str | None = None
     proc: subprocess.Popen[bytes] | None = None
     resync_interval: float = 30.0
+    extra: tuple[str, ...] = ()  # more agent flags, e.g. ("--bridge-mappings", "physnet1:br-ex")
 
     @property
     def log(self) -> Path:
@@ -278,7 +294,7 @@ class AgentProc:
                "--ovsdb", self.host.db, "--ovs-rundir", str(self.host.rundir)]
         if self.local_ip:
             cmd += ["--local-ip", self.local_ip]
-        return [*cmd, *extra]
+        return [*cmd, *self.extra, *extra]
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(REPO)}

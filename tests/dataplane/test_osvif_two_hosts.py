@@ -57,9 +57,10 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoHosts]:
             undo.append(host.stop)
             hosts.append(host.start())
         h1, h2 = hosts
-        underlay(h1, h2, IP1, IP2)
-        for host, ip in ((h1, IP1), (h2, IP2)):
-            undo.append(AgentProc(host, server.url, workdir, local_ip=ip).start().stop)
+        nics = underlay(h1, h2, IP1, IP2)  # the agents build br-phy from these (--tunnel-bridge-port)
+        for host, ip, nic in ((h1, IP1, nics[0]), (h2, IP2, nics[1])):
+            agent = AgentProc(host, server.url, workdir, local_ip=ip, extra=("--tunnel-bridge-port", nic))
+            undo.append(agent.start().stop)
         for host, peer in ((h1, IP2), (h2, IP1)):
             wait_for(f"{host.name} tunnel to {peer}",
                      lambda host=host, peer=peer: tunnel_port(peer) in host.ports("br-tun"), timeout=30)

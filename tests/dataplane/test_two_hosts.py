@@ -1,5 +1,6 @@
 """Two hosts on one machine, each a netns with its own ovsdb-server and ovs-vswitchd, joined by a veth
-that carries VXLAN between their br-tun bridges. The instance's trunk is on host 1; the networks'
+that carries VXLAN between their br-tun bridges. The veth ends hold the tunnel IPs as NICs would; each agent
+builds its underlay bridge from them (--tunnel-bridge-port). The instance's trunk is on host 1; the networks'
 other ends are on host 2."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pyroute2 import NetNS
 
 from tests.dataplane.support import (
     AgentProc,
@@ -56,9 +58,10 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoHosts]:
             undo.append(host.stop)
             hosts.append(host.start())
         h1, h2 = hosts
-        underlay(h1, h2, IP1, IP2)
-        for host, ip in ((h1, IP1), (h2, IP2)):
-            undo.append(AgentProc(host, server.url, workdir, local_ip=ip).start().stop)
+        nics = underlay(h1, h2, IP1, IP2)
+        for host, ip, nic in ((h1, IP1, nics[0]), (h2, IP2, nics[1])):
+            agent = AgentProc(host, server.url, workdir, local_ip=ip, extra=("--tunnel-bridge-port", nic))
+            undo.append(agent.start().stop)
         for host, peer in ((h1, IP2), (h2, IP1)):
             wait_for(f"{host.name} tunnel to {peer}",
                      lambda host=host, peer=peer: tunnel_port(peer) in host.ports("br-tun"), timeout=30)
@@ -83,6 +86,8 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoHosts]:
         with h1.switch() as switch:
             plug(ServerApi(server.url), switch, parent["id"], vm.tap, h1.name)
         wait_status(api, trunk["id"], "ACTIVE")
+        for ep in eps.values():  # an untagged port hears every VLAN until host 2's agent tags it
+            wait_for(f"{ep.tap} tagged", lambda ep=ep: h2.vsctl("get", "Port", ep.tap, "tag") not in ("[]", ""))
         yield TwoHosts(api, h1, h2, trunk, vm, eps)
 
 
@@ -108,3 +113,12 @@ def test_each_network_rides_its_own_vni(two: TwoHosts) -> None:
     nets = two.api.get("/v2.0/networks").json()["networks"]
     for net in nets:
         assert f"tun_id={int(net['provider:segmentation_id']):#x}" in flows, net
+
+
+def test_the_agent_built_the_underlay_bridge_with_the_tunnel_ip(two: TwoHosts) -> None:
+    for host, ip in ((two.h1, IP1), (two.h2, IP2)):
+        assert "br-phy" in host.bridges()
+        assert any(p.startswith("ul") for p in host.ports("br-phy"))
+        with NetNS(host.name) as ns:
+            idx = ns.link_lookup(ifname="br-phy")[0]
+            assert ip in [a.get_attr("IFA_ADDRESS") for a in ns.get_addr(index=idx)]

@@ -67,6 +67,16 @@ def add_parser(sub: Any) -> None:
                    help="seconds between heartbeats ([agent] report_interval; default 10)")
     a.add_argument("--resync-interval", type=float,
                    help="seconds between full passes ([agent] resync_interval; default 60)")
+    a.add_argument("--bridge-mappings",
+                   help="physnet1:br-ex[,physnet2:br-ex2]: provider networks this host reaches and their "
+                        "bridges, created if missing ([ovs] bridge_mappings; env TRUNKD_AGENT_BRIDGE_MAPPINGS)")
+    a.add_argument("--tunnel-bridge-port",
+                   help="underlay NIC holding --local-ip: the agent puts it in --tunnel-bridge and moves the IP "
+                        "to the bridge, as the userspace datapath needs ([ovs] underlay_port; "
+                        "env TRUNKD_AGENT_TUNNEL_BRIDGE_PORT)")
+    a.add_argument("--tunnel-bridge",
+                   help="the underlay bridge made for --tunnel-bridge-port ([ovs] underlay_bridge; "
+                        "env TRUNKD_AGENT_TUNNEL_BRIDGE; default br-phy)")
     a_sub = a.add_subparsers(dest="agent_command")
     p = a_sub.add_parser("plug", help="attach an interface for a port, as a hypervisor does")
     p.add_argument("port_id")
@@ -88,8 +98,8 @@ def resolve(args: argparse.Namespace, files: tuple[str, ...]) -> None:
         else:
             setattr(args, name, options.value(conf, group, opt.dest))
     if getattr(args, "bridge_mappings", None) is None:
-        pairs = [m.split(":", 1) for m in conf.ovs.bridge_mappings if ":" in m]
-        args.bridge_mappings = {physnet.strip(): bridge.strip() for physnet, bridge in pairs}
+        raw = os.environ.get("TRUNKD_AGENT_BRIDGE_MAPPINGS")
+        args.bridge_mappings = raw if raw is not None else ",".join(conf.ovs.bridge_mappings)
     args.resolved = True
 
 
@@ -99,6 +109,7 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
     from trunkd.agent.daemon import Agent, AgentConfig
     from trunkd.agent.ovs import OvsSwitch
     from trunkd.agent.plug import plug
+    from trunkd.agent.provider import MappingError, parse_mappings
 
     resolve(args, files)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -112,10 +123,22 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
         finally:
             switch.close()
         return 0
+    try:
+        mappings = parse_mappings(args.bridge_mappings)
+    except MappingError as exc:
+        raise SystemExit(f"trunkd agent: --bridge-mappings: {exc}") from None
+    if taken := {"br-int", "br-tun"} & set(mappings.values()):
+        raise SystemExit(f"trunkd agent: --bridge-mappings: {', '.join(sorted(taken))} is the agent's own bridge")
+    if args.tunnel_bridge_port and not args.local_ip:
+        raise SystemExit("trunkd agent: --tunnel-bridge-port needs --local-ip")
+    if args.tunnel_bridge_port and args.tunnel_bridge in mappings.values():
+        raise SystemExit(f"trunkd agent: {args.tunnel_bridge} is both the tunnel bridge and a mapped bridge")
     config = AgentConfig(
         host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
+        bridge_mappings=tuple(mappings.items()), tunnel_bridge_port=args.tunnel_bridge_port,
+        tunnel_bridge=args.tunnel_bridge,
         state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
-        resync_interval=args.resync_interval, bridge_mappings=args.bridge_mappings,
+        resync_interval=args.resync_interval,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop heartbeats, close OVSDB
     agent = Agent(config, ServerApi(args.server, identity(args)))  # connected to OVSDB

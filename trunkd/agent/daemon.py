@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from trunkd.agent.api import ServerApi
 from trunkd.agent.feed import EventFeed
 from trunkd.agent.ovs import DATAPATH, OvsSwitch
 from trunkd.agent.reconciler import Reconciler
+from trunkd.agent.underlay import DEFAULT_BRIDGE, Underlay
 
 log = logging.getLogger("trunkd.agent")
 
@@ -31,10 +32,12 @@ class AgentConfig:
     state_dir: Path
     ovs_rundir: str | None = None
     local_ip: str | None = None
+    bridge_mappings: tuple[tuple[str, str], ...] = ()  # (physnet, bridge), as --bridge-mappings lists them
+    tunnel_bridge_port: str | None = None  # the underlay NIC the agent puts in `tunnel_bridge` with local_ip
+    tunnel_bridge: str = DEFAULT_BRIDGE
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0  # full pass even without events: repairs drift made behind our back
     poll_wait: float = 30.0
-    bridge_mappings: dict[str, str] = field(default_factory=dict)  # [ovs] bridge_mappings, reported as is
 
     def configurations(self) -> dict[str, Any]:
         conf: dict[str, Any] = {"bridge_mappings": dict(self.bridge_mappings), "datapath_type": DATAPATH,
@@ -64,7 +67,14 @@ class Agent:
         started = time.monotonic()
         self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
         log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
-        self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip)
+        self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip,
+                                     dict(config.bridge_mappings), self._underlay())
+
+    def _underlay(self) -> Underlay | None:
+        c = self.config
+        if not (c.local_ip and c.tunnel_bridge_port):
+            return None
+        return Underlay(c.tunnel_bridge, c.tunnel_bridge_port, c.local_ip, c.ovs_rundir)
 
     def _resync(self) -> None:
         log.info("event cursor expired: full resync")

@@ -2,7 +2,8 @@
 
 As Neutron's OVS agent: `br-int` with one local VLAN per network; per trunk a bridge `tbr-<trunk>`,
 the parent patch pair `tpt-`/`tpi-` and one `spt-`/`spi-` pair per subport; `br-tun` with a vxlan
-port per peer host and Neutron's flow tables (local VLAN <-> VNI).
+port per peer host and Neutron's flow tables (local VLAN <-> VNI); per mapped physical network a
+bridge joined to br-int by a patch pair with VLAN translation flows (trunkd.agent.provider).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trunkd.agent import provider
 from trunkd.agent.switch import BridgeSpec, Observed, Plan, PortSpec, VlanSetting
 from trunkd.domain.ovs_names import (
     SUBPORT_INT_PREFIX,
@@ -52,6 +54,8 @@ class HostView:
     networks: Mapping[str, Resource]
     local_ip: str | None = None
     peers: tuple[str, ...] = ()  # other hosts' tunnel endpoints
+    bridge_mappings: Mapping[str, str] = field(default_factory=dict)  # physnet -> physical bridge
+    underlay: tuple[str, str] | None = None  # (tunnel bridge, its NIC) when the agent builds the underlay
 
     def bound_here(self, port: Resource) -> bool:
         return port.get("binding:host_id") == self.host and port.get("binding:vif_type") == "ovs"
@@ -68,6 +72,7 @@ class Layout:
     int_flows: list[str] = field(default_factory=list)  # br-int's flow table
     plugged: set[str] = field(default_factory=set)  # trunk ids whose parent's interface is on their bridge
     int_ports: dict[str, str] = field(default_factory=dict)  # port id of a br-int hypervisor port -> its network
+    phys_flows: dict[str, list[str]] = field(default_factory=dict)  # physical bridge -> its table
 
 
 def _allocate(needed: Iterable[str], known: Mapping[str, int]) -> dict[str, int]:
@@ -170,6 +175,17 @@ def build(view: HostView, seen: Observed) -> Layout:
             spt, spi = patch_port_name(SUBPORT_PREFIX, port["id"]), patch_port_name(SUBPORT_INT_PREFIX, port["id"])
             out.ports[spt] = _patch(spt, tbr, spi, int(sub["segmentation_id"]), port["id"], vlan_mode="access")
             out.ports[spi] = _patch(spi, BR_INT, spt, lv[port["network_id"]], port["id"], port["network_id"])
+
+    phys = provider.build(view.bridge_mappings, view.networks, lv, seen, BR_INT)
+    out.bridges.update(phys.bridges)
+    out.ports.update(phys.ports)
+    out.int_flows = [*phys.int_flows, *out.int_flows]
+    out.phys_flows = phys.phys_flows
+
+    if view.underlay:  # the NIC in a netdev bridge whose internal port gets the tunnel IP (agent/underlay.py)
+        bridge, nic = view.underlay
+        out.bridges[bridge] = BridgeSpec(bridge, "underlay")
+        out.ports[nic] = PortSpec(nic, bridge, "", {}, ref="underlay")
 
     if view.local_ip:
         out.bridges[BR_TUN] = BridgeSpec(BR_TUN, fail_mode="secure")

@@ -99,7 +99,7 @@ class OvsSwitch:
         bridges = self.api.db_list(
             "Bridge", columns=["name", "ports", "external_ids", "fail_mode"]).execute(check_error=True)
         bridge_of = {p: b["name"] for b in bridges for p in b["ports"]}
-        seen = Observed()
+        seen = Observed(all_bridges={b["name"] for b in bridges})
         for b in bridges:
             if b["external_ids"].get(OWNER_KEY) == OWNER:
                 seen.bridges[b["name"]] = BridgeSpec(b["name"], b["external_ids"].get(REF_KEY, ""),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from trunkd.agent import layout
 from trunkd.agent.api import Resource, ServerApi, ServerError
 from trunkd.agent.switch import Switch
+from trunkd.agent.underlay import Underlay
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,11 @@ class PassResult:
 class Reconciler:
     """Wires this host's trunks and ports; remembers which trunk revisions it has already settled."""
 
-    def __init__(self, api: ServerApi, switch: Switch, host: str, local_ip: str | None = None) -> None:
+    def __init__(self, api: ServerApi, switch: Switch, host: str, local_ip: str | None = None,
+                 bridge_mappings: dict[str, str] | None = None, underlay: Underlay | None = None) -> None:
         self.api = api
+        self.bridge_mappings = dict(bridge_mappings or {})
+        self.underlay = underlay
         self.switch = switch
         self.host = host
         self.local_ip = local_ip
@@ -55,7 +59,8 @@ class Reconciler:
         ports.update({p["id"]: p for p in self.api.ports(missing)})
         networks = {n["id"]: n for n in self.api.networks({p["network_id"] for p in ports.values()})}
         self.peers = self.tunnel_peers()
-        return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers)
+        return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers, self.bridge_mappings,
+                               (self.underlay.bridge, self.underlay.iface) if self.underlay else None)
 
     def tunnel_peers(self) -> tuple[str, ...]:
         """Tunnel endpoints of the other live agents (none when this host does not tunnel)."""
@@ -110,8 +115,12 @@ class Reconciler:
         failure = ""
         try:
             self.switch.apply(plan)
+            if self.underlay is not None:
+                self.underlay.ensure(any(b.name == self.underlay.bridge for b in plan.add_bridges))
             if view.local_ip:
                 self.switch.replace_flows(layout.BR_TUN, want.tun_flows, force=full)
+            for bridge, flows in want.phys_flows.items():
+                self.switch.replace_flows(bridge, flows, force=full)
         except Exception as exc:  # reported on the trunks it concerns, retried next pass
             log.exception("wiring failed")
             failure = f"wiring failed on host {self.host}: {exc}"

@@ -69,6 +69,7 @@ class Observed:
     """What the switch holds: the bridges and ports the agent owns, and the hypervisor's ports."""
 
     bridges: dict[str, BridgeSpec] = field(default_factory=dict)  # owned, by name
+    all_bridges: set[str] = field(default_factory=set)  # every bridge, so an operator's br-ex is used as is
     ports: dict[str, PortSpec] = field(default_factory=dict)  # owned, by name
     foreign: dict[str, ForeignPort] = field(default_factory=dict)  # by port name
 
