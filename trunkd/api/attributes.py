@@ -84,6 +84,7 @@ NETWORK: Mapping[str, Attr] = {
     "provider:physical_network": Attr(post=True, check=v.string(64), filter=_text),
     "provider:segmentation_id": Attr(post=True, check=v.to_int, filter=v.to_int),
     "port_security_enabled": Attr(post=True, put=True, default=True, check=v.boolean, filter=_bool_filter),
+    "router:external": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter),
 }
 
 PORT: Mapping[str, Attr] = {
@@ -91,7 +92,7 @@ PORT: Mapping[str, Attr] = {
     "name": NAME,
     "admin_state_up": ADMIN_STATE,
     "network_id": Attr(post=True, required=True, check=v.uuid, filter=_text, sort=True),
-    "mac_address": Attr(post=True, check=v.mac_address, filter=_text, sort=True),
+    "mac_address": Attr(post=True, put=True, check=v.mac_address, filter=_text, sort=True),
     "fixed_ips": Attr(post=True, put=True, check=v.fixed_ips, filter=_fixed_ip_filter),
     "port_security_enabled": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter),
     "allowed_address_pairs": Attr(post=True, put=True, check=v.allowed_address_pairs),
@@ -105,6 +106,7 @@ PORT: Mapping[str, Attr] = {
     "binding:vnic_type": Attr(post=True, put=True, default="normal", check=v.vnic_type, filter=_text),
     "binding:vif_type": Attr(filter=_text),
     "binding:vif_details": READ_ONLY,
+    "extra_dhcp_opts": Attr(post=True, put=True, check=v.extra_dhcp_opts),
     "trunk_details": READ_ONLY,
 }
 
@@ -124,7 +126,9 @@ SUBNET: Mapping[str, Attr] = {
     "ipv6_address_mode": Attr(post=True, default=None, check=v.one_of(*IPV6_MODES, None), filter=_text,
                               sort=True),
     "tags": Attr(post=True, check=v.tag_list),
-    "service_types": READ_ONLY,
+    "service_types": Attr(post=True, put=True, default=[], check=v.service_types),
+    "shared": Attr(filter=_bool_filter),
+    "router:external": Attr(filter=_bool_filter),
 }
 
 TRUNK: Mapping[str, Attr] = {
