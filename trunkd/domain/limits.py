@@ -15,6 +15,7 @@ MAX_QUERY_BYTES = 256 * 1024  # the whole query string
 MAX_ROLES_LEN = 1024  # X-Roles
 MAX_TAGS = 50  # tags on one resource
 MAX_TAG_LEN = 255
+MAX_ADDRESS_PAIRS = 10  # allowed_address_pairs of one port (Neutron's max_allowed_address_pair default)
 MAX_REASON_PORTS = 5  # failed subports named in a DEGRADED status_reason (the rest are counted)
 MAX_REASON_LEN = 1024  # the status_reason column
 MAX_PAGE = 2**31 - 1  # `limit` beyond this is treated as this (Neutron caps it at its maximum)

@@ -10,6 +10,7 @@ from typing import Any
 from trunkd.domain import addressing, errors, events
 from trunkd.domain.addressing import IPV4_MIN_MTU, IPV6_MIN_MTU
 from trunkd.domain.context import RequestContext
+from trunkd.domain.events import port_event
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network, Subnet
 from trunkd.domain.views import subnet_dict
@@ -17,7 +18,6 @@ from trunkd.service import ipam
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
-from trunkd.service.ports import port_event
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
