@@ -163,3 +163,15 @@ def test_changes_write_their_events(admin: Api) -> None:
     assert found[net["id"]]["state"]["router:external"] is True
     assert found[port["id"]]["state"]["extra_dhcp_opts"][0]["opt_name"] == "mtu"
     assert found[subnet["id"]]["state"]["service_types"] == ["network:dhcp"]
+
+
+def test_mac_of_a_bound_port_is_409_port_bound(admin: Api) -> None:
+    host = f"host-{uuid.uuid4().hex[:8]}"
+    r = admin.post("/v2.0/agents", {"agent": {"host": host, "agent_type": "Open vSwitch agent",
+                                              "binary": "trunkd-agent", "configurations": {}}})
+    assert r.status_code in (200, 201), r.text
+    port = admin.port(**{"binding:host_id": host})
+    assert port["binding:vif_type"] == "ovs"
+    r = admin.put(f"/v2.0/ports/{port['id']}", {"port": {"mac_address": "fa:16:3e:00:00:09"}})
+    assert r.status_code == 409 and error_type(r) == "PortBound"
+    assert admin.get(f"/v2.0/ports/{port['id']}").json()["port"]["mac_address"] == port["mac_address"]
