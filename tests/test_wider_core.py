@@ -136,7 +136,7 @@ def test_subnet_service_types(member: Api) -> None:
     r = member.put(f"/v2.0/subnets/{subnet['id']}", {"subnet": {"service_types": ["network:router_gateway"]}})
     assert r.status_code == 200 and r.json()["subnet"]["service_types"] == ["network:router_gateway"]
     r = member.post("/v2.0/subnets", {"subnet": {"network_id": subnet["network_id"], "ip_version": 4,
-                                                 "cidr": "10.9.0.0/24", "service_types": ["bogus"]}})
+                                                 "cidr": "10.9.0.0/24", "service_types": ["bogus:x"]}})
     assert r.status_code == 400 and error_type(r) == "InvalidSubnetServiceType"
     r = member.post("/v2.0/subnets", {"subnet": {"network_id": subnet["network_id"], "ip_version": 4,
                                                  "cidr": "10.9.0.0/24", "service_types": [3]}})
@@ -175,3 +175,13 @@ def test_mac_of_a_bound_port_is_409_port_bound(admin: Api) -> None:
     r = admin.put(f"/v2.0/ports/{port['id']}", {"port": {"mac_address": "fa:16:3e:00:00:09"}})
     assert r.status_code == 409 and error_type(r) == "PortBound"
     assert admin.get(f"/v2.0/ports/{port['id']}").json()["port"]["mac_address"] == port["mac_address"]
+
+
+def test_ports_take_addresses_from_the_subnets_serving_their_device_owner(member: Api) -> None:
+    net = member.network()
+    typed = member.subnet(net["id"], cidr="192.168.1.0/24", service_types=["test:type_1", "network:distributed"])
+    plain = member.subnet(net["id"], cidr="192.168.2.0/24")
+    port = member.port(net["id"], device_owner="test:type_1")
+    assert [f["subnet_id"] for f in port["fixed_ips"]] == [typed["id"]]
+    other = member.port(net["id"], device_owner="compute:nova")
+    assert [f["subnet_id"] for f in other["fixed_ips"]] == [plain["id"]]

@@ -237,7 +237,9 @@ def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, 
             raise _bad("Body contains invalid data")
         if len(items) > MAX_BULK:
             raise _bad(f"Bulk request has {len(items)} {collection}; at most {MAX_BULK} are allowed")
-        return [parse_create_item(i, attrs, ctx) for i in items], True
+        # each item bare or wrapped in {resource: …}, as Neutron takes both
+        return [parse_create_item(i[resource] if isinstance(i, dict) and resource in i else i, attrs, ctx)
+                for i in items], True
     return [parse_create_item(_body_item(body, resource), attrs, ctx)], False
 
 

@@ -104,11 +104,13 @@ def mtu(value: Any) -> int:
     return number
 
 
-SERVICE_TYPE_PREFIXES = ("network:", "neutron:", "compute:")
+# As Neutron 29 checks them: "network:", "neutron:", and (its list += "compute:") any single character
+# of "compute:", so "test:type_1" passes there; clients (tempest among them) rely on that.
+SERVICE_TYPE_PREFIXES = ("network:", "neutron:", *"compute:")
 
 
 def service_types(value: Any) -> list[str]:
-    """Subnet service types: device owners or their prefixes (network:, neutron:, compute:)."""
+    """Subnet service types: device owners, prefix-checked exactly as Neutron does (SERVICE_TYPE_PREFIXES)."""
     if not value:
         return []
     if not isinstance(value, list):
@@ -241,7 +243,7 @@ _described(tag_list, {"type": "array", "items": SCHEMAS[tag], "maxItems": MAX_TA
 _described(binding_profile, {"type": "object", "properties": {"migrating_to": {"type": "string", "maxLength": 255}}})
 _described(to_int, {"type": "integer"})
 _described(mtu, {"type": "integer", "minimum": 0, "maximum": 65535})
-_described(service_types, {"type": "array", "items": {"type": "string", "pattern": "^(network|neutron|compute):"}})
+_described(service_types, {"type": "array", "items": {"type": "string", "pattern": "^(network:|neutron:|[compute:])"}})
 _described(extra_dhcp_opts, {"type": "array", "items": {"type": "object", "required": ["opt_name", "opt_value"],
                                                         "properties": {
                                                             "opt_name": {"type": "string", "maxLength": 64},
