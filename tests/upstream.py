@@ -4,7 +4,8 @@
     python -m tests.upstream [--workdir DIR]     (scripts/tempest; the test suite runs it too)
 
 The tests are selected by name (the `neutron_tempest_plugin.api` trunk tests and the wider core set) and run
-unmodified. Prints passed / skipped (with each reason) / failed, and exits non-zero on any failure but the known gaps (KNOWN_GAPS).
+unmodified. Prints passed / skipped (with each reason) / failed, and exits non-zero on any failure but
+the known gaps (KNOWN_GAPS).
 """
 
 from __future__ import annotations
