@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,6 +11,7 @@ from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import PortFacts, Trunk, TrunkRole
+from trunkd.domain.subports import SubportSpec
 from trunkd.domain.trunk import (
     Membership,
     Rules,
@@ -172,21 +173,40 @@ def _save_membership(env: Env, uow: UnitOfWork, trunk: Trunk, change: Membership
     return updated
 
 
+Decide = Callable[[UnitOfWork, TrunkAggregate], Membership | None]
+
+
+def _change_membership(env: Env, ctx: RequestContext, trunk_id: str, rules: tuple[str, ...], decide: Decide,
+                       dry_run: bool) -> tuple[Trunk, SubportChanges]:
+    """The member actions: lock the visible trunk, enforce `rules`, let the aggregate decide, save."""
+    def work(uow: UnitOfWork) -> tuple[Trunk, SubportChanges]:
+        trunk = visible_trunk(uow, ctx, trunk_id, lock=True)
+        target = {"project_id": trunk.project_id}
+        for rule in rules:
+            env.policy.enforce(ctx, rule, target)
+        change = decide(uow, _aggregate(env, trunk))
+        if change is None:
+            return trunk, SubportChanges([], [], [])
+        return _save_membership(env, uow, trunk, change), change.changes
+
+    return env.db.transact(work, ctx.request_id, dry_run=dry_run)
+
+
+def _specs_and_facts(uow: UnitOfWork, ctx: RequestContext, aggregate: TrunkAggregate,
+                     request: SubportList) -> tuple[list[SubportSpec], dict[str, PortFacts]]:
+    specs = request.specs(allocating=aggregate.rules.allocating)
+    return specs, _facts(uow, ctx, [aggregate.trunk.port_id, *(s.port_id for s in specs)])
+
+
 def add_subports(env: Env, ctx: RequestContext, trunk_id: str, wanted: SubportList | Mapping[str, Any], *,
                  idempotent: bool = False, dry_run: bool = False) -> Trunk:
     """Neutron's add_subports; `idempotent` skips items identical to existing subports."""
     request = SubportList.of(wanted)
 
-    def work(uow: UnitOfWork) -> Trunk:
-        trunk = visible_trunk(uow, ctx, trunk_id, lock=True)
-        env.policy.enforce(ctx, "add_subports", {"project_id": trunk.project_id})
-        aggregate = _aggregate(env, trunk)
-        specs = request.specs(allocating=aggregate.rules.allocating)
-        facts = _facts(uow, ctx, [trunk.port_id, *(s.port_id for s in specs)])
-        change = aggregate.add(specs, facts, idempotent=idempotent)
-        return trunk if change is None else _save_membership(env, uow, trunk, change)
+    def decide(uow: UnitOfWork, aggregate: TrunkAggregate) -> Membership | None:
+        return aggregate.add(*_specs_and_facts(uow, ctx, aggregate, request), idempotent=idempotent)
 
-    return env.db.transact(work, ctx.request_id, dry_run=dry_run)
+    return _change_membership(env, ctx, trunk_id, ("add_subports",), decide, dry_run)[0]
 
 
 def remove_subports(env: Env, ctx: RequestContext, trunk_id: str, wanted: SubportList | Mapping[str, Any], *,
@@ -194,13 +214,10 @@ def remove_subports(env: Env, ctx: RequestContext, trunk_id: str, wanted: Subpor
     """Neutron's remove_subports; `idempotent` skips ports that are not on the trunk."""
     request = SubportList.of(wanted)
 
-    def work(uow: UnitOfWork) -> Trunk:
-        trunk = visible_trunk(uow, ctx, trunk_id, lock=True)
-        env.policy.enforce(ctx, "remove_subports", {"project_id": trunk.project_id})
-        change = _aggregate(env, trunk).remove(request, idempotent=idempotent)
-        return trunk if change is None else _save_membership(env, uow, trunk, change)
+    def decide(_uow: UnitOfWork, aggregate: TrunkAggregate) -> Membership | None:
+        return aggregate.remove(request, idempotent=idempotent)
 
-    return env.db.transact(work, ctx.request_id, dry_run=dry_run)
+    return _change_membership(env, ctx, trunk_id, ("remove_subports",), decide, dry_run)[0]
 
 
 def set_subports(env: Env, ctx: RequestContext, trunk_id: str, wanted: SubportList | Mapping[str, Any], *,
@@ -210,20 +227,10 @@ def set_subports(env: Env, ctx: RequestContext, trunk_id: str, wanted: SubportLi
     Nothing to do means no write, no revision bump and no event (TrunkAggregate.replace)."""
     request = SubportList.of(wanted)
 
-    def work(uow: UnitOfWork) -> tuple[Trunk, SubportChanges]:
-        trunk = visible_trunk(uow, ctx, trunk_id, lock=True)
-        target = {"project_id": trunk.project_id}
-        env.policy.enforce(ctx, "add_subports", target)
-        env.policy.enforce(ctx, "remove_subports", target)
-        aggregate = _aggregate(env, trunk)
-        specs = request.specs(allocating=aggregate.rules.allocating)
-        facts = _facts(uow, ctx, [trunk.port_id, *(s.port_id for s in specs)])
-        change = aggregate.replace(specs, facts)
-        if change is None:
-            return trunk, SubportChanges([], [], [])
-        return _save_membership(env, uow, trunk, change), change.changes
+    def decide(uow: UnitOfWork, aggregate: TrunkAggregate) -> Membership | None:
+        return aggregate.replace(*_specs_and_facts(uow, ctx, aggregate, request))
 
-    return env.db.transact(work, ctx.request_id, dry_run=dry_run)
+    return _change_membership(env, ctx, trunk_id, ("add_subports", "remove_subports"), decide, dry_run)
 
 
 # -- the trunk side of port changes ---------------------------------------------------------
