@@ -1,7 +1,7 @@
 """router:external on networks, extra_dhcp_opts on ports, service_types on subnets
 
 Revision ID: external_net_dhcp_opts_svc_types
-Revises: i13_subport_status
+Revises: subport_status
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'external_net_dhcp_opts_svc_types'
-down_revision = 'i13_subport_status'
+down_revision = 'subport_status'
 branch_labels = None
 depends_on = None
 
