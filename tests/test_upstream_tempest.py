@@ -1,5 +1,7 @@
-"""Neutron's own trunk API tests (tempest + neutron-tempest-plugin, unmodified) pass against trunkd in
-keystone mode. One run of the whole selection (tests/upstream.py, also `scripts/tempest`)."""
+"""Neutron's own API tests (tempest + neutron-tempest-plugin, unmodified) against trunkd in keystone mode:
+the 52 trunk tests pass; the wider core set (networks, ports, subnets, extra DHCP options, subnet pools)
+passes or is skipped by tempest, but for the known gaps listed in tests/upstream.py and the README. One run
+of the whole selection (tests/upstream.py, also `scripts/tempest`)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 
 from tests.keystone import Keystone
 from tests.support import IN_CI
-from tests.upstream import run_tempest, tempest_installed, trunkd_with_keystone
+from tests.upstream import is_trunk_test, known_gap, run_tempest, tempest_installed, trunkd_with_keystone
 
 
 def test_upstream_trunk_api_tests_pass(keystone: Keystone, tmp_path: Path) -> None:
@@ -21,4 +23,6 @@ def test_upstream_trunk_api_tests_pass(keystone: Keystone, tmp_path: Path) -> No
         outcome = run_tempest(keystone, server.url, tmp_path / "tempest")
     print(outcome.summary())
     assert outcome.passed, outcome.log
-    assert not outcome.failed, f"{outcome.summary()}\n{outcome.log}"
+    assert len([t for t in outcome.passed if is_trunk_test(t)]) == 52, outcome.summary()
+    unexpected = [t for t in outcome.failed if not known_gap(t)]
+    assert not unexpected, f"{outcome.summary()}\n{outcome.log}"

@@ -3,8 +3,9 @@
 
     python -m tests.upstream [--workdir DIR]     (scripts/tempest; the test suite runs it too)
 
-The tests are selected by name (`neutron_tempest_plugin.api` tests whose names contain trunk) and run
-unmodified. Prints passed / skipped (with each reason) / failed, and exits non-zero on any failure.
+The tests are selected by name (the `neutron_tempest_plugin.api` trunk tests and the wider core set) and run
+unmodified. Prints passed / skipped (with each reason) / failed, and exits non-zero on any failure but
+the known gaps (KNOWN_GAPS).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,7 +29,22 @@ from tests.keystone import ADMIN_PASSWORD, REGION, Keystone, authtoken_config
 from tests.support import REPO, Server, throwaway_database
 
 VENV = REPO / ".venv-tempest"
-REGEX = r"neutron_tempest_plugin\.api\..*[Tt]runk"
+TRUNK_REGEX = r"neutron_tempest_plugin\.api\..*[Tt]runk"
+# the wider core: networks, ports, subnets, extra DHCP options, subnet pools (and their admin tests)
+WIDER_REGEX = (r"neutron_tempest_plugin\.api\.(admin\.)?"
+               r"test_(networks|ports|subnets|extra_dhcp_options|subnetpools)\.")
+REGEX = f"({TRUNK_REGEX})|({WIDER_REGEX})"
+# Known gaps of the wider set (README "Neutron's own API tests"): subnet pools are not served yet, and
+# trunkd refuses filters on attributes the caller may not read (a non-admin filtering on provider:*).
+KNOWN_GAPS = (
+    r"neutron_tempest_plugin\.api\.test_subnetpools\.",
+    r"setUpClass \(neutron_tempest_plugin\.api\.test_subnetpools\.",
+    r"neutron_tempest_plugin\.api\.admin\.test_networks\.NetworksTestAdmin\.test_list_network_filter_provider_attributes$",
+)
+
+
+def known_gap(name: str) -> bool:
+    return any(re.match(gap, name) for gap in KNOWN_GAPS)
 CONCURRENCY = 2
 
 # reads the subunit stream of the last run: one JSON line per test with its status and skip reason
@@ -62,11 +79,19 @@ class Outcome:
     log: str = ""
 
     def summary(self) -> str:
-        lines = [f"upstream trunk API tests: {len(self.passed)} passed, {len(self.skipped)} skipped, "
-                 f"{len(self.failed)} failed"]
+        lines = []
+        for label, trunk in (("trunk", True), ("wider core", False)):
+            def mine(name: str, trunk: bool = trunk) -> bool:
+                return is_trunk_test(name) == trunk
+            lines.append(f"upstream {label} API tests: {sum(map(mine, self.passed))} passed, "
+                         f"{sum(map(mine, self.skipped))} skipped, {sum(map(mine, self.failed))} failed")
         lines += [f"  SKIPPED {name}: {reason}" for name, reason in sorted(self.skipped.items())]
-        lines += [f"  FAILED  {name}" for name in sorted(self.failed)]
+        lines += [f"  FAILED  {name}{' (known gap)' if known_gap(name) else ''}" for name in sorted(self.failed)]
         return "\n".join(lines)
+
+
+def is_trunk_test(name: str) -> bool:
+    return re.search(TRUNK_REGEX, name) is not None
 
 
 def tempest_installed() -> bool:
@@ -108,6 +133,8 @@ def write_workspace(workdir: Path, keystone: Keystone, aliases: list[str]) -> Pa
         region = {REGION}
         [network-feature-enabled]
         api_extensions = {",".join(aliases)}
+        ipv6 = true
+        ipv6_subnet_attributes = true
         [neutron_plugin_options]
         available_type_drivers = flat,vlan,vxlan
         provider_vlans = physnet1
@@ -119,7 +146,7 @@ def write_workspace(workdir: Path, keystone: Keystone, aliases: list[str]) -> Pa
     return workdir
 
 
-def run_tempest(keystone: Keystone, trunkd_url: str, workdir: Path) -> Outcome:
+def run_tempest(keystone: Keystone, trunkd_url: str, workdir: Path, regex: str = REGEX) -> Outcome:
     """Register trunkd as the network service, write tempest's workspace, run the trunk tests."""
     keystone.register_service("network", "trunkd", trunkd_url)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -127,7 +154,7 @@ def run_tempest(keystone: Keystone, trunkd_url: str, workdir: Path) -> Outcome:
     env = {**os.environ, "HOME": str(workdir), "TEMPEST_CONFIG_DIR": str(workdir / "etc"),
            "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("VIRTUAL_ENV", None)
-    run = subprocess.run([str(VENV / "bin" / "tempest"), "run", "--regex", REGEX, "--concurrency", str(CONCURRENCY)],
+    run = subprocess.run([str(VENV / "bin" / "tempest"), "run", "--regex", regex, "--concurrency", str(CONCURRENCY)],
                          cwd=workdir, env=env, capture_output=True, text=True, timeout=1200)
     stream = subprocess.run([str(VENV / "bin" / "stestr"), "last", "--subunit"], cwd=workdir, env=env,
                             capture_output=True, timeout=120)
@@ -165,18 +192,19 @@ def trunkd_with_keystone(keystone: Keystone, workdir: Path) -> Iterator[Server]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", type=Path, help="where Keystone, trunkd and tempest keep their files")
+    parser.add_argument("--regex", default=REGEX, help="tempest's test selection (default: trunk and wider core)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="trunkd-tempest-"))
     keystone = Keystone(workdir / "keystone").start()
     try:
         with trunkd_with_keystone(keystone, workdir / "trunkd") as server:
-            outcome = run_tempest(keystone, server.url, workdir / "tempest")
+            outcome = run_tempest(keystone, server.url, workdir / "tempest", args.regex)
     finally:
         keystone.stop()
     print(outcome.summary())
     if outcome.failed:
         print(f"tempest output and logs: {workdir}/tempest", file=sys.stderr)
-    return 1 if outcome.failed else 0
+    return 1 if any(not known_gap(name) for name in outcome.failed) else 0
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ NETWORK: Mapping[str, Attr] = {
     "provider:physical_network": Attr(post=True, check=v.string(64), filter=_text),
     "provider:segmentation_id": Attr(post=True, check=v.to_int, filter=v.to_int),
     "port_security_enabled": Attr(post=True, put=True, default=True, check=v.boolean, filter=_bool_filter),
+    "router:external": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter),
 }
 
 PORT: Mapping[str, Attr] = {
@@ -92,7 +93,7 @@ PORT: Mapping[str, Attr] = {
     "name": NAME,
     "admin_state_up": ADMIN_STATE,
     "network_id": Attr(post=True, required=True, check=v.uuid, filter=_text, sort=True),
-    "mac_address": Attr(post=True, check=v.mac_address, filter=_text, sort=True),
+    "mac_address": Attr(post=True, put=True, check=v.mac_address, filter=_text, sort=True),
     "fixed_ips": Attr(post=True, put=True, check=v.fixed_ips, filter=_fixed_ip_filter),
     "port_security_enabled": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter),
     "allowed_address_pairs": Attr(post=True, put=True, check=v.allowed_address_pairs),
@@ -106,6 +107,7 @@ PORT: Mapping[str, Attr] = {
     "binding:vnic_type": Attr(post=True, put=True, default="normal", check=v.vnic_type, filter=_text),
     "binding:vif_type": Attr(filter=_text),
     "binding:vif_details": READ_ONLY,
+    "extra_dhcp_opts": Attr(post=True, put=True, check=v.extra_dhcp_opts),
     "trunk_details": READ_ONLY,
 }
 
@@ -125,7 +127,9 @@ SUBNET: Mapping[str, Attr] = {
     "ipv6_address_mode": Attr(post=True, default=None, check=v.one_of(*IPV6_MODES, None), filter=_text,
                               sort=True),
     "tags": Attr(post=True, check=v.tag_list),
-    "service_types": READ_ONLY,
+    "service_types": Attr(post=True, put=True, default=[], check=v.service_types),
+    "shared": Attr(filter=_bool_filter),
+    "router:external": Attr(filter=_bool_filter),
 }
 
 TRUNK: Mapping[str, Attr] = {
@@ -233,7 +237,9 @@ def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, 
             raise _bad("Body contains invalid data")
         if len(items) > MAX_BULK:
             raise _bad(f"Bulk request has {len(items)} {collection}; at most {MAX_BULK} are allowed")
-        return [parse_create_item(i, attrs, ctx) for i in items], True
+        # each item bare or wrapped in {resource: …}, as Neutron takes both
+        return [parse_create_item(i[resource] if isinstance(i, dict) and resource in i else i, attrs, ctx)
+                for i in items], True
     return [parse_create_item(_body_item(body, resource), attrs, ctx)], False
 
 

@@ -15,6 +15,14 @@ _EXTENSIONS: dict[str, tuple[str, str]] = {
     "binding": ("Port Binding", "Expose port bindings of a virtual port to external application"),
     "provider": ("Provider Network", "Expose mapping of virtual networks to physical networks"),
     "net-mtu": ("Network MTU", "Provides MTU attribute for a network resource."),
+    "net-mtu-writable": ("Network MTU (writable)", "Provides a writable MTU attribute for a network resource."),
+    "external-net": ("Neutron external network", "Adds external network attribute to network resource."),
+    "extra_dhcp_opt": ("Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot "
+                       "options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, "
+                       "bootfile-name)"),
+    "subnet-service-types": ("Subnet service types", "Provides ability to set the subnet service_types field"),
+    "tag-ports-during-bulk-creation": (
+        "Tag Ports During Bulk Creation", "Allow to tag ports during bulk creation"),
     "project-id": ("project_id field enabled", "Extension that indicates that project_id field is enabled."),
     "pagination": ("Pagination support", "Extension that indicates that pagination is enabled."),
     "sorting": ("Sorting support", "Extension that indicates that sorting is enabled."),

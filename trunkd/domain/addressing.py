@@ -19,6 +19,7 @@ MAX_OFFSET = 2**63 - 1  # offsets are stored as signed 64-bit integers
 MAX_DNS_NAMESERVERS = 5
 MAX_HOST_ROUTES = 20
 IPV6_MODES = ("dhcpv6-stateful", "dhcpv6-stateless", "slaac")
+IPV4_MIN_MTU, IPV6_MIN_MTU = 68, 1280
 
 
 def network(cidr: str) -> IPNetwork:

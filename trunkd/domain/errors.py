@@ -31,6 +31,14 @@ class InvalidInput(BadRequest):
     template = "Invalid input for operation: %(error_message)s."
 
 
+class InvalidSubnetServiceType(InvalidInput):
+    template = "Subnet service type %(service_type)s does not correspond to a valid device owner."
+
+
+class InvalidInputSubnetServiceType(InvalidInput):
+    template = "Subnet service type %(service_type)s is not a string."
+
+
 class MalformedRequestBody(BadRequest):
     template = "Malformed request body: %(reason)s."
 
@@ -107,6 +115,11 @@ class PortInUse(InUse):
         "Unable to complete operation on port %(port_id)s for network %(net_id)s. "
         "Port already has an attached device %(device_id)s."
     )
+
+
+class PortBound(InUse):
+    template = ("Unable to complete operation on port %(port_id)s, port is already bound, port type: "
+                "%(vif_type)s, old_mac %(old_mac)s, new_mac %(new_mac)s.")
 
 
 class MacAddressInUse(InUse):
@@ -247,6 +260,10 @@ class DuplicateSubPort(InUse):
 
 class ParentPortInUse(InUse):
     template = "Port %(port_id)s is currently in use and is not eligible for use as a parent port."
+
+
+class NetworkMTUSubnetConflict(Conflict):
+    template = "MTU of %(net_id)s is not valid, subnet requires a minimum of %(mtu)s"
 
 
 class SubPortMtuGreaterThanTrunkPortMtu(Conflict):

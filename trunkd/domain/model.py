@@ -85,6 +85,7 @@ class Network:
     tags: list[str] = field(default_factory=list)
     port_security_enabled: bool = True
     subnets: list[str] = field(default_factory=list)
+    router_external: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ class Subnet:
     updated_at: datetime
     tags: list[str] = field(default_factory=list)
     shared: bool = False  # the network's, for the read policy
+    service_types: list[str] = field(default_factory=list)
+    router_external: bool = False  # the network's, for the read policy
 
     @property
     def is_auto_address(self) -> bool:
@@ -148,6 +151,7 @@ class Port:
     port_security_enabled: bool = True
     allowed_address_pairs: list[dict[str, str]] = field(default_factory=list)
     fixed_ips: list[FixedIp] = field(default_factory=list)
+    extra_dhcp_opts: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

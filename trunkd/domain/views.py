@@ -38,6 +38,7 @@ def network_dict(net: Network) -> dict[str, Any]:
         "provider:network_type": net.network_type,
         "provider:physical_network": net.physical_network,
         "provider:segmentation_id": net.segmentation_id,
+        "router:external": net.router_external,
         **_standard(net),
     }
 
@@ -57,7 +58,7 @@ def subnet_dict(subnet: Subnet) -> dict[str, Any]:
         "enable_dhcp": subnet.enable_dhcp,
         "ipv6_ra_mode": subnet.ipv6_ra_mode,
         "ipv6_address_mode": subnet.ipv6_address_mode,
-        "service_types": [],
+        "service_types": list(subnet.service_types),
         **_standard(subnet),
     }
 
@@ -91,6 +92,7 @@ def port_dict(port: Port, details: TrunkDetails | None = None) -> dict[str, Any]
         "binding:vif_details": dict(port.vif_details),
         "binding:profile": dict(port.profile),
         "binding:vnic_type": port.vnic_type,
+        "extra_dhcp_opts": [dict(o) for o in port.extra_dhcp_opts],
         **_standard(port),
     }
     if details is not None:

@@ -112,13 +112,16 @@ NETWORKS, NETWORK = "/networks", "/networks/{id}"
 NETWORK_RULES = [
     _rule("create_network", ADMIN_OR_PROJECT_MEMBER, "Create a network", _ops("POST", NETWORKS)),
     *(_rule(f"create_network:{attr}", ADMIN, f"Create a network with the ``{attr}`` attribute", _ops("POST", NETWORKS))
-      for attr in ("shared", "provider:network_type", "provider:physical_network", "provider:segmentation_id")),
+      for attr in ("shared", "router:external", "provider:network_type", "provider:physical_network",
+                   "provider:segmentation_id")),
     _rule("get_network", _or(ADMIN_OR_PROJECT_READER, SERVICE, "rule:shared", "rule:external", ADVSVC),
           "Get a network", _ops("GET", NETWORKS, NETWORK)),
     *(_rule(f"get_network:{attr}", ADMIN, f"Get the ``{attr}`` attribute of a network", _ops("GET", NETWORKS, NETWORK))
       for attr in ("provider:network_type", "provider:physical_network", "provider:segmentation_id")),
     _rule("update_network", ADMIN_OR_PROJECT_MEMBER, "Update a network", _ops("PUT", NETWORK)),
     _rule("update_network:shared", ADMIN, "Update the ``shared`` attribute of a network", _ops("PUT", NETWORK)),
+    _rule("update_network:router:external", ADMIN, "Update the ``router:external`` attribute of a network",
+          _ops("PUT", NETWORK)),
     _rule("delete_network", ADMIN_OR_PROJECT_MEMBER, "Delete a network", _ops("DELETE", NETWORK)),
     *_tag_rules("network", ADMIN_OR_PROJECT_MEMBER,
                 _or(ADMIN_OR_PROJECT_READER, "rule:shared", "rule:external", ADVSVC),
@@ -163,6 +166,8 @@ PORT_RULES = [
           "Specify ``fixed_ips`` information when updating a port", _ops("PUT", PORT)),
     _rule("update_port:fixed_ips:ip_address", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
           "Specify IP address in ``fixed_ips`` information when updating a port", _ops("PUT", PORT)),
+    _rule("update_port:mac_address", _or(ADMIN_OR_SERVICE, "role:manager and rule:network_owner"),
+          "Update ``mac_address`` attribute of a port", _ops("PUT", PORT)),
     _rule("update_port:port_security_enabled", _or(ADMIN_OR_SERVICE, NET_OWNER_MEMBER),
           "Update ``port_security_enabled`` attribute of a port", _ops("PUT", PORT)),
     _rule("update_port:allowed_address_pairs", _or(ADMIN_OR_NET_OWNER_MEMBER, SERVICE),

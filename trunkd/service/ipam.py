@@ -33,13 +33,20 @@ class Request:
     automatic: list[list[Subnet]] = field(default_factory=list)
 
 
+def for_device_owner(subnets: list[Subnet], device_owner: str) -> list[Subnet]:
+    """Neutron's subnet service types: the subnets that list this device owner, else those that list none."""
+    listed = [s for s in subnets if device_owner in s.service_types]
+    return listed or [s for s in subnets if not s.service_types]
+
+
 def _resolve_one(uow: UnitOfWork, req: Request, subnets: list[Subnet]) -> None:
     """Neutron's _test_fixed_ips_for_port and _get_subnet_for_fixed_ip, on one port's request."""
     port = req.port
     by_id = {s.id: s for s in subnets}
     if req.fixed is None:
-        v4 = [s for s in subnets if s.ip_version == 4]
-        v6 = [s for s in subnets if s.ip_version == 6 and not s.is_auto_address]
+        serving = for_device_owner(subnets, port.device_owner)
+        v4 = [s for s in serving if s.ip_version == 4]
+        v6 = [s for s in serving if s.ip_version == 6 and not s.is_auto_address]
         req.automatic = [group for group in (v4, v6) if group]
     for item in req.fixed or []:
         if not subnets:

@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from trunkd.domain import errors, events, ml2
+from trunkd.domain.addressing import IPV4_MIN_MTU, IPV6_MIN_MTU
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network
@@ -24,6 +25,11 @@ def _event(kind: str, net: Network, previous: Network | None = None) -> events.E
         kind, "network", net.id, net.project_id, network_dict(net),
         network_dict(previous) if previous else None,
     )
+
+
+def read_target(net: Network) -> dict[str, Any]:
+    """What the network read rules look at (owner, shared, external)."""
+    return {"project_id": net.project_id, "shared": net.shared, "router:external": net.router_external}
 
 
 def visible_network(uow: UnitOfWork, ctx: RequestContext, net_id: str, *, lock: bool = False) -> Network:
@@ -85,9 +91,21 @@ def _insert(env: Env, uow: UnitOfWork, net: Network, attrs: dict[str, Any]) -> N
     raise errors.NoNetworkAvailable()
 
 
+def _check_mtu_for_subnets(uow: UnitOfWork, net: Network, mtu: int) -> None:
+    """Neutron's order: below 68 with any subnet, then below 1280 with an IPv6 subnet (409)."""
+    if mtu >= IPV6_MIN_MTU:
+        return
+    subnets = uow.subnets.of_networks([net.id]).get(net.id, [])
+    if subnets and mtu < IPV4_MIN_MTU:
+        raise errors.NetworkMTUSubnetConflict(net_id=net.id, mtu=IPV4_MIN_MTU)
+    if any(s.ip_version == 6 for s in subnets):
+        raise errors.NetworkMTUSubnetConflict(net_id=net.id, mtu=IPV6_MIN_MTU)
+
+
 def _authorize_create(env: Env, ctx: RequestContext, attrs: dict[str, Any]) -> None:
     env.policy.enforce(ctx, "create_network", attrs)
-    for key in ("shared", "provider:network_type", "provider:physical_network", "provider:segmentation_id"):
+    for key in ("shared", "router:external", "provider:network_type", "provider:physical_network",
+                "provider:segmentation_id"):
         if key in attrs:
             env.policy.enforce(ctx, f"create_network:{key}", attrs)
 
@@ -100,6 +118,7 @@ def _create_one(env: Env, uow: UnitOfWork, attrs: dict[str, Any]) -> Network:
         shared=attrs.get("shared", False), mtu=0, status="ACTIVE", network_type=None,
         physical_network=None, segmentation_id=None, revision_number=0, created_at=stamp,
         updated_at=stamp, tags=attrs.get("tags", []), port_security_enabled=attrs.get("port_security_enabled", True),
+        router_external=attrs.get("router:external", False),
     ), attrs)
     uow.networks.tags.add(net.id, net.tags)
     uow.record(_event(events.NETWORK_CREATED, net))
@@ -116,14 +135,14 @@ def create_networks(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) 
 def get_network(env: Env, ctx: RequestContext, net_id: str) -> Network:
     with env.db.read() as uow:
         net = visible_network(uow, ctx, net_id)
-    env.policy.enforce(ctx, "get_network", {"project_id": net.project_id, "shared": net.shared})
+    env.policy.enforce(ctx, "get_network", read_target(net))
     return net
 
 
 def list_networks(env: Env, ctx: RequestContext, query: ListQuery) -> list[Network]:
     with env.db.read() as uow:
         found = uow.networks.page(query, scope(ctx))
-    return readable(env, ctx, "get_network", found, lambda n: {"project_id": n.project_id, "shared": n.shared})
+    return readable(env, ctx, "get_network", found, read_target)
 
 
 def update_network(
@@ -133,13 +152,17 @@ def update_network(
         net = visible_network(uow, ctx, net_id, lock=True)
         target = {"project_id": net.project_id}
         env.policy.enforce(ctx, "update_network", target)
-        if "shared" in attrs:
-            env.policy.enforce(ctx, "update_network:shared", target)
+        for key in ("shared", "router:external"):
+            if key in attrs:
+                env.policy.enforce(ctx, f"update_network:{key}", target)
         check_revision(if_match, net.revision_number)
         wanted = dict(attrs)
+        if "router:external" in wanted:
+            wanted["router_external"] = wanted.pop("router:external")
         if "mtu" in wanted:
             segment = ml2.Segment(str(net.network_type), net.physical_network, net.segmentation_id)
             wanted["mtu"] = env.settings.ml2.network_mtu(segment, wanted["mtu"])
+            _check_mtu_for_subnets(uow, net, wanted["mtu"])
         changes = real_changes(net, wanted)
         if not changes:
             return net

@@ -31,6 +31,8 @@ FIELDS = {
     "binding:vnic_type": "vnic_type",
     "port_security_enabled": "port_security_enabled",
     "allowed_address_pairs": "allowed_address_pairs",
+    "mac_address": "mac_address",
+    "extra_dhcp_opts": "extra_dhcp_opts",
 }
 # attributes with a rule of their own, checked when a request sets them (value: the default, which is not checked)
 _UNSET = object()
@@ -119,6 +121,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
         profile=attrs.get("binding:profile", {}), vnic_type=attrs["binding:vnic_type"],
         revision_number=0, created_at=stamp, updated_at=stamp, tags=attrs.get("tags", []),
         port_security_enabled=port_security, allowed_address_pairs=pairs,
+        extra_dhcp_opts=[o for o in attrs.get("extra_dhcp_opts") or [] if o["opt_value"] is not None],
     )
     uow.ports.insert(port)
     uow.ports.tags.add(port.id, port.tags)
@@ -152,12 +155,16 @@ def update_port(
                   "device_owner": attrs.get("device_owner", port.device_owner)}
         env.policy.enforce(ctx, "update_port", target)
         for key in attrs:
-            if key in ATTRIBUTE_RULES and key != "mac_address":
+            if key in ATTRIBUTE_RULES:
                 env.policy.enforce(ctx, f"update_port:{key}", target)
         if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
             env.policy.enforce(ctx, "update_port:fixed_ips:ip_address", target)
         check_revision(if_match, port.revision_number)
+        if "extra_dhcp_opts" in attrs:
+            attrs["extra_dhcp_opts"] = merge_dhcp_opts(port.extra_dhcp_opts, attrs["extra_dhcp_opts"])
         changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items() if k in FIELDS})
+        if "mac_address" in changes:
+            _check_mac_change(uow, port, str(changes["mac_address"]))
         trunks.check_instance_rail(env, uow, port_id, str(changes.get("device_owner", "")))
         wanted = {**vars(port), **changes}
         _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
@@ -184,6 +191,26 @@ def update_port(
         return updated, uow.ports.trunk_details([port_id]).get(port_id)
 
     return env.db.transact(work, ctx.request_id)
+
+
+def merge_dhcp_opts(current: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Neutron's update: an option given replaces the one of its name and IP version, None removes it."""
+    merged = {(o["opt_name"], o["ip_version"]): o for o in current}
+    for opt in given:
+        key = (opt["opt_name"], opt["ip_version"])
+        if opt["opt_value"] is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = opt
+    return list(merged.values())
+
+
+def _check_mac_change(uow: UnitOfWork, port: Port, mac: str) -> None:
+    """A MAC changes only while the port is unbound (or its binding failed), and stays unique on its network."""
+    if port.vif_type not in (binding.UNBOUND, binding.BINDING_FAILED):
+        raise errors.PortBound(port_id=port.id, vif_type=port.vif_type, old_mac=port.mac_address, new_mac=mac)
+    if uow.ports.mac_taken(port.network_id, mac):
+        raise errors.MacAddressInUse(net_id=port.network_id, mac=mac)
 
 
 def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | None, *, cascade: bool = False) -> None:

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trunkd.domain import addressing, errors, events
+from trunkd.domain.addressing import IPV4_MIN_MTU, IPV6_MIN_MTU
 from trunkd.domain.context import RequestContext
 from trunkd.domain.events import port_event
 from trunkd.domain.listing import ListQuery
-from trunkd.domain.model import Subnet
+from trunkd.domain.model import Network, Subnet
 from trunkd.domain.views import subnet_dict
 from trunkd.service import ipam
 from trunkd.service.common import check_revision, readable, real_changes
@@ -21,7 +22,7 @@ from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
 UPDATABLE = ("name", "description", "gateway_ip", "allocation_pools", "dns_nameservers", "host_routes",
-             "enable_dhcp")
+             "enable_dhcp", "service_types")
 
 
 def _event(kind: str, subnet: Subnet, previous: Subnet | None = None) -> events.Event:
@@ -38,7 +39,15 @@ def visible_subnet(uow: UnitOfWork, ctx: RequestContext, subnet_id: str, *, lock
 
 
 def _read_target(subnet: Subnet) -> dict[str, Any]:
-    return {"project_id": subnet.project_id, "shared": subnet.shared}
+    return {"project_id": subnet.project_id, "shared": subnet.shared, "router:external": subnet.router_external}
+
+
+def check_network_mtu(network: Network, ip_version: int) -> None:
+    """A subnet needs its network's MTU at 68 or more (IPv4) or 1280 or more (IPv6); 0 is unset."""
+    needed = IPV4_MIN_MTU if ip_version == 4 else IPV6_MIN_MTU
+    if network.mtu and network.mtu < needed:
+        raise errors.NetworkMTUSubnetConflict(net_id=network.id, mtu=needed if network.mtu >= IPV4_MIN_MTU
+                                              else IPV4_MIN_MTU)
 
 
 def _default_gateway(net: addressing.IPNetwork) -> str | None:
@@ -52,6 +61,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
     network = visible_network(uow, ctx, attrs["network_id"], lock=True)
     env.policy.enforce(ctx, "create_subnet", {"project_id": attrs["project_id"],
                                               "network:project_id": network.project_id})
+    check_network_mtu(network, attrs["ip_version"])
     cidr = attrs["cidr"]
     others = [s.cidr for s in uow.subnets.of_networks([network.id]).get(network.id, [])]
     addressing.check_cidr_free(cidr, network.id, others)
@@ -71,6 +81,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
         ipv6_address_mode=attrs["ipv6_address_mode"], allocation_pools=addressing.pools_wire(net, pools),
         dns_nameservers=attrs["dns_nameservers"], host_routes=attrs["host_routes"], revision_number=0,
         created_at=created, updated_at=stamp, tags=attrs.get("tags", []), shared=network.shared,
+        service_types=attrs["service_types"], router_external=network.router_external,
     )
     uow.subnets.insert(subnet)
     uow.subnets.tags.add(subnet.id, subnet.tags)

@@ -36,6 +36,7 @@ COLUMNS = {
     "provider:physical_network": networks.c.physical_network,
     "provider:segmentation_id": networks.c.segmentation_id,
     "port_security_enabled": networks.c.port_security_enabled,
+    "router:external": networks.c.router_external,
 }
 
 
@@ -47,9 +48,11 @@ class NetworkRepo:
     def _scope(self, project_id: str | None):  # type: ignore[no-untyped-def]
         if project_id is None:
             return None
-        return or_(networks.c.project_id == project_id, networks.c.shared.is_(True))
+        return or_(networks.c.project_id == project_id, networks.c.shared.is_(True),
+                   networks.c.router_external.is_(True))
 
-    _VISIBLE = or_(networks.c.project_id == bindparam("own_project"), networks.c.shared.is_(True))
+    _VISIBLE = or_(networks.c.project_id == bindparam("own_project"), networks.c.shared.is_(True),
+                   networks.c.router_external.is_(True))
 
     def get(self, net_id: str, project_id: str | None = None, *, lock: bool = False) -> Network | None:
         row = row_by_id(self.conn, networks, net_id, lock=lock,

@@ -30,11 +30,14 @@ COLUMNS = {
     "project_id": subnets.c.project_id,
     "tenant_id": subnets.c.project_id,
     "revision_number": subnets.c.revision_number,
+    "shared": networks.c.shared,
+    "router:external": networks.c.router_external,
 }
 
 
 def _select() -> Select[Any]:
-    return select(*subnets.c, networks.c.shared).join(networks, networks.c.id == subnets.c.network_id)
+    return (select(*subnets.c, networks.c.shared, networks.c.router_external)
+            .join(networks, networks.c.id == subnets.c.network_id))
 
 
 def _locked(conn: Connection, stmt: Select[Any], lock: bool) -> Select[Any]:
@@ -52,7 +55,8 @@ class SubnetRepo:
     def _scoped(stmt: Select[Any], project_id: str | None) -> Select[Any]:
         if project_id is None:
             return stmt
-        return stmt.where(or_(subnets.c.project_id == project_id, networks.c.shared.is_(True)))
+        return stmt.where(or_(subnets.c.project_id == project_id, networks.c.shared.is_(True),
+                              networks.c.router_external.is_(True)))
 
     def _hydrate(self, rows: Iterable[Any]) -> list[Subnet]:
         rows = list(rows)
@@ -90,7 +94,8 @@ class SubnetRepo:
         return found
 
     def insert(self, subnet: Subnet) -> None:
-        insert_row(self.conn, subnets, {k: v for k, v in vars(subnet).items() if k not in ("tags", "shared")})
+        derived = ("tags", "shared", "router_external")
+        insert_row(self.conn, subnets, {k: v for k, v in vars(subnet).items() if k not in derived})
 
     def update(self, subnet_id: str, values: dict[str, object]) -> None:
         update_row(self.conn, subnets, subnet_id, values)

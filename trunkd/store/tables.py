@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 
 metadata = MetaData(
@@ -67,6 +68,7 @@ networks = Table(
     Column("segmentation_id", Integer, nullable=True),
     *_standard_attributes(),
     Column("port_security_enabled", Boolean, nullable=False, server_default=sa_true()),
+    Column("router_external", Boolean, nullable=False, server_default=sa_false()),
 )
 # one segment per (type, physnet, id): closes the allocation race for vlan and vxlan ids
 Index(
@@ -105,6 +107,7 @@ ports = Table(
     *_standard_attributes(),
     Column("port_security_enabled", Boolean, nullable=False, server_default=sa_true()),
     Column("allowed_address_pairs", JSON, nullable=False, server_default="[]"),
+    Column("extra_dhcp_opts", JSON, nullable=False, server_default="[]"),
     UniqueConstraint("network_id", "mac_address"),
 )
 
@@ -173,6 +176,7 @@ subnets = Table(
     Column("dns_nameservers", JSON, nullable=False),
     Column("host_routes", JSON, nullable=False),
     *_standard_attributes(),
+    Column("service_types", JSON, nullable=False, server_default="[]"),
 )
 
 # One row per address a port holds. (subnet_id, ip_address) is the key, so an address is
