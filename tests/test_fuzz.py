@@ -67,7 +67,8 @@ def test_every_api_route_and_method_is_in_the_openapi_document() -> None:
     """So the fuzzer reaches every operation: each route the app serves, bar the deliberate 404s of
     Neutron's /v2.0 quirks and the non-API pages (/metrics, /ui, /openapi.json itself)."""
     from trunkd.api import openapi
-    from trunkd.api.routes import agents, events, meta, metrics, networks, ports, subnets, tags, trunk_agent, trunks, ui
+    from trunkd.api.feed import routes as events
+    from trunkd.api.routes import agents, meta, metrics, networks, ports, subnets, tags, trunk_agent, trunks, ui
 
     doc = openapi.document()["paths"]
     tagged = [r.collection for r in openapi.RESOURCES if r.tags]

@@ -70,6 +70,8 @@ SUBPORTS_BODY: Schema = {
 }
 TAGS: Schema = {"type": "array", "items": SCHEMAS[A.v.tag], "maxItems": L.MAX_TAGS}
 ID_PARAM: Schema = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 255}}
+HOST_PARAM: Schema = {"name": "host", "in": "path", "required": True,
+                      "schema": {"type": "string", "maxLength": 255}}
 
 
 def _value_schema(attr: A.Attr) -> Schema:
@@ -226,6 +228,10 @@ def _trunk_action_paths() -> dict[str, Schema]:
     bind_body = {"type": "object", "properties": {"sub_ports": {
         "type": "array", "items": {"type": "object", "required": ["port_id"],
                                    "properties": {"port_id": {"type": "string", "format": "uuid"}}}}}}
+    port_status_body = {"type": "object", "required": ["ports"], "properties": {"ports": {
+        "type": "array", "items": {"type": "object", "required": ["port_id", "status"], "properties": {
+            "port_id": {"type": "string", "format": "uuid"},
+            "status": {"enum": ["ACTIVE", "DOWN", "BUILD", "ERROR"]}}}}}}
     return {
         "/v2.0/trunks/{id}/add_subports": {"parameters": [ID_PARAM], "put": _op(
             "Add subports", 200, body=SUBPORTS_BODY, response=trunk, params=[DRY_RUN, IDEMPOTENT])},
@@ -246,6 +252,10 @@ def _trunk_action_paths() -> dict[str, Schema]:
                                                        "sub_ports": {"type": "array", "items": outcome}}})},
         "/v2.0/trunks/{id}/status": {"parameters": [ID_PARAM], "put": _op(
             "Agent: report a trunk's status", 200, body=status_body, response=_wrapped("trunk", trunk))},
+        "/v2.0/hosts/{host}/port_status": {"parameters": [HOST_PARAM], "put": _op(
+            "Agent: report the statuses of ports bound to a host", 200, body=port_status_body,
+            response={"type": "object", "required": ["ports"], "properties": {"ports": {
+                "type": "array", "items": {"type": "object", "required": ["port_id"]}}}})},
     }
 
 
