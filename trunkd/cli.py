@@ -99,23 +99,35 @@ def serve(config: Config) -> int:
 
 @contextlib.contextmanager
 def _notifier(config: Config) -> Iterator[None]:
-    """With [notifications] enabled: one outbox consumer in this (the main) process sends Neutron's
-    notifications on the bus, however many API workers run."""
-    if not config.notifications:
+    """With [notifications] enabled and/or [nova] filled in: one outbox consumer each in this (the main)
+    process sends Neutron's notifications on the bus / Nova's external events, however many API workers run."""
+    if not config.notifications and not config.nova_notifications:
         yield
         return
-    from trunkd.notify import messaging
     from trunkd.store.uow import Database
 
-    consumer, sender = messaging.consumer(Database(config.database), options.load(config.config_files))
-    thread = consumer.start()
-    LOG.info("notifications: sending Neutron's notifications from the outbox")
+    conf = options.load(config.config_files)
+    started: list[tuple[Any, Any]] = []  # (consumer, sender)
+    if config.notifications:
+        from trunkd.notify import messaging
+
+        started.append(messaging.consumer(Database(config.database), conf))
+        LOG.info("notifications: sending Neutron's notifications from the outbox")
+    if config.nova_notifications:
+        from trunkd.notify import nova
+
+        started.append(nova.consumer(Database(config.database), conf))
+        LOG.info("nova: sending Nova's external events from the outbox")
+    threads = [consumer.start() for consumer, _ in started]
     try:
         yield
     finally:
-        consumer.stop.set()
-        thread.join(10)
-        sender.close()
+        for consumer, _ in started:
+            consumer.stop.set()
+        for thread in threads:
+            thread.join(10)
+        for _, sender in started:
+            sender.close()
 
 
 @contextlib.contextmanager

@@ -40,6 +40,7 @@ class Config:
     # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
     ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
     notifications: bool = False  # [notifications] enabled: send Neutron-format notifications from the outbox
+    nova_notifications: bool = False  # [nova] auth_url set: send Nova's external events from the outbox
 
     @property
     def ml2(self) -> Ml2Settings:
@@ -78,7 +79,7 @@ class Config:
             values[name] = tuple(got) if isinstance(got, list) else got
         ml2 = {name: str(options.value(conf, group, opt.dest)) for name, (group, opt) in options.ML2_OPTS.items()}
         return cls(**values, config_files=config_files, ml2_options=ml2,
-                   notifications=bool(conf.notifications.enabled))
+                   notifications=bool(conf.notifications.enabled), nova_notifications=bool(conf.nova.auth_url))
 
     @classmethod
     def load(cls, config_files: tuple[str, ...] | None = None) -> Config:
@@ -104,6 +105,7 @@ class Config:
             "TRUNKD_SEGMENTATION_RANGE": self.segmentation_range,
             "TRUNKD_GUARD_RAILS": ",".join(self.guard_rails),
             "TRUNKD_NOTIFICATIONS": "true" if self.notifications else "false",
+            "TRUNKD_NOVA_NOTIFICATIONS": "true" if self.nova_notifications else "false",
             **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
         }
 
@@ -116,5 +118,5 @@ ENV = {  # Config field -> its TRUNKD_* variable (the ML2 options are TRUNKD_<NA
     "auth_strategy": "TRUNKD_AUTH_STRATEGY", "config_files": "TRUNKD_CONFIG_FILES",
     "policy_file": "TRUNKD_POLICY_FILE", "segmentation_allocation": "TRUNKD_SEGMENTATION_ALLOCATION",
     "segmentation_range": "TRUNKD_SEGMENTATION_RANGE", "guard_rails": "TRUNKD_GUARD_RAILS",
-    "notifications": "TRUNKD_NOTIFICATIONS",
+    "notifications": "TRUNKD_NOTIFICATIONS", "nova_notifications": "TRUNKD_NOVA_NOTIFICATIONS",
 }

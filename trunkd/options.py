@@ -131,6 +131,10 @@ NOVA_OPTS = [  # Neutron's [nova] names (the notifier authenticates with keyston
     cfg.StrOpt("region_name", help="Nova's region."),
     cfg.StrOpt("endpoint_type", default="public", choices=("public", "admin", "internal"),
                help="Which Nova endpoint from the catalog."),
+    cfg.IntOpt("batch_size", default=100, min=1, help="Outbox events read per pass (their Nova events: one POST)."),
+    cfg.FloatOpt("poll_interval", default=0.5, help="Seconds between looks at the outbox when idle."),
+    cfg.FloatOpt("retry_interval", default=1.0, help="First back-off in seconds while Nova is down (doubles)."),
+    cfg.FloatOpt("retry_max_interval", default=30.0, help="Longest back-off in seconds while Nova is down."),
 ]
 
 NOTIFY_OPTS = [
@@ -150,7 +154,13 @@ def _nova_opts() -> list[cfg.Opt]:
         opt = copy.copy(opt)
         opt.required = False  # the group is optional: the notifier is off until [nova] is filled in
         plugin.append(opt)
-    return [*NOVA_OPTS, *loading.get_session_conf_options(), *loading.get_auth_common_conf_options(), *plugin]
+    common = []
+    for opt in loading.get_auth_common_conf_options():
+        opt = copy.copy(opt)
+        if opt.dest == "auth_type":
+            opt.default = "password"  # the plugin whose options are registered here
+        common.append(opt)
+    return [*NOVA_OPTS, *loading.get_session_conf_options(), *common, *plugin]
 
 
 def _grouped() -> dict[str | None, list[cfg.Opt]]:

@@ -51,7 +51,8 @@ async def running(env: Env, config: Config, signal: CommitSignal, hub: EventHub)
     signal.attach(asyncio.get_running_loop())
     env.db.add_listener(signal.fire)
     age = timedelta(seconds=config.event_retention_seconds)
-    held = ("notifications",) if config.notifications else ()  # the bus notifier's cursor holds its events
+    # the bus and Nova notifiers' cursors hold their events
+    held = (*(("notifications",) if config.notifications else ()), *(("nova",) if config.nova_notifications else ()))
     jobs: list[Coroutine[Any, Any, None]] = [
         hub.run(),
         _every(config.event_prune_interval,
