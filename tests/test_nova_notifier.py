@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -40,6 +41,7 @@ from trunkd.notify.nova import VIF_DELETED, VIF_PLUGGED, VIF_UNPLUGGED, events_f
 NOVA_VERSION = "31.0.0"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trunkd-tests" / "nova"
 SCHEMA = "nova/api/openstack/compute/schemas/server_external_events.py"
+RETAIN_ONE = {"TRUNKD_EVENT_RETENTION_COUNT": "1", "TRUNKD_EVENT_PRUNE_INTERVAL": "0.2"}  # only held ones stay
 WAIT = 60.0  # bound on waiting for deliveries (not an assertion on speed)
 
 
@@ -200,7 +202,8 @@ poll_interval = 0.1
 @pytest.fixture(scope="module")
 def server(keystone: Keystone, nova: FakeNova, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("nova-notifier")
-    s = Server(f"sqlite:///{tmp / 'db'}", tmp, ["--config-file", str(config_file(keystone, tmp / "t.conf"))])
+    s = Server(f"sqlite:///{tmp / 'db'}", tmp, ["--config-file", str(config_file(keystone, tmp / "t.conf"))],
+               env=RETAIN_ONE)
     s.start()
     yield s
     s.stop()
@@ -233,6 +236,17 @@ class Setup:
         marker = self.compute_port()
         self.delete(marker)
         wait_for(lambda: any(e["name"] == VIF_DELETED for e in self.nova.got(marker["id"])), "the marker")
+
+
+def latest(api: Api) -> int:
+    return int(api.get("/v2.0/events", params={"after": 10**12, "limit": 1}).json()["latest"])
+
+
+def oldest_kept(api: Api) -> int:
+    r = api.get("/v2.0/events", params={"after": 0, "limit": 1})
+    if r.status_code == 410:  # EventCursorExpired names the oldest kept event
+        return int(re.search(r"oldest kept event is (\d+)", r.json()["NeutronError"]["message"]).group(1))  # type: ignore[union-attr]
+    return int(r.json()["events"][0]["seq"])
 
 
 def names(nova: FakeNova, port: dict[str, Any]) -> list[str]:
@@ -278,7 +292,10 @@ def test_nova_unavailable_then_back(server: Server, nova: FakeNova) -> None:
     with nova.lock:
         nova.unavailable, refused = True, nova.refused
     s.status(port, to="ACTIVE")
+    held = latest(s.api)
+    s.api.network()  # later events: retention (count 1) would drop the undelivered one if the notifier did not hold it
     wait_for(lambda: nova.refused >= refused + 2, "tries while Nova answers 503")
+    wait_for(lambda: oldest_kept(s.api) == held, "retention pruned up to the undelivered event")
     assert nova.got(port["id"]) == []
     with nova.lock:
         nova.unavailable = False
