@@ -33,7 +33,7 @@ import jsonschema
 import pytest
 
 from tests.keystone import ADMIN_PASSWORD, PASSWORD, REGION, Keystone
-from tests.support import IN_CI, Api, Server, free_port
+from tests.support import IN_CI, Api, Server, free_port, throwaway_database
 from tests.test_agents_binding import heartbeat, new_host
 from tests.test_port_status import report
 from trunkd.notify.nova import VIF_DELETED, VIF_PLUGGED, VIF_UNPLUGGED, events_for
@@ -253,6 +253,36 @@ def names(nova: FakeNova, port: dict[str, Any]) -> list[str]:
     return [e["name"] for e in nova.got(port["id"])]
 
 
+def port(status: str | None, owner: str = "compute:nova", device_id: str = "6f8a1a3e-8d1b-4f5e-9a53-3b1d2c4e5f60",
+         mac: str = "fa:16:3e:00:00:01") -> dict[str, Any] | None:
+    if status is None:
+        return None
+    return {"id": "p1", "status": status, "device_owner": owner, "device_id": device_id, "mac_address": mac,
+            "fixed_ips": []}
+
+
+@pytest.mark.parametrize(("kind", "before", "after", "wanted"), [
+    ("port.updated", port("DOWN"), port("ACTIVE"), [(VIF_PLUGGED, "completed")]),
+    ("port.updated", port("BUILD"), port("ACTIVE"), [(VIF_PLUGGED, "completed")]),
+    ("port.updated", port("DOWN"), port("ERROR"), [(VIF_PLUGGED, "failed")]),
+    ("port.created", None, port("ACTIVE"), [(VIF_PLUGGED, "completed")]),
+    ("port.updated", port("ACTIVE"), port("DOWN"), [(VIF_UNPLUGGED, "completed")]),
+    ("port.updated", port("ACTIVE"), port("ERROR"), []),
+    ("port.updated", port("ERROR"), port("DOWN"), []),
+    ("port.updated", port("DOWN"), port("ACTIVE", owner="network:dhcp"), []),
+    ("port.updated", port("DOWN"), port("ACTIVE", device_id="not-a-uuid"), []),
+    ("port.updated", port("DOWN"), port("DOWN", mac="fa:16:3e:00:00:02"), [("network-changed", None)]),
+    ("port.deleted", port("ACTIVE"), None, [(VIF_DELETED, None)]),
+    ("port.deleted", port("ACTIVE", owner="network:router_interface"), None, []),
+])
+def test_decisions_as_neutron(kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
+                              wanted: list[tuple[str, str | None]]) -> None:
+    """Neutron 29's Notifier.record_port_status_changed / create_port_changed_event decisions."""
+    found = events_for({"resource_type": "port", "kind": kind, "payload": {"state": after, "previous": before}})
+    assert [(e["name"], e.get("status")) for e in found] == wanted
+    assert all(e["server_uuid"] == "6f8a1a3e-8d1b-4f5e-9a53-3b1d2c4e5f60" and e["tag"] == "p1" for e in found)
+
+
 def test_plugged_after_active_unplugged_changed_deleted(server: Server, nova: FakeNova) -> None:
     s = Setup(server.url, nova)
     port, dhcp, unknown = s.compute_port(), s.compute_port(owner="network:dhcp"), s.compute_port(known=False)
@@ -312,9 +342,13 @@ def test_nova_unavailable_then_back(server: Server, nova: FakeNova) -> None:
     assert nova.failures == []
 
 
-def test_none_lost_across_kill_9(keystone: Keystone, nova: FakeNova, tmp_path: Path) -> None:
+def test_none_lost_across_kill_9(engine: str, keystone: Keystone, nova: FakeNova, tmp_path: Path) -> None:
     """A bounded burst (16 ports, 6 rounds of ACTIVE then DOWN) with kill -9 after the third round."""
-    db = f"sqlite:///{tmp_path / 'db'}"
+    with throwaway_database(engine, tmp_path / "db") as db:
+        _burst_with_kill_9(db, keystone, nova, tmp_path)
+
+
+def _burst_with_kill_9(db: str, keystone: Keystone, nova: FakeNova, tmp_path: Path) -> None:
     args = ["--config-file", str(config_file(keystone, tmp_path / "t.conf"))]
     server = Server(db, tmp_path, args).start()
     try:
