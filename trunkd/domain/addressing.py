@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from trunkd.domain import errors
+from trunkd.domain.limits import MAX_DNS_NAMESERVERS
+from trunkd.domain.limits import MAX_SUBNET_HOST_ROUTES as MAX_HOST_ROUTES
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_OFFSET = 2**63 - 1  # offsets are stored as signed 64-bit integers
-MAX_DNS_NAMESERVERS = 5
-MAX_HOST_ROUTES = 20
 IPV6_MODES = ("dhcpv6-stateful", "dhcpv6-stateless", "slaac")
 
 

@@ -14,6 +14,12 @@ MAX_VALUE_LEN = 255  # any query value (each comma-separated tag), path segment 
 MAX_QUERY_BYTES = 256 * 1024  # the whole query string
 MAX_ROLES_LEN = 1024  # X-Roles
 MAX_TAGS = 50  # tags on one resource
+# Neutron's options of the same names and defaults: list attributes are rejected by length before any item
+# is looked at, so every check of a request body is linear and bounded.
+MAX_DNS_NAMESERVERS = 5  # max_dns_nameservers
+MAX_SUBNET_HOST_ROUTES = 20  # max_subnet_host_routes
+MAX_FIXED_IPS_PER_PORT = 5  # max_fixed_ips_per_port
+MAX_ALLOCATION_POOLS = 256  # allocation_pools of one subnet (Neutron has no bound; its check is quadratic)
 MAX_TAG_LEN = 255
 MAX_REASON_PORTS = 5  # failed subports named in a DEGRADED status_reason (the rest are counted)
 MAX_REASON_LEN = 1024  # the status_reason column
