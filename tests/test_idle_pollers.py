@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from tests.support import free_port, throwaway_database
 from trunkd.api.app import build_env, create_app
-from trunkd.api.event_hub import EventHub
+from trunkd.api.feed.hub import EventHub
 from trunkd.config import Config
 from trunkd.service.env import Env
 from trunkd.store.migrate import upgrade

@@ -17,7 +17,7 @@ import pytest
 
 from tests.keystone import ADMIN_PASSWORD, PASSWORD, Keystone, TokenApi, authtoken_config
 from tests.support import Server, error_type, throwaway_database
-from trunkd.api.policy import RELOAD_INTERVAL
+from trunkd.policy.engine import RELOAD_INTERVAL
 
 
 @dataclass

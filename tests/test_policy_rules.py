@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from oslo_policy import _parser
 
-from trunkd.api.policies import list_rules
-from trunkd.api.policy import RELOAD_INTERVAL, OsloPolicy, make_conf, target_reads
 from trunkd.domain.context import RequestContext, with_implied
+from trunkd.policy.engine import RELOAD_INTERVAL, OsloPolicy, make_conf, target_reads
+from trunkd.policy.rules import list_rules
 
 BIN = Path(sys.executable).parent
 TRUNK_WRITES = ["create_trunk", "update_trunk", "delete_trunk", "add_subports", "remove_subports",

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from tests.support import Api, throwaway_database
-from trunkd.api.policy import OsloPolicy, make_conf
 from trunkd.domain.allocation import Allocator
 from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
+from trunkd.policy.engine import OsloPolicy, make_conf
 from trunkd.service import networks, ports, subnets, trunks
 from trunkd.service.env import Env, Settings
 from trunkd.store import tables

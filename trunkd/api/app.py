@@ -13,14 +13,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trunkd.api import background, openapi
 from trunkd.api.errors import HANDLERS, internal_error, unavailable
-from trunkd.api.event_hub import EventHub
+from trunkd.api.feed import routes as feed
+from trunkd.api.feed.hub import EventHub
 from trunkd.api.keystone import KeystoneAuth
 from trunkd.api.limits import RequestLimits
 from trunkd.api.metrics import RequestMetrics
-from trunkd.api.policy import OsloPolicy, make_conf
 from trunkd.api.routes import (
     agents,
-    events,
     meta,
     metrics,
     networks,
@@ -34,9 +33,10 @@ from trunkd.api.routes import (
 from trunkd.config import Config
 from trunkd.drivers.setup import load_drivers
 from trunkd.logs import REQUEST_ID, configure
+from trunkd.policy.engine import OsloPolicy, make_conf
 from trunkd.service.env import Env, settings_from
 from trunkd.store.faults import unavailable_cause
-from trunkd.store.signal import CommitSignal
+from trunkd.store.feed.signal import CommitSignal
 from trunkd.store.uow import Database
 
 LOG = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=[
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *events.ROUTES, *agents.ROUTES, *subnets.ROUTES, *metrics.ROUTES, *ui.ROUTES, *openapi.ROUTES,
+            *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *metrics.ROUTES, *ui.ROUTES, *openapi.ROUTES,
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from trunkd.api import http_errors
 from trunkd.api import validators as v
 from trunkd.domain import errors
 from trunkd.domain.addressing import IPV6_MODES
@@ -148,8 +149,8 @@ AGENT: Mapping[str, Attr] = {
 }
 
 
-def _bad(msg: str) -> errors.HTTPBadRequest:
-    return errors.HTTPBadRequest(msg=msg)
+def _bad(msg: str) -> http_errors.HTTPBadRequest:
+    return http_errors.HTTPBadRequest(msg=msg)
 
 
 def _body_item(body: Any, resource: str) -> dict[str, Any]:

@@ -11,13 +11,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from trunkd.api.event_hub import EventHub
+from trunkd.api.feed.hub import EventHub
 from trunkd.config import Config
 from trunkd.service.agents import announce_lost
-from trunkd.service.dispatcher import dispatch_once
 from trunkd.service.env import Env
-from trunkd.service.events import prune_events
-from trunkd.store.signal import CommitSignal, listen_postgres
+from trunkd.service.feed.dispatcher import dispatch_once
+from trunkd.service.feed.reading import prune_events
+from trunkd.store.feed.signal import CommitSignal, listen_postgres
 
 LOG = logging.getLogger(__name__)
 IDLE_POLL = 5.0

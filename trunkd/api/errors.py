@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from trunkd.api import http_errors
 from trunkd.domain import errors
 from trunkd.domain.limits import RETRY_AFTER_SECONDS
 from trunkd.store.faults import unavailable_cause
@@ -37,8 +38,8 @@ async def on_domain_error(_request: Request, exc: Exception) -> Response:
 async def on_http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return neutron_error(errors.HTTPMethodNotAllowed())
-    return neutron_error(errors.HTTPNotFound())
+        return neutron_error(http_errors.HTTPMethodNotAllowed())
+    return neutron_error(http_errors.HTTPNotFound())
 
 
 def internal_error(request_id: str) -> JSONResponse:

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from trunkd.api import http_errors
 from trunkd.api.identity import context_from
 from trunkd.api.limits import parse_body, read_body
 from trunkd.domain import errors
@@ -52,13 +53,13 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
             return None
         if request.method == "PUT":
             raise errors.BadRequest(resource="body", msg=f"Invalid format: {raw!r}")
-        raise errors.HTTPBadRequest(msg="Resource body required")
+        raise http_errors.HTTPBadRequest(msg="Resource body required")
     return await parse_body(raw)
 
 
 async def no_body(request: Request) -> None:
     if (await read_body(request)).strip():
-        raise errors.HTTPBadRequest(msg="Request body is not supported in DELETE.")
+        raise http_errors.HTTPBadRequest(msg="Request body is not supported in DELETE.")
 
 
 def if_match(request: Request) -> int | None:

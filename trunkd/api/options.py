@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from trunkd.api import validators
-from trunkd.domain import errors
+from trunkd.api import http_errors, validators
 
 # flags that may ride along on list requests without being taken for filters
 LIST_FLAGS = frozenset({"subport_status"})
@@ -19,4 +18,5 @@ def flag(request: Request, name: str) -> bool:
     try:
         return validators.boolean(raw)
     except ValueError:
-        raise errors.HTTPBadRequest(msg=f"Invalid value for '{name}': '{raw}' cannot be converted to boolean") from None
+        problem = f"Invalid value for '{name}': '{raw}' cannot be converted to boolean"
+        raise http_errors.HTTPBadRequest(msg=problem) from None

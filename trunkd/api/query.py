@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from trunkd.api import http_errors
 from trunkd.api.attributes import Attr
 from trunkd.api.validators import ConversionError
 from trunkd.domain import errors
@@ -18,8 +19,8 @@ from trunkd.domain.listing import TAG_FILTERS, ListQuery
 CONTROL = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse", "subport_status"})
 
 
-def _bad(msg: str) -> errors.HTTPBadRequest:
-    return errors.HTTPBadRequest(msg=msg)
+def _bad(msg: str) -> http_errors.HTTPBadRequest:
+    return http_errors.HTTPBadRequest(msg=msg)
 
 
 def _values(request: Request, key: str) -> list[str]:

@@ -8,8 +8,10 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from trunkd.api import http_errors
 from trunkd.domain import errors
 from trunkd.domain.limits import (
+    MAX_ADDRESS_PAIRS,
     MAX_ALLOCATION_POOLS,
     MAX_DNS_NAMESERVERS,
     MAX_FIXED_IPS_PER_PORT,
@@ -314,15 +316,12 @@ def fixed_ips(value: Any) -> list[dict[str, str]]:
     return found
 
 
-MAX_ADDRESS_PAIRS = 10
-
-
 def allowed_address_pairs(value: Any) -> list[dict[str, str]]:
     """Neutron's _validate_allowed_address_pairs: IP or CIDR, optional unicast MAC, no duplicates."""
     if value is None:
         return []
     if not isinstance(value, list):
-        raise errors.HTTPBadRequest(msg="Allowed address pairs must be a list.")
+        raise http_errors.HTTPBadRequest(msg="Allowed address pairs must be a list.")
     if len(value) > MAX_ADDRESS_PAIRS:
         raise errors.AllowedAddressPairExhausted(quota=MAX_ADDRESS_PAIRS)
     pairs: list[dict[str, str]] = []
@@ -333,7 +332,7 @@ def allowed_address_pairs(value: Any) -> list[dict[str, str]]:
             try:
                 mac_address(pair["mac_address"])
             except ValueError as exc:
-                raise errors.HTTPBadRequest(msg=str(exc)) from None
+                raise http_errors.HTTPBadRequest(msg=str(exc)) from None
         if "ip_address" not in pair:
             raise errors.AllowedAddressPairsMissingIP()
         key = (pair.get("mac_address"), pair["ip_address"])
@@ -341,17 +340,17 @@ def allowed_address_pairs(value: Any) -> list[dict[str, str]]:
             raise errors.DuplicateAddressPairInRequest(mac_address=key[0], ip_address=key[1])
         extra = set(pair) - {"mac_address", "ip_address"}
         if extra:
-            raise errors.HTTPBadRequest(msg=f"Unrecognized attribute(s) '{', '.join(sorted(extra))}'")
+            raise http_errors.HTTPBadRequest(msg=f"Unrecognized attribute(s) '{', '.join(sorted(extra))}'")
         ip = pair["ip_address"]
         try:
             net = ipaddress.ip_network(cidr(ip)) if "/" in str(ip) else ipaddress.ip_network(ip_address(ip))
         except ValueError as exc:
-            raise errors.HTTPBadRequest(msg=str(exc)) from None
+            raise http_errors.HTTPBadRequest(msg=str(exc)) from None
         if net.is_multicast:
-            raise errors.HTTPBadRequest(msg=f"'{ip}' is a multicast IP address or subnet")
+            raise http_errors.HTTPBadRequest(msg=f"'{ip}' is a multicast IP address or subnet")
         mac = pair.get("mac_address")
         if mac is not None and int(mac.split(":")[0], 16) & 1:
-            raise errors.HTTPBadRequest(msg=f"'{mac}' is a multicast MAC address")
+            raise http_errors.HTTPBadRequest(msg=f"'{mac}' is a multicast MAC address")
         pairs.append({**({"mac_address": mac.lower()} if mac is not None else {}), "ip_address": ip})
     return pairs
 

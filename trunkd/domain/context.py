@@ -19,7 +19,13 @@ def with_implied(roles: set[str] | frozenset[str]) -> frozenset[str]:
     return frozenset(roles).union(*(IMPLIED_ROLES.get(r, ()) for r in roles))
 
 
-class Checker(Protocol):
+class Authorizer(Protocol):
+    """The one place authorisation is decided (oslo.policy: trunkd/policy/engine.py); the use cases hold it
+    as `Env.policy`, the views ask it through `RequestContext.can`."""
+
+    def enforce(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> None:
+        """Raise PolicyNotAuthorized unless `ctx` may apply `rule` to `target`."""
+
     def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any], *,
                 if_undefined: bool = False) -> bool: ...
 
@@ -33,7 +39,7 @@ class RequestContext:
     system_scope: str | None = None
     service_roles: frozenset[str] = frozenset()  # roles of a service token sent along (X-Service-Token)
     # the policy that answers can(); set by the API for each request
-    policy: Checker | None = field(default=None, compare=False, repr=False)
+    policy: Authorizer | None = field(default=None, compare=False, repr=False)
     _answers: dict[tuple[str, tuple[tuple[str, Any], ...], bool], bool] = field(
         default_factory=dict, compare=False, repr=False
     )

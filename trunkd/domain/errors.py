@@ -31,12 +31,6 @@ class InvalidInput(BadRequest):
     template = "Invalid input for operation: %(error_message)s."
 
 
-class HTTPBadRequest(BadRequest):
-    """API-layer validation failure (body shape, attributes, query parameters)."""
-
-    template = "%(msg)s"
-
-
 class MalformedRequestBody(BadRequest):
     template = "Malformed request body: %(reason)s."
 
@@ -58,19 +52,6 @@ class PolicyNotAuthorized(NotAuthorized):
 class NotFound(TrunkdError):
     code = 404
     template = "The resource could not be found."
-
-
-class HTTPNotFound(NotFound):
-    pass
-
-
-class HTTPMethodNotAllowed(TrunkdError):
-    """webob's name and text, as Neutron's pecan controllers answer a wrong method."""
-
-    code = 405
-    template = (
-        "The server could not comply with the request since it is either malformed or otherwise incorrect."
-    )
 
 
 class Conflict(TrunkdError):
@@ -154,10 +135,6 @@ class NoNetworkAvailable(ServiceUnavailable):
 
 class RevisionNumberConstraintFailed(PreconditionFailed):
     template = "Constrained to %(expected)s, but current revision is %(current)s"
-
-
-class OverQuota(Conflict):
-    template = "Quota exceeded for resources: %(overs)s."
 
 
 class EventCursorExpired(Gone):
@@ -320,6 +297,7 @@ class StartupCheckFailed(TrunkdError):
     template = "%(msg)s"
 
 
+# -- agents and status reports -------------------------------------------------------------
 class ParentPortNotBound(Conflict):
     template = "Trunk %(trunk_id)s cannot bind subports: its parent port %(port_id)s is not bound to a host."
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from trunkd.domain.model import Port
+from trunkd.domain.views import port_dict
+
 TRUNK_CREATED = "trunk.created"
 TRUNK_UPDATED = "trunk.updated"
 TRUNK_DELETED = "trunk.deleted"
@@ -33,3 +36,12 @@ class Event:
     state: dict[str, Any] | None
     previous: dict[str, Any] | None = None
     host: str | None = None
+
+
+def port_event(kind: str, port: Port, previous: Port | None = None) -> Event:
+    return Event(
+        kind, "port", port.id, port.project_id,
+        port_dict(port) if kind != PORT_DELETED else None,
+        port_dict(previous) if previous else None,
+        host=port.host_id or (previous.host_id if previous else None) or None,
+    )

@@ -21,6 +21,7 @@ MAX_SUBNET_HOST_ROUTES = 20  # max_subnet_host_routes
 MAX_FIXED_IPS_PER_PORT = 5  # max_fixed_ips_per_port
 MAX_ALLOCATION_POOLS = 256  # allocation_pools of one subnet (Neutron has no bound; its check is quadratic)
 MAX_TAG_LEN = 255
+MAX_ADDRESS_PAIRS = 10  # allowed_address_pairs of one port (Neutron's max_allowed_address_pair default)
 MAX_REASON_PORTS = 5  # failed subports named in a DEGRADED status_reason (the rest are counted)
 MAX_REASON_LEN = 1024  # the status_reason column
 MAX_PAGE = 2**31 - 1  # `limit` beyond this is treated as this (Neutron caps it at its maximum)

@@ -61,14 +61,15 @@ def wants_allocation(segmentation_type: Any, segmentation_id: Any) -> bool:
     return segmentation_id in (None, _MISSING) and segmentation_type in (None, _MISSING, ALLOCATED_TYPE)
 
 
-def shape_error(value: Any, *, removal: bool = False, allocating: bool = False) -> str | None:
+def shape_error(value: Any, *, removal: bool = False, allocating: bool = False, counted: bool = False) -> str | None:
     """Why `value` is not a valid sub_ports list, or None. Every item is checked.
 
-    With `allocating`, an item without segmentation_id (type vlan or none) is complete.
+    With `allocating`, an item without segmentation_id (type vlan or none) is complete; `counted`:
+    count_error was asked already (the member actions ask it on parsing, before any lookup).
     """
     if not isinstance(value, list):
         return f"Invalid data format for subports: '{value}' is not a list"
-    too_many = count_error(value)
+    too_many = None if counted else count_error(value)
     if too_many:
         return too_many
     seen_ports: set[str] = set()

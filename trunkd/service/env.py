@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from trunkd.config import Config
 from trunkd.domain import errors
 from trunkd.domain.allocation import Allocator, parse_allocator
-from trunkd.domain.context import RequestContext
+from trunkd.domain.context import Authorizer, RequestContext
 from trunkd.domain.guard_rails import parse_rails
 from trunkd.domain.ml2 import Ml2Settings
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.store.uow import Database
-
-
-class Authorizer(Protocol):
-    """The one place authorisation is decided (oslo.policy: api/policy.py)."""
-
-    def enforce(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> None:
-        """Raise PolicyNotAuthorized unless `ctx` may apply `rule` to `target`."""
-
-    def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any], *,
-                if_undefined: bool = False) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-from trunkd.domain import errors, events, guard_rails
+from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
+from trunkd.domain.events import port_event
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network, Port, TrunkDetails, TrunkRole
-from trunkd.domain.status import TrunkStatus
-from trunkd.domain.views import port_dict
-from trunkd.service import binding, ipam
+from trunkd.service import binding, ipam, trunks
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
-from trunkd.service.trunk_status import all_subports, set_status
+from trunkd.service.trunk_status import parent_unbound
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
@@ -43,15 +41,6 @@ ATTRIBUTE_RULES = {
 }
 MAC_PREFIX = "fa:16:3e"
 _rng = random.SystemRandom()
-
-
-def port_event(kind: str, port: Port, previous: Port | None = None) -> events.Event:
-    return events.Event(
-        kind, "port", port.id, port.project_id,
-        port_dict(port) if kind != events.PORT_DELETED else None,
-        port_dict(previous) if previous else None,
-        host=port.host_id or (previous.host_id if previous else None) or None,
-    )
 
 
 def explicitly_set(attrs: dict[str, Any]) -> list[str]:
@@ -168,7 +157,7 @@ def update_port(
             env.policy.enforce(ctx, "update_port:fixed_ips:ip_address", target)
         check_revision(if_match, port.revision_number)
         changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items() if k in FIELDS})
-        _check_instance_rail(env, uow, port_id, str(changes.get("device_owner", "")))
+        trunks.check_instance_rail(env, uow, port_id, str(changes.get("device_owner", "")))
         wanted = {**vars(port), **changes}
         _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
         readdressed = False
@@ -185,39 +174,15 @@ def update_port(
         updated = visible_port(uow, ctx, port_id)
         uow.record(port_event(events.PORT_UPDATED, updated, port))
         if updated.vif_type == binding.UNBOUND and port.vif_type != binding.UNBOUND:
-            _parent_unbound(uow, port_id)
+            parent_unbound(uow, port_id)
         return updated, uow.ports.trunk_details([port_id]).get(port_id)
 
     return env.db.transact(work, ctx.request_id)
 
 
-def _check_instance_rail(env: Env, uow: UnitOfWork, port_id: str, device_owner: str) -> None:
-    """Guard rail `instance-port`: an instance may not take a subport as its own port."""
-    if guard_rails.INSTANCE_PORT not in env.settings.guard_rails or not guard_rails.is_instance_owner(device_owner):
-        return
-    membership = uow.ports.trunk_membership(port_id)
-    if membership is not None and membership[0] is TrunkRole.SUBPORT:
-        raise errors.SubPortUsedByInstance(port_id=port_id, device_owner=device_owner)
-
-
-def _parent_unbound(uow: UnitOfWork, port_id: str) -> None:
-    """A trunk whose parent lost its binding goes DOWN (the VM is gone)."""
-    membership = uow.ports.trunk_membership(port_id)
-    if membership is None or membership[0] is not TrunkRole.PARENT:
-        return
-    trunk = uow.trunks.get(membership[1], lock=True)
-    if trunk is not None:
-        no_vm = all_subports(trunk, "DOWN", "parent port unbound: no instance")
-        set_status(uow, trunk, TrunkStatus.DOWN, "parent port unbound", no_vm)
-
-
-# Frees a port from its trunk role inside the deleting unit of work (DELETE …?cascade=trunk).
-ReleaseTrunk = Callable[[UnitOfWork, TrunkRole, str], None]
-
-
-def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | None,
-                release: ReleaseTrunk | None = None) -> None:
-    """Delete a port; one in a trunk is a 409 unless `release` frees it first (same transaction)."""
+def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | None, *, cascade: bool = False) -> None:
+    """Delete a port; one in a trunk is a 409 unless `cascade` frees it first (same transaction:
+    DELETE …?cascade=trunk, where a parent goes with its trunk and a subport with its membership)."""
     def work(uow: UnitOfWork) -> None:
         port = visible_port(uow, ctx, port_id, lock=True)
         env.policy.enforce(ctx, "delete_port", {"project_id": port.project_id, "device_owner": port.device_owner})
@@ -225,8 +190,8 @@ def delete_port(env: Env, ctx: RequestContext, port_id: str, if_match: int | Non
         membership = uow.ports.trunk_membership(port_id)
         if membership is not None:
             role, trunk_id = membership
-            if release is not None:
-                release(uow, role, trunk_id)
+            if cascade:
+                trunks.release_port(env, uow, ctx, role, trunk_id, port_id)
                 port = visible_port(uow, ctx, port_id)  # as released (a subport is unbound first)
             elif role is TrunkRole.SUBPORT:
                 raise errors.PortInUseAsSubPort(port_id=port_id, trunk_id=trunk_id)

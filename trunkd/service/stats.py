@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trunkd.service.env import Env
-from trunkd.store import outbox
 from trunkd.store.clock import now
 
 
@@ -21,7 +20,7 @@ class Stats:
 def snapshot(env: Env) -> Stats:
     with env.db.read() as uow:
         trunks, subports = uow.trunks.count_by_status()
-        latest = outbox.latest(uow.conn)
+        latest = uow.outbox.latest()
         lag = {f"consumer:{name}": max(latest - seq, 0) for name, seq in uow.cursors.all().items()}
         agents: dict[tuple[str, bool], int] = {}
         stamp = now()

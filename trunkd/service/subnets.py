@@ -9,6 +9,7 @@ from typing import Any
 
 from trunkd.domain import addressing, errors, events
 from trunkd.domain.context import RequestContext
+from trunkd.domain.events import port_event
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Subnet
 from trunkd.domain.views import subnet_dict
@@ -16,7 +17,6 @@ from trunkd.service import ipam
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
-from trunkd.service.ports import port_event
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 

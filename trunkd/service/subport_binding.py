@@ -9,13 +9,13 @@ from typing import Any
 
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
+from trunkd.domain.events import port_event
 from trunkd.domain.limits import MAX_REASON_LEN, MAX_REASON_PORTS
 from trunkd.domain.model import SUBPORT_STATUSES, Agent, Port, Trunk
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.subports import count_error
 from trunkd.service import binding
 from trunkd.service.env import Env
-from trunkd.service.ports import port_event
 from trunkd.service.trunk_status import all_subports, set_status
 from trunkd.store.uow import UnitOfWork
 

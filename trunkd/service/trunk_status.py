@@ -1,17 +1,13 @@
-"""Moving a trunk's status (and its subports' statuses) through the state machine, with its event."""
+"""Saving a trunk's status moves (the trunk aggregate decides them), with their events."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from trunkd.domain import events
-from trunkd.domain.model import Trunk
-from trunkd.domain.status import TrunkStatus, transition
-from trunkd.domain.views import trunk_dict
+from trunkd.domain.model import Trunk, TrunkRole
+from trunkd.domain.status import TrunkStatus
+from trunkd.domain.trunk import Rules, StatusChange, SubportStatuses, TrunkAggregate, status_event
 from trunkd.store.uow import UnitOfWork
 
-# port id -> (status, reason) of subports
-SubportStatuses = Mapping[str, tuple[str, str]]
+_NO_RULES = Rules(validators={})  # status moves need no membership rules
 
 
 def host_of(uow: UnitOfWork, trunk: Trunk) -> str | None:
@@ -19,29 +15,34 @@ def host_of(uow: UnitOfWork, trunk: Trunk) -> str | None:
     return (parent.host_id or None) if parent else None
 
 
+def _save(uow: UnitOfWork, trunk: Trunk, change: StatusChange) -> Trunk:
+    uow.trunks.set_subport_statuses(trunk.id, change.subports)
+    uow.trunks.update(trunk.id, {"status": change.status.value, "status_reason": change.reason})
+    updated = uow.trunks.get(trunk.id)
+    assert updated is not None
+    uow.record(status_event(updated, trunk, host_of(uow, trunk)))
+    return updated
+
+
 def set_status(uow: UnitOfWork, trunk: Trunk, target: TrunkStatus, reason: str = "",
                subports: SubportStatuses | None = None) -> Trunk:
     """Apply an allowed transition (raises InvalidStatusTransition otherwise) and the subports'
     new statuses; a no-op (no revision bump, no event) when nothing changes."""
-    current = TrunkStatus(trunk.status)
-    transition(trunk.id, current, target)
-    members = {s.port_id: (s.status, s.status_reason) for s in trunk.sub_ports}
-    changed = {p: v for p, v in (subports or {}).items() if p in members and members[p] != v}
-    if current == target and trunk.status_reason == reason and not changed:
-        return trunk
-    uow.trunks.set_subport_statuses(trunk.id, changed)
-    uow.trunks.update(trunk.id, {"status": target.value, "status_reason": reason})
-    updated = uow.trunks.get(trunk.id)
-    assert updated is not None
-    state = {**trunk_dict(updated), "sub_port_statuses": [s.status_dict() for s in updated.sub_ports]}
-    uow.record(
-        events.Event(
-            events.TRUNK_STATUS_CHANGED, "trunk", trunk.id, trunk.project_id, state,
-            trunk_dict(trunk), host=host_of(uow, trunk),
-        )
-    )
-    return updated
+    change = TrunkAggregate(trunk, _NO_RULES).set_status(target, reason, subports)
+    return trunk if change is None else _save(uow, trunk, change)
 
 
 def all_subports(trunk: Trunk, status: str, reason: str) -> dict[str, tuple[str, str]]:
-    return {s.port_id: (status, reason) for s in trunk.sub_ports}
+    return TrunkAggregate(trunk, _NO_RULES).all_subports(status, reason)
+
+
+def parent_unbound(uow: UnitOfWork, port_id: str) -> None:
+    """A trunk whose parent lost its binding goes DOWN (the VM is gone)."""
+    membership = uow.ports.trunk_membership(port_id)
+    if membership is None or membership[0] is not TrunkRole.PARENT:
+        return
+    trunk = uow.trunks.get(membership[1], lock=True)
+    if trunk is not None:
+        change = TrunkAggregate(trunk, _NO_RULES).parent_unbound()
+        if change is not None:
+            _save(uow, trunk, change)

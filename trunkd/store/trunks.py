@@ -33,17 +33,12 @@ _SUBPORTS_OF = (
     select(subports.c.trunk_id, subports.c.port_id, subports.c.segmentation_type,
            subports.c.segmentation_id, subports.c.status, subports.c.status_reason)
     .where(in_ids(subports.c.trunk_id))
-    .order_by(subports.c.segmentation_type, subports.c.segmentation_id)  # as stored_order()
+    .order_by(subports.c.segmentation_type, subports.c.segmentation_id)  # as domain.trunk.stored_order()
 )
 _RELEASE = delete(port_claims).where(in_ids(port_claims.c.port_id))
 _REMOVE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"),
                                           in_ids(subports.c.port_id))
 _DELETE_SUBPORTS = delete(subports).where(subports.c.trunk_id == bindparam("trunk_id"))
-
-
-def stored_order(subs: Iterable[SubPort]) -> list[SubPort]:
-    """Subports in the order reads return them."""
-    return sorted(subs, key=lambda s: (s.segmentation_type, s.segmentation_id))
 
 
 class TrunkRepo:

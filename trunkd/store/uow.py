@@ -13,10 +13,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from trunkd.domain import errors
 from trunkd.domain.events import Event
-from trunkd.store import outbox
 from trunkd.store.agents import AgentRepo
 from trunkd.store.cursors import CursorRepo
 from trunkd.store.engine import is_sqlite, make_engine
+from trunkd.store.feed.outbox import OutboxRepo
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
 from trunkd.store.ports import PortRepo
@@ -53,6 +53,7 @@ class UnitOfWork:
         self.trunks = TrunkRepo(self.conn)
         self.agents = AgentRepo(self.conn)
         self.cursors = CursorRepo(self.conn)
+        self.outbox = OutboxRepo(self.conn)
         return self
 
     def record(self, event: Event) -> None:
@@ -60,7 +61,7 @@ class UnitOfWork:
 
     def commit(self) -> int | None:
         """Write the outbox rows, commit, then wake feed listeners. Returns the last seq."""
-        last = outbox.append(self.conn, self._events, self.request_id) if self._events else None
+        last = self.outbox.append(self._events, self.request_id) if self._events else None
         self.conn.commit()
         self._committed = True
         if last is not None:

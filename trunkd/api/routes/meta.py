@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from trunkd.api import http_errors
 from trunkd.api.extensions import all_extensions, extension
 from trunkd.api.http import ctx_of, env_of, ok
 from trunkd.api.query import base_url
-from trunkd.domain import errors
 
 CORE = ("network", "subnet", "subnetpool", "port")
 
@@ -38,12 +38,12 @@ async def show_extension(request: Request) -> Response:
     ctx_of(request)
     found = extension(request.path_params["alias"], env_of(request).settings)
     if found is None:
-        raise errors.HTTPNotFound(f"Extension with alias {request.path_params['alias']} does not exist")
+        raise http_errors.HTTPNotFound(f"Extension with alias {request.path_params['alias']} does not exist")
     return ok({"extension": found})
 
 
 async def not_found(_request: Request) -> Response:
-    raise errors.HTTPNotFound()
+    raise http_errors.HTTPNotFound()
 
 
 ROUTES = [

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trunkd.api import attributes, views
+from trunkd.api import attributes, http_errors, views
 from trunkd.api.http import (
     call,
     created,
@@ -21,8 +23,6 @@ from trunkd.api.http import (
 )
 from trunkd.api.options import flag
 from trunkd.api.query import fields_of, links, parse_list
-from trunkd.domain import errors
-from trunkd.service import cascade as cascade_svc
 from trunkd.service import ports as svc
 
 
@@ -60,8 +60,8 @@ async def delete(request: Request) -> Response:
     await no_body(request)
     cascade = request.query_params.get("cascade")
     if cascade not in (None, "trunk"):
-        raise errors.HTTPBadRequest(msg=f"Invalid value for 'cascade': '{cascade}' (the only value is 'trunk')")
-    delete = cascade_svc.delete_port_with_trunk if cascade else svc.delete_port
+        raise http_errors.HTTPBadRequest(msg=f"Invalid value for 'cascade': '{cascade}' (the only value is 'trunk')")
+    delete = functools.partial(svc.delete_port, cascade=cascade is not None)
     await call(delete, env, ctx, request.path_params["id"], if_match(request))
     return no_content()
 

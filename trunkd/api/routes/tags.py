@@ -6,15 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from trunkd.api import http_errors
 from trunkd.api.http import call, ctx_of, env_of, json_body, no_content, ok
-from trunkd.domain import errors
 from trunkd.service import tags as svc
 
 
 def _where(request: Request) -> tuple[str, str]:
     collection = request.path_params["collection"]
     if collection not in svc.KINDS:
-        raise errors.HTTPNotFound()
+        raise http_errors.HTTPNotFound()
     return collection, request.path_params["id"]
 
 

@@ -25,6 +25,7 @@ from trunkd.api.http import (
 from trunkd.api.options import flag
 from trunkd.api.query import fields_of, links, parse_list
 from trunkd.domain.model import Trunk
+from trunkd.domain.trunk import SubportList, TrunkSpec
 from trunkd.service import trunks as svc
 
 
@@ -34,7 +35,8 @@ async def create(request: Request) -> Response:
     items, bulk = attributes.parse_create(await json_body(request), "trunk", "trunks", attributes.TRUNK, ctx)
     for item in items:
         attributes.check_sub_ports(item, allocating=env.settings.allocator is not None)
-    made = await call(svc.create_trunks, env, ctx, items, dry_run)
+    specs = [TrunkSpec.from_attrs(item) for item in items]
+    made = await call(svc.create_trunks, env, ctx, specs, dry_run)
     response = created("trunk", "trunks", [views.trunk(t) for t in made], bulk)
     if dry_run:  # nothing was created: the would-be trunk, 200
         response.status_code = 200
@@ -73,8 +75,8 @@ async def delete(request: Request) -> Response:
 async def _membership(request: Request, use_case: Callable[..., Trunk]) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     options = {"idempotent": flag(request, "idempotent"), "dry_run": flag(request, "dry_run")}
-    body = await json_body(request, required=False)
-    trunk = await call(functools.partial(use_case, **options), env, ctx, request.path_params["id"], body)
+    wanted = SubportList.from_body(await json_body(request, required=False))
+    trunk = await call(functools.partial(use_case, **options), env, ctx, request.path_params["id"], wanted)
     return ok(views.trunk(trunk))
 
 
@@ -96,9 +98,9 @@ async def get_subports(request: Request) -> Response:
 async def set_subports(request: Request) -> Response:
     """Desired state (beyond Neutron): the complete list; answers the trunk and what changed."""
     ctx, env = ctx_of(request), env_of(request)
-    body = await json_body(request, required=False)
+    wanted = SubportList.from_body(await json_body(request, required=False))
     set_state = functools.partial(svc.set_subports, dry_run=flag(request, "dry_run"))
-    trunk, changes = await call(set_state, env, ctx, request.path_params["id"], body)
+    trunk, changes = await call(set_state, env, ctx, request.path_params["id"], wanted)
     return ok({"trunk": views.trunk(trunk), "changes": {
         "added": [s.as_dict() for s in changes.added],
         "removed": [s.as_dict() for s in changes.removed],

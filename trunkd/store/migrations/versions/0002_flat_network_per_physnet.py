@@ -1,7 +1,7 @@
 """one flat network per physical network
 
-Revision ID: i10_flat_physnet
-Revises: 0001
+Revision ID: flat_network_per_physnet
+Revises: initial_schema
 Create Date: 2026-11-22
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i10_flat_physnet"
-down_revision = "0001"
+revision = "flat_network_per_physnet"
+down_revision = "initial_schema"
 branch_labels = None
 depends_on = None
 

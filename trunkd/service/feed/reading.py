@@ -10,7 +10,7 @@ from typing import Any
 from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
 from trunkd.service.env import Env
-from trunkd.store import outbox
+from trunkd.store.feed.outbox import Head, serialise
 from trunkd.store.uow import UnitOfWork
 
 MAX_LIMIT = 1000
@@ -29,29 +29,29 @@ def read_events(
 ) -> FeedPage:
     env.policy.enforce(ctx, "get_events", {"project_id": ctx.project_id})
     with env.db.read() as uow:
-        pruned = outbox.pruned_through(uow.conn)
-        latest = outbox.latest(uow.conn)
+        pruned = uow.outbox.pruned_through()
+        latest = uow.outbox.latest()
         if after < pruned:
             raise errors.EventCursorExpired(after=after, oldest=pruned + 1, latest=latest)
         limit = min(limit, MAX_LIMIT)
-        rows = outbox.read(uow.conn, after, limit, resource_types, host)
+        rows = uow.outbox.read(after, limit, resource_types, host)
     last = rows[-1]["seq"] if rows else after
     next_after = last if len(rows) == limit else max(last, latest)
-    return FeedPage([outbox.serialise(r) for r in rows], latest, next_after)
+    return FeedPage([serialise(r) for r in rows], latest, next_after)
 
 
-def new_heads(env: Env, after: int, limit: int) -> list[outbox.Head]:
+def new_heads(env: Env, after: int, limit: int) -> list[Head]:
     """The next events' (seq, resource_type, host) after `after`, for waking long-polls."""
     with env.db.read() as uow:
-        return outbox.heads_since(uow.conn, after, limit)
+        return uow.outbox.heads_since(after, limit)
 
 
 def prune_events(env: Env, max_age: timedelta, max_count: int) -> int:
     """Apply retention; never drops an event a registered agent has not consumed."""
 
     def work(uow: UnitOfWork) -> int:
-        return outbox.prune(
-            uow.conn, max_age=max_age, max_count=max_count, keep_from=uow.agents.oldest_cursor()
+        return uow.outbox.prune(
+            max_age=max_age, max_count=max_count, keep_from=uow.agents.oldest_cursor()
         )
 
     return env.db.transact(work)

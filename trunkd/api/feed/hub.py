@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from starlette.concurrency import run_in_threadpool
 
 from trunkd.service.env import Env
-from trunkd.service.events import new_heads
-from trunkd.store.outbox import Head
-from trunkd.store.signal import CommitSignal
+from trunkd.service.feed.reading import new_heads
+from trunkd.store.feed.outbox import Head
+from trunkd.store.feed.signal import CommitSignal
 
 LOG = logging.getLogger(__name__)
 RECHECK = 1.0

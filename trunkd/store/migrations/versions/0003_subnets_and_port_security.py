@@ -1,7 +1,7 @@
-"""subnets, IP allocations, port security and allowed address pairs (issue 14)
+"""subnets, IP allocations, port security and allowed address pairs
 
-Revision ID: i14_subnets
-Revises: i10_flat_physnet
+Revision ID: subnets_and_port_security
+Revises: flat_network_per_physnet
 Create Date: 2026-11-22 03:11:21.388098
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'i14_subnets'
-down_revision = 'i10_flat_physnet'
+revision = "subnets_and_port_security"
+down_revision = "flat_network_per_physnet"
 branch_labels = None
 depends_on = None
 

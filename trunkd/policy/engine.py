@@ -1,4 +1,4 @@
-"""Authorisation with oslo.policy: trunkd's rules registered in code (api/policies.py), overridable by a
+"""Authorisation with oslo.policy: trunkd's rules registered in code (policy/rules.py), overridable by a
 policy file that is re-read when it changes. `enforce(ctx, rule, target)` is the one entry point."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 from oslo_config import cfg
 from oslo_policy import _checks, policy
 
-from trunkd.api import policies
 from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
+from trunkd.policy import rules as policies
 
 RELOAD_INTERVAL = 1.0  # seconds: how soon a changed policy file takes effect
 # Decisions are pure functions of (rule, the target keys it reads, credentials) under one set of rules;

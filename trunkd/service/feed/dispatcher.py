@@ -12,7 +12,6 @@ from typing import Any
 from trunkd.domain.status import TrunkStatus, can_transition
 from trunkd.service.env import Env
 from trunkd.service.trunk_status import set_status
-from trunkd.store import outbox
 from trunkd.store.uow import UnitOfWork
 
 LOG = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def dispatch_once(env: Env) -> int:
 
     def work(uow: UnitOfWork) -> int:
         after = uow.cursors.take(CURSOR)
-        batch = outbox.read(uow.conn, after, BATCH)
+        batch = uow.outbox.read(after, BATCH)
         for event in batch:
             _apply(env, uow, event)
         if batch:

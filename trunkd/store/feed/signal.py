@@ -9,7 +9,7 @@ import logging
 import psycopg
 from sqlalchemy.engine import make_url
 
-from trunkd.store.outbox import NOTIFY_CHANNEL
+from trunkd.store.feed.outbox import NOTIFY_CHANNEL
 
 LOG = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
-"""per-subport status and reason (issue 13)
+"""per-subport status and reason
 
-Revision ID: i13_subport_status
-Revises: i14_subnets
+Revision ID: subport_status
+Revises: subnets_and_port_security
 Create Date: 2026-11-22
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'i13_subport_status'
-down_revision = 'i14_subnets'
+revision = "subport_status"
+down_revision = "subnets_and_port_security"
 branch_labels = None
 depends_on = None
 

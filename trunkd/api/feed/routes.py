@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from trunkd.api import http_errors
 from trunkd.api.http import call, ctx_of, env_of, ok
-from trunkd.domain import errors
-from trunkd.service import events as svc
+from trunkd.service.feed import reading as svc
 
 MAX_WAIT = 60.0
 
@@ -24,7 +24,7 @@ def _number(request: Request, name: str, default: float, low: float, high: float
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise errors.HTTPBadRequest(msg=f"'{name}' must be a number from {low:g} to {high:g}, not '{raw}'")
+        raise http_errors.HTTPBadRequest(msg=f"'{name}' must be a number from {low:g} to {high:g}, not '{raw}'")
     return value
 
 

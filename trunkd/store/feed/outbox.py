@@ -1,0 +1,134 @@
+"""The outbox: events appended inside the writing transaction, read in sequence order (`uow.outbox`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+
+from trunkd.domain.events import Event
+from trunkd.store.clock import now
+from trunkd.store.tables import consumer_cursors, outbox
+
+# Serialises outbox writers on PostgreSQL so sequence order is commit order: a consumer that
+# has read up to N never later finds an event below N commit.
+_PG_OUTBOX_LOCK = 0x7472756E6B64  # "trunkd"
+NOTIFY_CHANNEL = "trunkd_events"
+
+
+_APPEND = insert(outbox).returning(outbox.c.seq)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_NOTIFY = text("SELECT pg_notify(:c, :s)")
+
+
+class Head(NamedTuple):
+    """What decides whom an event wakes: its place and the feed filters it answers to."""
+
+    seq: int
+    resource_type: str
+    host: str | None
+
+
+PRUNED_THROUGH = "outbox.pruned_through"
+
+
+def serialise(row: dict[str, Any]) -> dict[str, Any]:
+    created: datetime = row["created_at"]
+    return {
+        "seq": row["seq"],
+        "kind": row["kind"],
+        "resource_type": row["resource_type"],
+        "resource_id": row["resource_id"],
+        "project_id": row["project_id"],
+        "host": row["host"],
+        "request_id": row["request_id"],
+        "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "state": row["payload"].get("state"),
+        "previous": row["payload"].get("previous"),
+    }
+
+
+class OutboxRepo:
+    """The outbox rows of one unit of work's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def append(self, events: Sequence[Event], request_id: str) -> int:
+        """Insert the events; return the last sequence number written."""
+        postgres = self.conn.dialect.name == "postgresql"
+        if postgres:
+            self.conn.execute(_LOCK, {"k": _PG_OUTBOX_LOCK})
+        created = now()
+        rows = [
+            {
+                "created_at": created,
+                "kind": e.kind,
+                "resource_type": e.resource_type,
+                "resource_id": e.resource_id,
+                "project_id": e.project_id,
+                "host": e.host,
+                "request_id": request_id,
+                "payload": {"state": e.state, "previous": e.previous},
+            }
+            for e in events
+        ]
+        # RETURNING rather than a second query for max(seq); writers are serialised, so it is the max
+        last: int = max(self.conn.execute(_APPEND, rows[0] if len(rows) == 1 else rows).scalars().all())
+        if postgres:
+            self.conn.execute(_NOTIFY, {"c": NOTIFY_CHANNEL, "s": str(last)})
+        return last
+
+    def read(
+        self,
+        after: int,
+        limit: int,
+        resource_types: Sequence[str] = (),
+        host: str | None = None,
+    ) -> list[dict[str, Any]]:
+        stmt = select(outbox).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit)
+        if resource_types:
+            stmt = stmt.where(outbox.c.resource_type.in_(list(resource_types)))
+        if host is not None:
+            stmt = stmt.where(outbox.c.host == host)
+        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+
+    def heads_since(self, after: int, limit: int) -> list[Head]:
+        stmt = (select(outbox.c.seq, outbox.c.resource_type, outbox.c.host).where(outbox.c.seq > after)
+                .order_by(outbox.c.seq).limit(limit))
+        return [Head(r.seq, r.resource_type, r.host) for r in self.conn.execute(stmt)]
+
+    def latest(self) -> int:
+        """The newest sequence number written (0 when none)."""
+        return int(self.conn.execute(select(func.coalesce(func.max(outbox.c.seq), 0))).scalar_one())
+
+    def pruned_through(self) -> int:
+        """The highest sequence number retention has removed (0 if none)."""
+        found = self.conn.execute(
+            select(consumer_cursors.c.seq).where(consumer_cursors.c.name == PRUNED_THROUGH)
+        ).scalar()
+        return int(found or 0)
+
+    def prune(self, *, max_age: timedelta, max_count: int, keep_from: int | None) -> int:
+        """Delete events older than `max_age` or beyond the newest `max_count`, but never one at or
+        after `keep_from` (the oldest cursor a registered agent still needs). Returns the watermark."""
+        by_count = self.latest() - max_count
+        by_age: int = self.conn.execute(
+            select(func.coalesce(func.max(outbox.c.seq), 0)).where(outbox.c.created_at < now() - max_age)
+        ).scalar_one()
+        cutoff = max(by_count, int(by_age))
+        if keep_from is not None:
+            cutoff = min(cutoff, keep_from - 1)
+        current = self.pruned_through()
+        if cutoff <= current:
+            return current
+        self.conn.execute(delete(outbox).where(outbox.c.seq <= cutoff))
+        updated = self.conn.execute(
+            update(consumer_cursors).where(consumer_cursors.c.name == PRUNED_THROUGH)
+            .values(seq=cutoff, updated_at=now())
+        ).rowcount
+        if not updated:
+            self.conn.execute(insert(consumer_cursors).values(name=PRUNED_THROUGH, seq=cutoff, updated_at=now()))
+        return cutoff
