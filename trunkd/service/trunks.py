@@ -16,9 +16,7 @@ from trunkd.domain.trunk import (
     Membership,
     Rules,
     SubportChanges,
-    SubportList,
     TrunkAggregate,
-    TrunkSpec,
     check_instance_owner,
     instance_rail_applies,
     membership_events,
@@ -27,6 +25,7 @@ from trunkd.domain.trunk import (
     trunk_event,
 )
 from trunkd.domain.trunk import create as new_trunk
+from trunkd.domain.trunk_specs import SubportList, TrunkSpec
 from trunkd.domain.views import trunk_dict
 from trunkd.service.common import check_revision, readable
 from trunkd.service.env import Env, scope

@@ -25,7 +25,7 @@ from trunkd.api.http import (
 from trunkd.api.options import flag
 from trunkd.api.query import fields_of, links, parse_list
 from trunkd.domain.model import Trunk
-from trunkd.domain.trunk import SubportList, TrunkSpec
+from trunkd.domain.trunk_specs import SubportList, TrunkSpec
 from trunkd.service import trunks as svc
 
 
