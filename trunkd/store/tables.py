@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    event,
     func,
 )
 from sqlalchemy import true as sa_true
@@ -75,7 +77,7 @@ Index(
     func.coalesce(networks.c.physical_network, ""),
     networks.c.segmentation_id,
     unique=True,
-)
+).ddl_if(dialect=("sqlite", "postgresql"))  # type: ignore[arg-type]  # a tuple works (documented)
 # one flat network per physical network (Neutron's FlatNetworkInUse); flat networks have no id
 Index(
     "uq_networks_flat_physnet",
@@ -83,7 +85,17 @@ Index(
     unique=True,
     sqlite_where=networks.c.network_type == "flat",
     postgresql_where=networks.c.network_type == "flat",
-)
+).ddl_if(dialect=("sqlite", "postgresql"))  # type: ignore[arg-type]  # a tuple works (documented)
+# MariaDB indexes neither expressions nor a part of the rows: the same two indexes on virtual columns
+# (invisible to trunkd's queries, which name their columns)
+for _ddl in (
+    "ALTER TABLE networks ADD COLUMN segment_physnet VARCHAR(64) AS (coalesce(physical_network, '')) VIRTUAL",
+    "CREATE UNIQUE INDEX uq_networks_segment ON networks (network_type, segment_physnet, segmentation_id)",
+    "ALTER TABLE networks ADD COLUMN flat_physnet VARCHAR(64) "
+    "AS (IF(network_type = 'flat', physical_network, NULL)) VIRTUAL",
+    "CREATE UNIQUE INDEX uq_networks_flat_physnet ON networks (flat_physnet)",
+):
+    event.listen(networks, "after_create", DDL(_ddl).execute_if(dialect="mysql"))
 
 ports = Table(
     "ports",
@@ -238,3 +250,8 @@ consumer_cursors = Table(
 
 TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags}
 
+
+# MariaDB/MySQL: InnoDB (transactions, row locks, foreign keys), four-byte UTF-8, and binary comparison
+# so names, tags and filters compare as on PostgreSQL and SQLite (the server default is case-blind)
+for _table in metadata.tables.values():
+    _table.dialect_kwargs.update(mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin")

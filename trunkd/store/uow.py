@@ -17,6 +17,7 @@ from trunkd.store import outbox
 from trunkd.store.agents import AgentRepo
 from trunkd.store.cursors import CursorRepo
 from trunkd.store.engine import is_sqlite, make_engine
+from trunkd.store.faults import mysql_errno
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
 from trunkd.store.ports import PortRepo
@@ -85,6 +86,10 @@ def _retryable(exc: DBAPIError) -> bool:
         return constraint_name(exc) != ""
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if code in ("40001", "40P01"):
+        return True
+    # MariaDB: deadlock (also Galera's certification failure, "WSREP detected deadlock/conflict"),
+    # and a lock wait timeout; a last failure is a 503 (faults.py)
+    if mysql_errno(exc) in (1213, 1205):
         return True
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
