@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy import true as sa_true
+from sqlalchemy.dialects import mysql
 
 metadata = MetaData(
     naming_convention={
@@ -34,14 +35,16 @@ metadata = MetaData(
 )
 
 ID = String(36)
+# microseconds on MariaDB too (its DATETIME keeps whole seconds): listings order by creation time
+TIMESTAMP = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
 
 def _standard_attributes() -> list[Column]:
     """Neutron's standard attributes, inline on each resource table."""
     return [
         Column("description", String(255), nullable=False, server_default=""),
         Column("revision_number", BigInteger, nullable=False, server_default="0"),
-        Column("created_at", DateTime, nullable=False),
-        Column("updated_at", DateTime, nullable=False),
+        Column("created_at", TIMESTAMP, nullable=False),
+        Column("updated_at", TIMESTAMP, nullable=False),
     ]
 
 def _tags_table(resource: str, parent: Table) -> Table:
@@ -216,9 +219,9 @@ agents = Table(
     Column("admin_state_up", Boolean, nullable=False),
     Column("configurations", JSON, nullable=False),
     Column("event_cursor", BigInteger, nullable=True),
-    Column("created_at", DateTime, nullable=False),
-    Column("started_at", DateTime, nullable=False),
-    Column("heartbeat_at", DateTime, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("started_at", TIMESTAMP, nullable=False),
+    Column("heartbeat_at", TIMESTAMP, nullable=False),
     Column("lost_reported", Boolean, nullable=False, server_default="0"),
     UniqueConstraint("agent_type", "host"),
 )
@@ -228,7 +231,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
     Column("kind", String(64), nullable=False),
     Column("resource_type", String(32), nullable=False, index=True),
     Column("resource_id", ID, nullable=False),
@@ -245,7 +248,7 @@ consumer_cursors = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("seq", BigInteger, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
 )
 
 TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags}

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = '0001'
 down_revision = None
@@ -31,9 +32,9 @@ def upgrade() -> None:
     sa.Column('admin_state_up', sa.Boolean(), nullable=False),
     sa.Column('configurations', sa.JSON(), nullable=False),
     sa.Column('event_cursor', sa.BigInteger(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('started_at', sa.DateTime(), nullable=False),
-    sa.Column('heartbeat_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
+    sa.Column('started_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
+    sa.Column('heartbeat_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.Column('lost_reported', sa.Boolean(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agents')),
     sa.UniqueConstraint('agent_type', 'host', name=op.f('uq_agents_agent_type_host')),
@@ -42,7 +43,7 @@ def upgrade() -> None:
     op.create_table('consumer_cursors',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_consumer_cursors')),
     **MYSQL_TABLE,
     )
@@ -59,8 +60,8 @@ def upgrade() -> None:
     sa.Column('segmentation_id', sa.Integer(), nullable=True),
     sa.Column('description', sa.String(length=255), server_default='', nullable=False),
     sa.Column('revision_number', sa.BigInteger(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
+    sa.Column('updated_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_networks')),
     **MYSQL_TABLE,
     )
@@ -80,7 +81,7 @@ def upgrade() -> None:
 
     op.create_table('outbox',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
     sa.Column('resource_type', sa.String(length=32), nullable=False),
     sa.Column('resource_id', sa.String(length=36), nullable=False),
@@ -120,8 +121,8 @@ def upgrade() -> None:
     sa.Column('vnic_type', sa.String(length=64), nullable=False),
     sa.Column('description', sa.String(length=255), server_default='', nullable=False),
     sa.Column('revision_number', sa.BigInteger(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
+    sa.Column('updated_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.ForeignKeyConstraint(['network_id'], ['networks.id'], name=op.f('fk_ports_network_id_networks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ports')),
     sa.UniqueConstraint('network_id', 'mac_address', name=op.f('uq_ports_network_id_mac_address')),
@@ -159,8 +160,8 @@ def upgrade() -> None:
     sa.Column('port_role', sa.String(length=16), server_default='parent', nullable=False),
     sa.Column('description', sa.String(length=255), server_default='', nullable=False),
     sa.Column('revision_number', sa.BigInteger(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
+    sa.Column('updated_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.CheckConstraint("port_role = 'parent'", name=op.f('ck_trunks_port_role')),
     sa.ForeignKeyConstraint(['port_id', 'port_role'], ['port_claims.port_id', 'port_claims.role'], name=op.f('fk_trunks_port_id_port_role_port_claims')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_trunks')),

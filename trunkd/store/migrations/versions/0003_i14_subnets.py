@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = 'i14_subnets'
 down_revision = 'i10_flat_physnet'
@@ -38,8 +39,8 @@ def upgrade() -> None:
     sa.Column('host_routes', sa.JSON(), nullable=False),
     sa.Column('description', sa.String(length=255), server_default='', nullable=False),
     sa.Column('revision_number', sa.BigInteger(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
+    sa.Column('updated_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.ForeignKeyConstraint(['network_id'], ['networks.id'], name=op.f('fk_subnets_network_id_networks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subnets')),
     **MYSQL_TABLE,
