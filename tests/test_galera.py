@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -85,20 +86,18 @@ def _start(node: Node, *extra: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Node]]:
+def cluster() -> Iterator[list[Node]]:
     if not (PROVIDER.exists() and MARIADBD.exists() and shutil.which("rsync")):
         if IN_CI:
             pytest.fail("Galera needs mariadbd, galera-4 and rsync (scripts/ensure-mariadb.sh)")
         pytest.skip("Galera not installed")
-    base = tmp_path_factory.mktemp("galera")
+    # not under pytest's basetemp: the servers run as mysql, and pytest keeps its root private (0700)
+    base = Path(tempfile.mkdtemp(prefix="trunkd-galera-"))
     gcomm = [free_port() for _ in range(3)]
     nodes = [Node(f"n{i}", base / f"n{i}", free_port()) for i in range(3)]
     try:
         # the servers and the rsync SST run as mysql: it must reach every data dir
-        for parent in (base, *base.parents):
-            if parent == Path("/"):
-                break
-            os.chmod(parent, os.stat(parent).st_mode | 0o011)
+        os.chmod(base, 0o711)
         for i, node in enumerate(nodes):
             node.home.mkdir()
             (node.home / "my.cnf").write_text(_config(node, gcomm, i))
@@ -118,6 +117,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Node]]:
             if node.proc is not None and node.proc.poll() is None:
                 node.proc.send_signal(signal.SIGKILL)
                 node.proc.wait(30)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -88,8 +88,10 @@ def _retryable(exc: DBAPIError) -> bool:
     if code in ("40001", "40P01"):
         return True
     # MariaDB: deadlock (also Galera's certification failure, "WSREP detected deadlock/conflict"),
-    # and a lock wait timeout; a last failure is a 503 (faults.py)
-    if mysql_errno(exc) in (1213, 1205):
+    # and a lock wait timeout; a last failure is a 503 (faults.py). 1305 "SAVEPOINT does not exist": a
+    # certification failure inside a savepoint rolled back the whole transaction before the savepoint's own
+    # rollback ran, so its error hides the deadlock
+    if mysql_errno(exc) in (1213, 1205, 1305):
         return True
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
