@@ -138,9 +138,9 @@ def test_conflicting_trunk_creates_through_two_nodes_end_in_one_trunk(apis: tupl
     net = a.network()["id"]
     for _ in range(8):
         parent = a.port(net)["id"]
+        body = {"trunk": {"port_id": parent}}
         with ThreadPoolExecutor(max_workers=4) as pool:
-            codes = list(pool.map(lambda api: api.post("/v2.0/trunks", {"trunk": {"port_id": parent}}).status_code,
-                                  [a, b, a, b]))
+            codes = list(pool.map(lambda api, body=body: api.post("/v2.0/trunks", body).status_code, [a, b, a, b]))
         assert sorted(codes) == [201, 409, 409, 409], codes
         listed = b.get(f"/v2.0/trunks?port_id={parent}").json()["trunks"]
         assert len(listed) == 1
