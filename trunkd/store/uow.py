@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
@@ -27,6 +29,9 @@ from trunkd.store.trunks import TrunkRepo
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 ATTEMPTS = 4
+# MariaDB aborts one of two transactions that wait on each other's row or gap locks (and Galera one of two
+# that certify on the same rows); those need more tries than a constraint clash, with a little jitter
+DEADLOCK_ATTEMPTS = 12
 
 
 class UnitOfWork:
@@ -96,6 +101,10 @@ def _retryable(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
+def _deadlock(exc: DBAPIError) -> bool:
+    return mysql_errno(exc) in (1213, 1305) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -119,7 +128,8 @@ class Database:
         `dry_run` does all the work (validation, constraints, drivers' vetoes) then rolls back:
         no write and no event.
         """
-        for attempt in range(1, ATTEMPTS + 1):
+        clashes = 0
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
             try:
                 with self.write(request_id) as uow:
                     result = work(uow)
@@ -129,7 +139,13 @@ class Database:
             except DBAPIError as exc:
                 if not _retryable(exc):
                     raise
-                if attempt == ATTEMPTS:
+                clashes += isinstance(exc, IntegrityError)
+                if clashes == ATTEMPTS or attempt >= (DEADLOCK_ATTEMPTS if _deadlock(exc) else ATTEMPTS):
+                    if _deadlock(exc):
+                        LOG.warning("deadlocks kept aborting request %s: %s", request_id, exc.orig)
+                        raise errors.Conflict(
+                            "Concurrent requests kept deadlocking on the same resources; retry the request."
+                        ) from exc
                     if isinstance(exc, IntegrityError):
                         LOG.warning("constraint kept rejecting request %s: %s", request_id, exc.orig)
                         raise errors.Conflict(
@@ -137,6 +153,8 @@ class Database:
                         ) from exc
                     raise
                 LOG.info("retrying request %s after %s", request_id, type(exc.orig).__name__)
+                if _deadlock(exc):  # InnoDB/Galera: let the winner finish before trying again
+                    time.sleep(random.uniform(0, 0.005 * attempt))
         raise AssertionError("unreachable")
 
     def add_listener(self, listener: Callable[[int], None]) -> None:
