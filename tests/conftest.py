@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.keystone import keystone  # noqa: F401  (a real Keystone, one per test session)
-from tests.support import IN_CI, Api, Server, postgres_available, throwaway_database
+from tests.support import IN_CI, Api, Server, mariadb_available, postgres_available, throwaway_database
 
-ENGINES = ["sqlite", "postgresql"]
+ENGINES = ["sqlite", "postgresql", "mariadb"]
 
 
 def require_engine(engine: str) -> None:
@@ -20,6 +20,10 @@ def require_engine(engine: str) -> None:
         if IN_CI:
             pytest.fail("PostgreSQL is required in CI but cannot be reached (TRUNKD_TEST_PG)")
         pytest.skip("PostgreSQL not reachable")
+    if engine == "mariadb" and not mariadb_available():
+        if IN_CI:
+            pytest.fail("MariaDB is required in CI but cannot be reached (TRUNKD_TEST_MARIADB)")
+        pytest.skip("MariaDB not reachable")
 
 
 @pytest.fixture(scope="session", params=ENGINES)

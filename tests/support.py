@@ -17,8 +17,10 @@ from typing import Any
 
 import httpx
 import psycopg
+import pymysql
 
 PG_ADMIN_URL = os.environ.get("TRUNKD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+MARIADB_ADMIN_URL = os.environ.get("TRUNKD_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/")
 IN_CI = os.environ.get("CI") == "true"
 REPO = Path(__file__).resolve().parent.parent
 # The shared test servers know two physical networks, each with the default allocation range
@@ -46,6 +48,22 @@ def postgres_available() -> bool:
         return False
 
 
+def _mariadb_connect() -> pymysql.connections.Connection[Any]:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(MARIADB_ADMIN_URL)
+    return pymysql.connect(host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
+                           password=url.password or "", connect_timeout=3, autocommit=True)
+
+
+def mariadb_available() -> bool:
+    try:
+        _mariadb_connect().close()
+        return True
+    except pymysql.err.OperationalError:
+        return False
+
+
 @contextmanager
 def throwaway_database(engine: str, tmp: Path) -> Iterator[str]:
     """A fresh, empty database URL for one server; dropped afterwards."""
@@ -54,6 +72,15 @@ def throwaway_database(engine: str, tmp: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp / 'trunkd.db'}"
         return
     name = f"trunkd_test_{uuid.uuid4().hex[:12]}"
+    if engine == "mariadb":
+        with _mariadb_connect() as conn, conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        try:
+            yield f"{MARIADB_ADMIN_URL.rstrip('/')}/{name}"
+        finally:
+            with _mariadb_connect() as conn, conn.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        return
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0]

@@ -64,3 +64,21 @@ def test_valid_in_subnet_excludes_network_and_ipv4_broadcast() -> None:
     v6 = addressing.network("2001:db8::/64")
     assert not addressing.valid_in_subnet(v6, addressing.address("2001:db8::"))
     assert addressing.valid_in_subnet(v6, addressing.address("2001:db8::ffff:ffff:ffff:ffff"))
+
+
+def test_overlapping_pools_found_in_any_order_and_many_pools_checked_by_sorting() -> None:
+    net = addressing.network("10.0.0.0/16")
+    pools = [{"start": "10.0.0.50", "end": "10.0.0.60"}, {"start": "10.0.1.1", "end": "10.0.1.9"},
+             {"start": "10.0.0.10", "end": "10.0.0.55"}]
+    with pytest.raises(errors.OverlappingAllocationPools) as raised:
+        addressing.check_pools(net, pools, None)
+    assert "10.0.0.50-10.0.0.60" in str(raised.value) and "10.0.0.10-10.0.0.55" in str(raised.value)
+    many = [{"start": f"10.0.{i // 250}.{i % 250 + 2}", "end": f"10.0.{i // 250}.{i % 250 + 2}"} for i in range(30_000)]
+    assert len(addressing.check_pools(net, many[::-1], None)) == 30_000
+
+
+def test_free_offsets_walk_many_pools_and_gaps_once() -> None:
+    """One-address pools and one gap per allocation: the merge hands out the next free ones."""
+    pools = [Range(i, i) for i in range(0, 60_000, 2)]
+    gaps = [(-1, 0), *((i, i + 2) for i in range(0, 40_000, 2)), (40_000, None)]
+    assert list(addressing.free_offsets(pools, gaps, 3)) == [40_002, 40_004, 40_006]

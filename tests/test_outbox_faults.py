@@ -28,13 +28,20 @@ PG_TRIGGER = [
     """CREATE TRIGGER inject_outbox_failure BEFORE INSERT ON outbox
     FOR EACH ROW EXECUTE FUNCTION inject_outbox_failure()""",
 ]
+MARIADB_TRIGGER = """
+CREATE TRIGGER inject_outbox_failure BEFORE INSERT ON outbox FOR EACH ROW
+IF JSON_VALUE(NEW.payload, '$.state.name') = 'explode' THEN
+  SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure';
+END IF
+"""
 
 
 def install_commit_fault(database: str) -> None:
     """Make the database itself refuse the outbox row of any change named 'explode'."""
     engine = sa.create_engine(database)
+    statements = {"sqlite": [SQLITE_TRIGGER], "mysql": [MARIADB_TRIGGER]}.get(engine.dialect.name, PG_TRIGGER)
     with engine.begin() as conn:
-        for statement in ([SQLITE_TRIGGER] if engine.dialect.name == "sqlite" else PG_TRIGGER):
+        for statement in statements:
             conn.exec_driver_sql(statement)
     engine.dispose()
 

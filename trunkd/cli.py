@@ -172,6 +172,8 @@ def _run_uvicorn(config: Config) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from trunkd.api.http_protocol import BoundedHeadersProtocol
+
     uv_config = uvicorn.Config(
         "trunkd.api.app:app_from_env",
         factory=True,
@@ -181,6 +183,7 @@ def _run_uvicorn(config: Config) -> None:
         log_level=os.environ.get("TRUNKD_LOG_LEVEL", "info"),
         log_config=None,  # uvicorn's lines go through our root handler (request id, JSON on request)
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        http=BoundedHeadersProtocol,  # 431 past MAX_HEADERS / MAX_HEADER_BYTES, before buffering them
     )
     if config.workers == 1:
         server = _server_class()(uv_config)

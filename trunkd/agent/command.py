@@ -87,6 +87,7 @@ def add_parser(sub: Any) -> None:
 def resolve(args: argparse.Namespace, files: tuple[str, ...]) -> None:
     """Fill every unset agent flag: TRUNKD_* variable, then the config file, then the option's default."""
     from trunkd import options
+    from trunkd.agent.provider import MappingError, parse_mappings
 
     conf = options.load(files)
     for name, (group, opt, var) in options.AGENT_OPTS.items():
@@ -97,9 +98,15 @@ def resolve(args: argparse.Namespace, files: tuple[str, ...]) -> None:
             setattr(args, name, opt.type(raw) if isinstance(opt, cfg.FloatOpt) else raw)
         else:
             setattr(args, name, options.value(conf, group, opt.dest))
-    if getattr(args, "bridge_mappings", None) is None:
+    raw = getattr(args, "bridge_mappings", None)
+    if raw is None:
         raw = os.environ.get("TRUNKD_AGENT_BRIDGE_MAPPINGS")
-        args.bridge_mappings = raw if raw is not None else ",".join(conf.ovs.bridge_mappings)
+    if raw is None:
+        raw = ",".join(conf.ovs.bridge_mappings)
+    try:
+        args.bridge_mappings = parse_mappings(raw)
+    except MappingError as exc:
+        raise SystemExit(f"trunkd agent: --bridge-mappings: {exc}") from None
     args.resolved = True
 
 
@@ -109,7 +116,6 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
     from trunkd.agent.daemon import Agent, AgentConfig
     from trunkd.agent.ovs import OvsSwitch
     from trunkd.agent.plug import plug
-    from trunkd.agent.provider import MappingError, parse_mappings
 
     resolve(args, files)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -123,10 +129,7 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
         finally:
             switch.close()
         return 0
-    try:
-        mappings = parse_mappings(args.bridge_mappings)
-    except MappingError as exc:
-        raise SystemExit(f"trunkd agent: --bridge-mappings: {exc}") from None
+    mappings: dict[str, str] = args.bridge_mappings
     if taken := {"br-int", "br-tun"} & set(mappings.values()):
         raise SystemExit(f"trunkd agent: --bridge-mappings: {', '.join(sorted(taken))} is the agent's own bridge")
     if args.tunnel_bridge_port and not args.local_ip:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trunkd.api import background, openapi
+from trunkd.api import background, openapi, options
 from trunkd.api.errors import HANDLERS, internal_error, unavailable
 from trunkd.api.feed import routes as feed
 from trunkd.api.feed.hub import EventHub
@@ -100,10 +100,10 @@ def create_app(env: Env, config: Config) -> Starlette:
         env.db.dispose()
 
     app = Starlette(
-        routes=[
+        routes=options.checked([
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
             *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *metrics.ROUTES, *ui.ROUTES, *openapi.ROUTES,
-        ],
+        ]),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

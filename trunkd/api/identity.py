@@ -27,7 +27,11 @@ def _request_id(request: Request) -> str:
 
 def noauth_context(request: Request) -> RequestContext:
     """No project header means admin in `fake_project_id` (Neutron's noauth); else X-Project-Id and X-Roles."""
-    project = request.headers.get("x-project-id") or request.headers.get("x-tenant-id")
+    given = request.headers.getlist("x-project-id") + request.headers.getlist("x-tenant-id")
+    if any(not value.strip() for value in given) or ("x-roles" in request.headers and not given):
+        # an empty (or blank first) project header, or roles without a project, is never the operator
+        raise errors.InvalidInput(error_message="X-Project-Id must be a non-empty project id when given")
+    project = given[0] if given else None
     if not project:
         return RequestContext(project_id="fake_project_id", roles=with_implied(NOAUTH_OPERATOR_ROLES),
                               request_id=_request_id(request))

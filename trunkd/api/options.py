@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
 from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from trunkd.api import http_errors, validators
 
@@ -20,3 +25,49 @@ def flag(request: Request, name: str) -> bool:
     except ValueError:
         problem = f"Invalid value for '{name}': '{raw}' cannot be converted to boolean"
         raise http_errors.HTTPBadRequest(msg=problem) from None
+
+
+# The query flags each write accepts; any other query parameter on a write is a 400 before anything
+# runs (a flag the route does not know, e.g. dry_run where there is no dry run, must never be ignored
+# while the write happens).
+WRITE_FLAGS: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/v2.0/trunks"): frozenset({"dry_run"}),
+    ("PUT", "/v2.0/trunks/{id}/add_subports"): frozenset({"idempotent", "dry_run"}),
+    ("PUT", "/v2.0/trunks/{id}/remove_subports"): frozenset({"idempotent", "dry_run"}),
+    ("PUT", "/v2.0/trunks/{id}/sub_ports"): frozenset({"dry_run"}),
+    ("DELETE", "/v2.0/ports/{id}"): frozenset({"cascade"}),
+}
+WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+
+
+def unknown_write_flags(method: str, path: str, names: Iterable[str]) -> list[str]:
+    """The query parameters of a write that its route does not accept, sorted."""
+    if method not in WRITES:
+        return []
+    return sorted(set(names) - WRITE_FLAGS.get((method, path), frozenset()))
+
+
+def checked(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    """Each write route refusing query parameters it does not accept (400, nothing run)."""
+    out: list[BaseRoute] = []
+    for route in routes:
+        if isinstance(route, Route) and route.methods and route.methods & WRITES:
+            out.append(Route(route.path, _refusing(route.endpoint, route.path), methods=sorted(route.methods)))
+        else:
+            out.append(route)
+    return out
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _refusing(endpoint: Endpoint, path: str) -> Endpoint:
+    @functools.wraps(endpoint)
+    async def run(request: Request) -> Response:
+        unknown = unknown_write_flags(request.method, path, request.query_params.keys())
+        if unknown:
+            raise http_errors.HTTPBadRequest(
+                msg=f"Unsupported query parameter(s) on {request.method} {path}: {', '.join(unknown)}")
+        return await endpoint(request)
+
+    return run

@@ -10,7 +10,15 @@ from typing import Any
 
 from trunkd.api import http_errors
 from trunkd.domain import errors
-from trunkd.domain.limits import MAX_ADDRESS_PAIRS, MAX_TAGS, valid_tag
+from trunkd.domain.limits import (
+    MAX_ADDRESS_PAIRS,
+    MAX_ALLOCATION_POOLS,
+    MAX_DNS_NAMESERVERS,
+    MAX_FIXED_IPS_PER_PORT,
+    MAX_SUBNET_HOST_ROUTES,
+    MAX_TAGS,
+    valid_tag,
+)
 from trunkd.domain.subports import is_uuid
 
 Validator = Callable[[Any], Any]
@@ -295,6 +303,9 @@ def _dicts(value: Any, what: str, keys: tuple[str, ...]) -> list[dict[str, Any]]
 
 
 def ip_pools(value: Any) -> list[dict[str, str]]:
+    if isinstance(value, list) and len(value) > MAX_ALLOCATION_POOLS:
+        raise errors.InvalidInput(
+            error_message=f"The number of allocation pools exceeds the limit {MAX_ALLOCATION_POOLS}")
     return [{"start": ip_address(p["start"]), "end": ip_address(p["end"])}
             for p in _dicts(value, "IP pool", ("start", "end"))]
 
@@ -304,7 +315,9 @@ def nameservers(value: Any) -> list[str]:
         return []
     if not isinstance(value, list):
         raise ValueError(f"Invalid data format for nameserver: '{value}'")
-    seen: list[str] = []
+    if len(value) > MAX_DNS_NAMESERVERS:
+        raise errors.DNSNameServersExhausted(subnet_id="new subnet", quota=MAX_DNS_NAMESERVERS)
+    seen: dict[str, None] = {}
     for host in value:
         try:
             ip = ip_address(host)
@@ -312,18 +325,23 @@ def nameservers(value: Any) -> list[str]:
             raise ValueError(f"'{host}' is not a valid nameserver. {exc}") from None
         if ip in seen:
             raise ValueError(f"Duplicate nameserver '{host}'")
-        seen.append(ip)
-    return seen
+        seen[ip] = None
+    return list(seen)
 
 
 def host_routes(value: Any) -> list[dict[str, str]]:
     if value is None:
         return []
+    if isinstance(value, list) and len(value) > MAX_SUBNET_HOST_ROUTES:
+        raise errors.HostRoutesExhausted(subnet_id="new subnet", quota=MAX_SUBNET_HOST_ROUTES)
     routes: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
     for route in _dicts(value, "hostroute", ("destination", "nexthop")):
         entry = {"destination": cidr(route["destination"]), "nexthop": ip_address(route["nexthop"])}
-        if entry in routes:
+        key = (entry["destination"], entry["nexthop"])
+        if key in seen:
             raise ValueError(f"Duplicate hostroute '{route}'")
+        seen.add(key)
         routes.append(entry)
     return routes
 
@@ -351,15 +369,19 @@ def fixed_ips(value: Any) -> list[dict[str, str]]:
     """[{subnet_id?, ip_address?}]: shapes and values only (the service checks them against subnets)."""
     if not isinstance(value, list):
         raise ValueError(f"Invalid data format for fixed IP: '{value}'")
+    if len(value) > MAX_FIXED_IPS_PER_PORT:
+        raise errors.InvalidInput(error_message="Exceeded maximum amount of fixed ips per port.")
     found: list[dict[str, str]] = []
+    addresses: set[str] = set()
     for item in value:
         if not isinstance(item, dict) or set(item) - {"subnet_id", "ip_address"}:
             raise ValueError(f"Invalid data format for fixed IP: '{item}'")
         entry: dict[str, str] = {}
         if "ip_address" in item:
             entry["ip_address"] = ip_address(item["ip_address"])
-            if any(f.get("ip_address") == entry["ip_address"] for f in found):
+            if entry["ip_address"] in addresses:
                 raise ValueError(f"Duplicate IP address '{item['ip_address']}'")
+            addresses.add(entry["ip_address"])
         if "subnet_id" in item:
             entry["subnet_id"] = uuid(item["subnet_id"])
         found.append(entry)

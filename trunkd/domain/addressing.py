@@ -7,17 +7,18 @@ pools, gaps and allocations are plain integer ranges.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from trunkd.domain import errors
+from trunkd.domain.limits import MAX_DNS_NAMESERVERS
+from trunkd.domain.limits import MAX_SUBNET_HOST_ROUTES as MAX_HOST_ROUTES
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_OFFSET = 2**63 - 1  # offsets are stored as signed 64-bit integers
-MAX_DNS_NAMESERVERS = 5
-MAX_HOST_ROUTES = 20
 IPV6_MODES = ("dhcpv6-stateful", "dhcpv6-stateless", "slaac")
 IPV4_MIN_MTU, IPV6_MIN_MTU = 68, 1280
 
@@ -93,12 +94,12 @@ def check_pools(net: IPNetwork, pools: Sequence[dict[str, str]], gateway: str | 
         if first < bounds.first or last > bounds.last:
             raise errors.OutOfBoundsAllocationPool(pool=_pool_text(pool), subnet_cidr=cidr)
         ranges.append(Range(first, last))
-    for i, left in enumerate(ranges):
-        for j in range(i + 1, len(ranges)):
-            right = ranges[j]
-            if left.first <= right.last and right.first <= left.last:
-                raise errors.OverlappingAllocationPools(
-                    pool_1=_pool_text(pools[i]), pool_2=_pool_text(pools[j]), subnet_cidr=cidr)
+    order = sorted(range(len(ranges)), key=lambda k: (ranges[k].first, k))  # O(n log n), not pairwise
+    for before, after in itertools.pairwise(order):
+        if ranges[after].first <= ranges[before].last:
+            i, j = sorted((before, after))
+            raise errors.OverlappingAllocationPools(
+                pool_1=_pool_text(pools[i]), pool_2=_pool_text(pools[j]), subnet_cidr=cidr)
     if gateway is not None and address(gateway).version == net.version:
         gw = int(address(gateway)) - int(net.network_address)
         for pool, r in zip(pools, ranges, strict=True):
@@ -217,13 +218,18 @@ def free_offsets(pools: Sequence[Range], gaps: Iterable[tuple[int, int | None]],
     ordered = sorted(pools, key=lambda r: r.first)
     if count <= 0:
         return
+    p = 0  # one merge walk of two sorted lists: gaps + pools steps, never gaps x pools
     for before, after in gaps:
         low, high = before + 1, (MAX_OFFSET if after is None else after - 1)
-        for pool in ordered:
-            first, last = max(low, pool.first), min(high, pool.last, MAX_OFFSET)
+        while p < len(ordered) and ordered[p].last < low:
+            p += 1
+        q = p
+        while q < len(ordered) and ordered[q].first <= high:
+            first, last = max(low, ordered[q].first), min(high, ordered[q].last, MAX_OFFSET)
             while first <= last:
                 yield first
                 count -= 1
                 if count == 0:
                     return
                 first += 1
+            q += 1

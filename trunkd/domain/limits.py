@@ -13,7 +13,15 @@ MAX_FILTER_VALUES = 400  # values of one list filter (`?tags=a,b,…` counts eac
 MAX_VALUE_LEN = 255  # any query value (each comma-separated tag), path segment or identity header
 MAX_QUERY_BYTES = 256 * 1024  # the whole query string
 MAX_ROLES_LEN = 1024  # X-Roles
+MAX_HEADERS = 100  # request header fields; 431 beyond (counted as parsed)
+MAX_HEADER_BYTES = 64 * 1024  # request line and headers; 431 beyond, before the rest is buffered
 MAX_TAGS = 50  # tags on one resource
+# Neutron's options of the same names and defaults: list attributes are rejected by length before any item
+# is looked at, so every check of a request body is linear and bounded.
+MAX_DNS_NAMESERVERS = 5  # max_dns_nameservers
+MAX_SUBNET_HOST_ROUTES = 20  # max_subnet_host_routes
+MAX_FIXED_IPS_PER_PORT = 5  # max_fixed_ips_per_port
+MAX_ALLOCATION_POOLS = 256  # allocation_pools of one subnet (Neutron has no bound; its check is quadratic)
 MAX_TAG_LEN = 255
 MAX_ADDRESS_PAIRS = 10  # allowed_address_pairs of one port (Neutron's max_allowed_address_pair default)
 MAX_REASON_PORTS = 5  # failed subports named in a DEGRADED status_reason (the rest are counted)

@@ -1,4 +1,4 @@
-"""Engine set-up: SQLite (WAL, foreign keys, immediate write transactions) or PostgreSQL."""
+"""Engine set-up: SQLite (WAL, foreign keys, immediate write transactions), PostgreSQL or MariaDB/MySQL."""
 
 from __future__ import annotations
 
@@ -18,12 +18,27 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def is_mysql(engine: Engine) -> bool:
+    """MariaDB or MySQL (SQLAlchemy names both dialects "mysql"; MariaDB reports is_mariadb)."""
+    return engine.dialect.name in ("mysql", "mariadb")
+
+
 def normalise_url(url: str) -> str:
-    """Accept `postgresql://` and mean psycopg 3."""
+    """Accept `postgresql://` and mean psycopg 3; accept `mysql://` / `mariadb://` and mean PyMySQL,
+    always in utf8mb4 (four-byte characters in names and descriptions)."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    elif parsed.drivername in ("mysql", "mariadb"):
+        parsed = parsed.set(drivername="mysql+pymysql")
+    if parsed.get_backend_name() in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
     return parsed.render_as_string(hide_password=False)
+
+
+# Per session on MariaDB: strict SQL (a too-long value is an error, not truncated), the statement
+# timeout, and on Galera wsrep_sync_wait=1 so a read on one node sees what another node committed.
+MYSQL_SQL_MODE = "TRADITIONAL,NO_AUTO_VALUE_ON_ZERO,ONLY_FULL_GROUP_BY"
 
 
 def json_text(value: Any) -> str:
@@ -49,6 +64,11 @@ def make_engine(url: str = DEFAULT_URL, *, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **codec)
         _configure_sqlite(engine)
         return engine
+    if make_url(url).get_backend_name() in ("mysql", "mariadb"):
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               pool_recycle=3600, isolation_level="READ COMMITTED", **codec)
+        _configure_mysql(engine)
+        return engine
     # statement_timeout: a query (a hostile filter, a lock wait) ends after this even when its client has gone
     options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
@@ -73,3 +93,19 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers take the lock up front so a read never has to be upgraded mid-transaction.
         mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _configure_mysql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'")
+        cur.execute("SET SESSION innodb_lock_wait_timeout = %s", (max(1, STATEMENT_TIMEOUT_MS // 1000),))
+        cur.execute("SHOW VARIABLES LIKE 'max_statement_time'")
+        if cur.fetchone() is not None:  # MariaDB (seconds); MySQL has max_execution_time for SELECTs only
+            cur.execute("SET SESSION max_statement_time = %s", (STATEMENT_TIMEOUT_MS / 1000,))
+        cur.execute("SHOW VARIABLES LIKE 'wsrep_on'")
+        row = cur.fetchone()
+        if row is not None and str(row[1]).upper() == "ON":
+            cur.execute("SET SESSION wsrep_sync_wait = 1")  # read-your-writes across Galera nodes
+        cur.close()

@@ -24,6 +24,34 @@ _SQLITE_CAUSES = {
     "unable to open database": "database cannot be opened",
     "database is locked": "database is busy",
 }
+# MariaDB/MySQL error numbers (PyMySQL's args[0]); the 2xxx are client-side connection failures.
+_MYSQL_CAUSES = {
+    2003: "database is unreachable",
+    2006: "database is unreachable",
+    2013: "database is unreachable",
+    2002: "database is unreachable",
+    1040: "database has too many connections",
+    1053: "database is restarting",
+    1021: "database disk is full",
+    1114: "database disk is full",
+    1290: "database is read-only",
+    1836: "database is read-only",
+    1792: "database is read-only",
+    1969: "database statement timed out",
+    3024: "database statement timed out",
+    1205: "database is busy",
+    1047: "database node is not ready (Galera)",
+    1927: "database connection was killed",
+}
+
+
+def mysql_errno(exc: BaseException) -> int | None:
+    """The MariaDB/MySQL error number of a PyMySQL error wrapped by SQLAlchemy, else None."""
+    orig = getattr(exc, "orig", None)
+    if orig is None or not type(orig).__module__.startswith("pymysql"):
+        return None
+    args = getattr(orig, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
 
 
 def unavailable_cause(exc: BaseException) -> str | None:
@@ -31,6 +59,11 @@ def unavailable_cause(exc: BaseException) -> str | None:
     if not isinstance(exc, DBAPIError):
         return None
     orig = exc.orig
+    errno = mysql_errno(exc)
+    if errno is not None:
+        if errno in _MYSQL_CAUSES:
+            return _MYSQL_CAUSES[errno]
+        return "database is unreachable" if exc.connection_invalidated else None
     state = getattr(orig, "sqlstate", None)
     if isinstance(state, str):
         if state in _PG_CAUSES:

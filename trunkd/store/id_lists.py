@@ -4,7 +4,7 @@ An expanding IN binds one parameter per id: PostgreSQL refuses more than 65535 i
 SQLite more than 32766, so a list of 100k trunks could not be read, and rendering thousands of
 placeholders costs Python time on every large request. Here the ids travel as one array
 (PostgreSQL: `col = ANY(%(ids)s::VARCHAR[])`) or one JSON text (SQLite: `col IN (SELECT value
-FROM json_each(?))`); both use the column's index.
+FROM json_each(?))`, MariaDB: JSON_TABLE); all use the column's index.
 """
 
 from __future__ import annotations
@@ -55,6 +55,14 @@ class InIds(ColumnElement[bool]):
 def _json_each(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
     return f"{column} IN (SELECT value FROM json_each({ids}))"
+
+
+@compiles(InIds, "mysql")
+def _json_table(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
+    # MariaDB 10.6+ / MySQL 8: the JSON array as a table; the column in the table's own collation
+    column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
+    return (f"{column} IN (SELECT j.v FROM JSON_TABLE({ids}, '$[*]' COLUMNS "
+            "(v VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS j)")
 
 
 @compiles(InIds, "postgresql")

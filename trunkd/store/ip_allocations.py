@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    and_,
     delete,
     exists,
     func,
@@ -54,10 +53,18 @@ class IpAllocationRepo:
         """Which port holds each (subnet_id, ip_address) already taken, in one query."""
         if not wanted:
             return {}
+        return {(r.subnet_id, r.ip_address): r.port_id for r in self._matching(wanted)
+                if (r.subnet_id, r.ip_address) in wanted}
+
+    def _matching(self, pairs: Collection[tuple[str, str]]) -> Sequence[Any]:
+        """Rows whose subnet and address are each among `pairs`' (a superset of the pairs, filtered by
+        the caller): two list parameters, never one OR per pair (SQLite's expression tree and
+        PostgreSQL's parameter count both have limits)."""
         a = ip_allocations
-        cond = or_(*(and_(a.c.subnet_id == s, a.c.ip_address == ip) for s, ip in wanted))
-        return {(r.subnet_id, r.ip_address): r.port_id
-                for r in self.conn.execute(select(a.c.subnet_id, a.c.ip_address, a.c.port_id).where(cond))}
+        stmt = select(a.c.subnet_id, a.c.ip_address, a.c.port_id).where(
+            in_ids(a.c.subnet_id, sorted({s for s, _ in pairs})),
+            in_ids(a.c.ip_address, sorted({ip for _, ip in pairs})))
+        return self.conn.execute(stmt).all()
 
     def gaps(self, subnet_ids: Collection[str]) -> dict[str, list[Gap]]:
         """The free stretches of each subnet: (allocated offset, next allocated offset or None),
@@ -90,8 +97,11 @@ class IpAllocationRepo:
     def release(self, port_id: str, fixed: Collection[FixedIp]) -> None:
         if fixed:
             a = ip_allocations
-            cond = or_(*(and_(a.c.subnet_id == f.subnet_id, a.c.ip_address == f.ip_address) for f in fixed))
-            self.conn.execute(delete(a).where(a.c.port_id == port_id, cond))
+            wanted = {(f.subnet_id, f.ip_address) for f in fixed}
+            for row in self._matching(wanted):
+                if row.port_id == port_id and (row.subnet_id, row.ip_address) in wanted:
+                    self.conn.execute(delete(a).where(a.c.port_id == port_id, a.c.subnet_id == row.subnet_id,
+                                                      a.c.ip_address == row.ip_address))
 
     def ports_of_subnet(self, subnet_id: str) -> list[str]:
         a = ip_allocations

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Connection,
     Delete,
     Insert,
+    Integer,
     Row,
     Select,
     Table,
@@ -127,8 +128,19 @@ def _insert_json(dialect: str, table: Table, columns: tuple[str, ...]) -> TextCl
             for i, name in enumerate(columns))
         return text(f"INSERT INTO {table.name} ({names}) SELECT {casts} "
                     "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS e")
+    if dialect == "mysql":
+        cols = ", ".join(f"c{i} {_mysql_type(table.c[name].type)} PATH '$[{i}]'" for i, name in enumerate(columns))
+        picks = ", ".join(f"j.c{i}" for i in range(len(columns)))
+        return text(f"INSERT INTO {table.name} ({names}) SELECT {picks} "
+                    f"FROM JSON_TABLE(:rows, '$[*]' COLUMNS ({cols})) AS j")
     picks = ", ".join(f"value->>{i}" for i in range(len(columns)))
     return text(f"INSERT INTO {table.name} ({names}) SELECT {picks} FROM json_each(:rows)")
+
+
+def _mysql_type(column_type: Any) -> str:
+    if isinstance(column_type, Integer):
+        return "BIGINT"
+    return "VARCHAR(1024) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 
 
 def insert_tuples(conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> None:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, exists, or_, select
 
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Subnet
@@ -40,9 +40,14 @@ def _select() -> Select[Any]:
             .join(networks, networks.c.id == subnets.c.network_id))
 
 
-def _locked(conn: Connection, stmt: Select[Any], lock: bool) -> Select[Any]:
+def _locked(conn: Connection, stmt: Select[Any], lock: bool, rows: ColumnElement[bool] | None = None
+            ) -> Select[Any]:
     """FOR UPDATE OF subnets only: the joined network row is FK-share-locked by every port insert,
     so locking it too would deadlock concurrent port creates."""
+    if lock and conn.dialect.name == "mysql" and rows is not None:
+        # MariaDB has no FOR UPDATE OF: lock the subnet rows alone first, then read the join unlocked
+        conn.execute(select(subnets.c.id).where(rows).order_by(subnets.c.id).with_for_update())
+        return stmt
     return stmt.with_for_update(of=subnets) if lock and lock_clause(conn) else stmt
 
 
@@ -65,7 +70,7 @@ class SubnetRepo:
 
     def get(self, subnet_id: str, project_id: str | None = None, *, lock: bool = False) -> Subnet | None:
         stmt = self._scoped(_select().where(subnets.c.id == subnet_id), project_id)
-        found = self._hydrate(self.conn.execute(_locked(self.conn, stmt, lock)))
+        found = self._hydrate(self.conn.execute(_locked(self.conn, stmt, lock, subnets.c.id == subnet_id)))
         return found[0] if found else None
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Subnet]:
@@ -78,7 +83,8 @@ class SubnetRepo:
         if not network_ids:
             return found
         stmt = _select().where(in_ids(subnets.c.network_id, network_ids))
-        stmt = _locked(self.conn, stmt.order_by(subnets.c.created_at, subnets.c.id), lock)
+        stmt = _locked(self.conn, stmt.order_by(subnets.c.created_at, subnets.c.id), lock,
+                       in_ids(subnets.c.network_id, network_ids))
         for subnet in self._hydrate(self.conn.execute(stmt)):
             found[subnet.network_id].append(subnet)
         return found

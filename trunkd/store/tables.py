@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -17,10 +18,12 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    event,
     func,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
+from sqlalchemy.dialects import mysql
 
 metadata = MetaData(
     naming_convention={
@@ -33,14 +36,16 @@ metadata = MetaData(
 )
 
 ID = String(36)
+# microseconds on MariaDB too (its DATETIME keeps whole seconds): listings order by creation time
+TIMESTAMP = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
 
 def _standard_attributes() -> list[Column]:
     """Neutron's standard attributes, inline on each resource table."""
     return [
         Column("description", String(255), nullable=False, server_default=""),
         Column("revision_number", BigInteger, nullable=False, server_default="0"),
-        Column("created_at", DateTime, nullable=False),
-        Column("updated_at", DateTime, nullable=False),
+        Column("created_at", TIMESTAMP, nullable=False),
+        Column("updated_at", TIMESTAMP, nullable=False),
     ]
 
 def _tags_table(resource: str, parent: Table) -> Table:
@@ -77,7 +82,7 @@ Index(
     func.coalesce(networks.c.physical_network, ""),
     networks.c.segmentation_id,
     unique=True,
-)
+).ddl_if(dialect=("sqlite", "postgresql"))  # type: ignore[arg-type]  # a tuple works (documented)
 # one flat network per physical network (Neutron's FlatNetworkInUse); flat networks have no id
 Index(
     "uq_networks_flat_physnet",
@@ -85,7 +90,17 @@ Index(
     unique=True,
     sqlite_where=networks.c.network_type == "flat",
     postgresql_where=networks.c.network_type == "flat",
-)
+).ddl_if(dialect=("sqlite", "postgresql"))  # type: ignore[arg-type]  # a tuple works (documented)
+# MariaDB indexes neither expressions nor a part of the rows: the same two indexes on virtual columns
+# (invisible to trunkd's queries, which name their columns)
+for _ddl in (
+    "ALTER TABLE networks ADD COLUMN segment_physnet VARCHAR(64) AS (coalesce(physical_network, '')) VIRTUAL",
+    "CREATE UNIQUE INDEX uq_networks_segment ON networks (network_type, segment_physnet, segmentation_id)",
+    "ALTER TABLE networks ADD COLUMN flat_physnet VARCHAR(64) "
+    "AS (IF(network_type = 'flat', physical_network, NULL)) VIRTUAL",
+    "CREATE UNIQUE INDEX uq_networks_flat_physnet ON networks (flat_physnet)",
+):
+    event.listen(networks, "after_create", DDL(_ddl).execute_if(dialect="mysql"))
 
 ports = Table(
     "ports",
@@ -208,9 +223,9 @@ agents = Table(
     Column("admin_state_up", Boolean, nullable=False),
     Column("configurations", JSON, nullable=False),
     Column("event_cursor", BigInteger, nullable=True),
-    Column("created_at", DateTime, nullable=False),
-    Column("started_at", DateTime, nullable=False),
-    Column("heartbeat_at", DateTime, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("started_at", TIMESTAMP, nullable=False),
+    Column("heartbeat_at", TIMESTAMP, nullable=False),
     Column("lost_reported", Boolean, nullable=False, server_default="0"),
     UniqueConstraint("agent_type", "host"),
 )
@@ -220,7 +235,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
     Column("kind", String(64), nullable=False),
     Column("resource_type", String(32), nullable=False, index=True),
     Column("resource_id", ID, nullable=False),
@@ -237,8 +252,13 @@ consumer_cursors = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("seq", BigInteger, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
 )
 
 TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags}
 
+
+# MariaDB/MySQL: InnoDB (transactions, row locks, foreign keys), four-byte UTF-8, and binary comparison
+# so names, tags and filters compare as on PostgreSQL and SQLite (the server default is case-blind)
+for _table in metadata.tables.values():
+    _table.dialect_kwargs.update(mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin")

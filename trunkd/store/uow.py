@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
@@ -16,6 +18,7 @@ from trunkd.domain.events import Event
 from trunkd.store.agents import AgentRepo
 from trunkd.store.cursors import CursorRepo
 from trunkd.store.engine import is_sqlite, make_engine
+from trunkd.store.faults import mysql_errno
 from trunkd.store.feed.outbox import OutboxRepo
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
@@ -26,6 +29,9 @@ from trunkd.store.trunks import TrunkRepo
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 ATTEMPTS = 4
+# MariaDB aborts one of two transactions that wait on each other's row or gap locks (and Galera one of two
+# that certify on the same rows); those need more tries than a constraint clash, with a little jitter
+DEADLOCK_ATTEMPTS = 12
 
 
 class UnitOfWork:
@@ -87,7 +93,17 @@ def _retryable(exc: DBAPIError) -> bool:
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if code in ("40001", "40P01"):
         return True
+    # MariaDB: deadlock (also Galera's certification failure, "WSREP detected deadlock/conflict"),
+    # and a lock wait timeout; a last failure is a 503 (faults.py). 1305 "SAVEPOINT does not exist": a
+    # certification failure inside a savepoint rolled back the whole transaction before the savepoint's own
+    # rollback ran, so its error hides the deadlock
+    if mysql_errno(exc) in (1213, 1205, 1305):
+        return True
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+def _deadlock(exc: DBAPIError) -> bool:
+    return mysql_errno(exc) in (1213, 1305) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
 
 
 class Database:
@@ -113,7 +129,8 @@ class Database:
         `dry_run` does all the work (validation, constraints, drivers' vetoes) then rolls back:
         no write and no event.
         """
-        for attempt in range(1, ATTEMPTS + 1):
+        clashes = 0
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
             try:
                 with self.write(request_id) as uow:
                     result = work(uow)
@@ -123,7 +140,13 @@ class Database:
             except DBAPIError as exc:
                 if not _retryable(exc):
                     raise
-                if attempt == ATTEMPTS:
+                clashes += isinstance(exc, IntegrityError)
+                if clashes == ATTEMPTS or attempt >= (DEADLOCK_ATTEMPTS if _deadlock(exc) else ATTEMPTS):
+                    if _deadlock(exc):
+                        LOG.warning("deadlocks kept aborting request %s: %s", request_id, exc.orig)
+                        raise errors.Conflict(
+                            "Concurrent requests kept deadlocking on the same resources; retry the request."
+                        ) from exc
                     if isinstance(exc, IntegrityError):
                         LOG.warning("constraint kept rejecting request %s: %s", request_id, exc.orig)
                         raise errors.Conflict(
@@ -131,6 +154,8 @@ class Database:
                         ) from exc
                     raise
                 LOG.info("retrying request %s after %s", request_id, type(exc.orig).__name__)
+                if _deadlock(exc):  # InnoDB/Galera: let the winner finish before trying again
+                    time.sleep(random.uniform(0, 0.005 * attempt))
         raise AssertionError("unreachable")
 
     def add_listener(self, listener: Callable[[int], None]) -> None:

@@ -50,6 +50,25 @@ def serialise(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# MariaDB/Galera: the last sequence number lives in a counter row every writer updates in its
+# transaction. The row lock serialises writers on one server, and Galera's certification lets only
+# one of two nodes' transactions on the row commit (the other gets a deadlock error and is retried),
+# so sequence order is commit order across the cluster too; GET_LOCK would hold on one node only.
+SEQ_COUNTER = "outbox.last_seq"
+_BUMP = text("UPDATE consumer_cursors SET seq = seq + :n, updated_at = :t WHERE name = :c")
+_COUNTER = text("SELECT seq FROM consumer_cursors WHERE name = :c")
+_SEED = text("INSERT INTO consumer_cursors (name, seq, updated_at) "
+             "SELECT :c, coalesce(max(seq), 0) + :n, :t FROM outbox")
+
+
+def _reserve(conn: Connection, count: int) -> int:
+    """Reserve `count` sequence numbers under the counter row's lock; return the first."""
+    params = {"n": count, "t": now(), "c": SEQ_COUNTER}
+    if not conn.execute(_BUMP, params).rowcount:
+        conn.execute(_SEED, params)  # the first writer ever (two at once: a duplicate key, retried)
+    return int(conn.execute(_COUNTER, {"c": SEQ_COUNTER}).scalar_one()) - count + 1
+
+
 class OutboxRepo:
     """The outbox rows of one unit of work's connection."""
 
@@ -62,6 +81,15 @@ class OutboxRepo:
         if postgres:
             self.conn.execute(_LOCK, {"k": _PG_OUTBOX_LOCK})
         created = now()
+        if self.conn.dialect.name == "mysql":
+            first = _reserve(self.conn, len(events))
+            self.conn.execute(insert(outbox), [
+                {"seq": first + i, "created_at": created, "kind": e.kind, "resource_type": e.resource_type,
+                 "resource_id": e.resource_id, "project_id": e.project_id, "host": e.host,
+                 "request_id": request_id, "payload": {"state": e.state, "previous": e.previous}}
+                for i, e in enumerate(events)
+            ])
+            return first + len(events) - 1
         rows = [
             {
                 "created_at": created,

@@ -19,9 +19,18 @@ FLAT = sa.text("network_type = 'flat'")
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "mysql":
+        # MariaDB has no partial index: a virtual column that is the physnet of flat networks only
+        # (NULL otherwise, and NULLs never clash in a unique index)
+        op.execute("ALTER TABLE networks ADD COLUMN flat_physnet VARCHAR(64) "
+                   "AS (IF(network_type = 'flat', physical_network, NULL)) VIRTUAL")
+        op.create_index("uq_networks_flat_physnet", "networks", ["flat_physnet"], unique=True)
+        return
     op.create_index("uq_networks_flat_physnet", "networks", ["physical_network"], unique=True,
                     sqlite_where=FLAT, postgresql_where=FLAT)
 
 
 def downgrade() -> None:
     op.drop_index("uq_networks_flat_physnet", table_name="networks")
+    if op.get_bind().dialect.name == "mysql":
+        op.drop_column("networks", "flat_physnet")
