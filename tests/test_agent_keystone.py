@@ -14,7 +14,7 @@ import pytest
 from tests.keystone import ADMIN_PASSWORD, PASSWORD, Keystone, TokenApi, authtoken_config
 from tests.support import Server, throwaway_database
 from trunkd.agent.api import KeystoneIdentity, NoAuthIdentity, ServerApi, ServerError
-from trunkd.agent.command import identity
+from trunkd.agent.command import identity, resolve
 from trunkd.agent.feed import EventFeed
 from trunkd.cli import parser
 
@@ -119,10 +119,12 @@ def test_os_environment_and_flags_before_plug_are_kept(monkeypatch: pytest.Monke
     monkeypatch.setenv("OS_USER_DOMAIN_NAME", "udom")
     monkeypatch.setenv("OS_PROJECT_DOMAIN_NAME", "pdom")
     args = parser().parse_args(["agent"])
+    resolve(args, ())  # flags, then TRUNKD_*/OS_* variables, then the config file
     assert (args.os_project_name, args.os_user_domain_name, args.os_project_domain_name) == (
         "tenant-x", "udom", "pdom")
     args = parser().parse_args(["agent", "--os-auth-url", "http://127.0.0.1:1/v3", "--os-username", "u",
                                 "--os-password", "p", "plug", "port-1", "tap1"])
+    resolve(args, ())
     assert (args.os_auth_url, args.os_username, args.os_password, args.os_project_name) == (
         "http://127.0.0.1:1/v3", "u", "p", "tenant-x")
     assert (args.agent_command, args.port_id, args.iface) == ("plug", "port-1", "tap1")

@@ -71,6 +71,8 @@ def test_a_database_stamped_with_a_renamed_revision_id_upgrades_to_head(engine: 
                     diff = compare_metadata(MigrationContext.configure(conn), metadata)
         finally:
             db.dispose()
+    if engine == "mariadb":
+        diff = [d for d in diff if not _mariadb_virtual(d)]
     assert diff == [], diff
     revisions = {r.revision for r in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()}
     assert set(RENAMED.values()) <= revisions and not set(RENAMED) & revisions

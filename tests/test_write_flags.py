@@ -8,6 +8,7 @@ from tests.support import Api, error_type
 
 def test_dry_run_where_unsupported_is_400_and_nothing_is_written(admin: Api) -> None:
     net = admin.network()["id"]
+    name = f"never-{net}"  # the server is shared: a name no other test uses
     port = admin.port(net)
     parent = admin.port(net)
     trunk = admin.post("/v2.0/trunks", {"trunk": {"port_id": parent["id"]}}).json()["trunk"]
@@ -25,7 +26,7 @@ def test_dry_run_where_unsupported_is_400_and_nothing_is_written(admin: Api) -> 
     for method, path in attempts:
         body = bodies.get(method)
         if path.startswith("/v2.0/networks?"):
-            body = {"network": {"name": "n"}}
+            body = {"network": {"name": name}}
         if path.startswith("/v2.0/ports/") and method == "PUT":
             body = {"port": {"name": "renamed"}}
         r = admin.request(method, path, body)
@@ -35,7 +36,7 @@ def test_dry_run_where_unsupported_is_400_and_nothing_is_written(admin: Api) -> 
     assert admin.get(f"/v2.0/ports/{parent['id']}").status_code == 200
     assert admin.get(f"/v2.0/ports/{port['id']}").json()["port"]["name"] == port["name"]
     assert len(admin.get("/v2.0/ports", params={"network_id": net}).json()["ports"]) == 2
-    assert admin.get("/v2.0/networks", params={"name": "n"}).json()["networks"] == []
+    assert admin.get("/v2.0/networks", params={"name": name}).json()["networks"] == []
 
 
 def test_supported_write_flags_still_work(admin: Api) -> None:

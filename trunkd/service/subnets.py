@@ -81,7 +81,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
         ipv6_address_mode=attrs["ipv6_address_mode"], allocation_pools=addressing.pools_wire(net, pools),
         dns_nameservers=attrs["dns_nameservers"], host_routes=attrs["host_routes"], revision_number=0,
         created_at=created, updated_at=stamp, tags=attrs.get("tags", []), shared=network.shared,
-        service_types=attrs["service_types"], router_external=network.router_external,
+        service_types=attrs.get("service_types", []), router_external=network.router_external,
     )
     uow.subnets.insert(subnet)
     uow.subnets.tags.add(subnet.id, subnet.tags)
