@@ -23,7 +23,7 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 from trunkd.notify.outbox_consumer import OutboxConsumer
-from trunkd.store.uow import Database, UnitOfWork
+from trunkd.store.uow import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -149,21 +149,13 @@ class NovaNotifier(OutboxConsumer):
         self.sender, self.retry_max_interval = sender, retry_max_interval
 
     def run_once(self) -> int:
-        after = self.position()
-        with self.db.read() as uow:
-            rows = uow.outbox.read(after, self.batch)
+        rows = self.pending()
         if not rows:
             return 0
         events = [e for row in rows for e in events_for(row)]
         if events and not self._send(events):
             return 0
-        last = rows[-1]["seq"]
-
-        def advance(uow: UnitOfWork) -> None:
-            uow.cursors.take(self.name)
-            uow.cursors.advance(self.name, last)
-
-        self.db.transact(advance)
+        self.advance(rows[-1]["seq"])
         return len(rows)
 
     def _send(self, events: list[dict[str, Any]]) -> bool:

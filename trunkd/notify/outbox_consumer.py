@@ -29,24 +29,31 @@ class OutboxConsumer:
     def position(self) -> int:
         return self.db.transact(lambda uow: uow.cursors.take(self.name))
 
-    def run_once(self) -> int:
-        """Hand over one batch; returns how many events were handed over (0: none pending or stopped)."""
+    def pending(self) -> list[dict[str, Any]]:
+        """The next batch of outbox rows after this consumer's cursor."""
         after = self.position()
         with self.db.read() as uow:
-            rows = uow.outbox.read(after, self.batch)
+            return uow.outbox.read(after, self.batch)
+
+    def advance(self, last: int) -> None:
+        """Move the cursor to `last`, once what came before it has been handed over."""
+
+        def work(uow: UnitOfWork) -> None:
+            uow.cursors.take(self.name)
+            uow.cursors.advance(self.name, last)
+
+        self.db.transact(work)
+
+    def run_once(self) -> int:
+        """Hand over one batch; returns how many events were handed over (0: none pending or stopped)."""
+        rows = self.pending()
         done = 0
         for row in rows:
             if not self._deliver(row):
                 break
             done += 1
         if done:
-            last = rows[done - 1]["seq"]
-
-            def advance(uow: UnitOfWork) -> None:
-                uow.cursors.take(self.name)
-                uow.cursors.advance(self.name, last)
-
-            self.db.transact(advance)
+            self.advance(rows[done - 1]["seq"])
         return done
 
     def _deliver(self, row: dict[str, Any]) -> bool:
