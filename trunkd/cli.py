@@ -64,6 +64,13 @@ def check_auth(config: Config) -> None:
                if not os.path.isfile(f)]
     if missing:
         raise StartupCheckFailed(f"file not found: {', '.join(missing)}")
+    if config.policy_file:
+        from trunkd.policy.policy_file import problem_with
+
+        problem = problem_with(config.policy_file)
+        if problem:
+            raise StartupCheckFailed(f"policy file {config.policy_file} {problem}: fix it (or leave out "
+                                     "--policy-file for the defaults)")
     if config.auth_strategy not in ("noauth", "keystone"):
         raise StartupCheckFailed(f"unknown --auth-strategy {config.auth_strategy!r} (noauth or keystone)")
     if config.auth_strategy == "keystone" and not config.config_files:

@@ -8,7 +8,7 @@ from typing import Any
 
 from trunkd.api.query import select_fields
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Network, Port, Subnet, Trunk, TrunkDetails
+from trunkd.domain.model import Network, Port, Subnet, SubPort, Trunk, TrunkDetails
 from trunkd.domain.views import network_dict, port_dict, subnet_dict, trunk_dict
 
 
@@ -26,21 +26,38 @@ def network(net: Network, ctx: RequestContext, fields: list[str] | None = None) 
     return select_fields(_trim(network_dict(net), ctx, "network"), fields or [])
 
 
+def full_reasons(_project_id: str, text: str) -> str:
+    """Reasons as stored (a caller allowed to read host ids)."""
+    return text
+
+
+# (project of the resource, status reason) -> the reason as the caller may see it (api/reasons.py)
+Redact = Callable[[str, str], str]
+
+
+def subport_view(sub: SubPort, project_id: str, redact: Redact) -> dict[str, object]:
+    return {**sub.status_dict(), "status_reason": redact(project_id, sub.status_reason)}
+
+
 def port(p: Port, details: TrunkDetails | None, ctx: RequestContext,
-         fields: list[str] | None = None, subport_status: bool = False) -> dict[str, Any]:
+         fields: list[str] | None = None, subport_status: bool = False,
+         redact: Redact = full_reasons) -> dict[str, Any]:
     view = port_dict(p, details)
     if subport_status and details is not None:
         view["trunk_details"]["sub_ports"] = [
-            {**sub.status_dict(), "mac_address": mac} for sub, mac in details.sub_ports
+            {**subport_view(sub, p.project_id, redact), "mac_address": mac} for sub, mac in details.sub_ports
         ]
     return select_fields(_trim(view, ctx, "port"), fields or [])
 
 
-def trunk(t: Trunk, fields: list[str] | None = None, subport_status: bool = False) -> dict[str, Any]:
-    """`subport_status` (opt-in) adds each subport's status and status_reason."""
+def trunk(t: Trunk, fields: list[str] | None = None, subport_status: bool = False,
+          redact: Redact = full_reasons) -> dict[str, Any]:
+    """`subport_status` (opt-in) adds each subport's status and status_reason; `redact` renders reasons
+    for the caller (api/reasons.py)."""
     view = trunk_dict(t)
+    view["status_reason"] = redact(t.project_id, t.status_reason)
     if subport_status:
-        view["sub_ports"] = [s.status_dict() for s in t.sub_ports]
+        view["sub_ports"] = [subport_view(s, t.project_id, redact) for s in t.sub_ports]
     return select_fields(view, fields or [])
 
 

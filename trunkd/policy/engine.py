@@ -3,6 +3,7 @@ policy file that is re-read when it changes. `enforce(ctx, rule, target)` is the
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -15,8 +16,11 @@ from oslo_policy import _checks, policy
 from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
 from trunkd.policy import rules as policies
+from trunkd.policy.policy_file import problem_with, stamp_of
 
+LOG = logging.getLogger(__name__)
 RELOAD_INTERVAL = 1.0  # seconds: how soon a changed policy file takes effect
+REMIND_INTERVAL = 60.0  # seconds: how often a policy file that is still not taken is logged again
 # Decisions are pure functions of (rule, the target keys it reads, credentials) under one set of rules;
 # oslo.policy spends most of a check introspecting the check objects (inspect.getfullargspec), so the
 # same question asked again is answered from memory. Bounded; emptied whenever the rules are re-read.
@@ -86,15 +90,68 @@ def get_enforcer(conf: cfg.ConfigOpts | None = None) -> policy.Enforcer:
 
 class OsloPolicy:
     """trunkd's rules through oslo.policy. The policy file is looked at (mtime) at most once a second, not on
-    every check as oslo.policy would: its path search and stat cost more than the check itself."""
+    every check as oslo.policy would: its path search and stat cost more than the check itself.
+
+    A policy file that is broken, empty, unreadable or gone is not taken: the rules last read stay (the
+    defaults if none was ever read) and one ERROR line names the file and why, when it is read and again
+    every minute while it lasts. Fixed or put back, it is taken within a second."""
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self.enforcer = get_enforcer(conf)
+        self._conf = conf
         self._lock = threading.Lock()
         self._next_look = 0.0
         self._decided: dict[tuple[Any, ...], bool] = {}
         self._reads: dict[str, frozenset[str] | None] = {}
+        self._file: tuple[tuple[int, int, int] | None, str | None] | None = None  # (stamp, problem) last seen
+        self._next_reminder = 0.0
         self._refresh()
+
+    def _policy_path(self) -> str | None:
+        """The policy file oslo.policy reads (the configured one, found in the config dirs), if any."""
+        if self.enforcer.policy_path:
+            return str(self.enforcer.policy_path)
+        found = self._conf.find_file(self._conf.oslo_policy.policy_file)
+        return str(found) if found else None
+
+    def _file_problem(self, path: str, now: float) -> tuple[str | None, bool]:
+        """Why the file cannot be taken now (logged), or None; and whether it changed since last looked
+        at. It is read again only when it changed (mtime, size or inode)."""
+        stamp = stamp_of(path)
+        changed = self._file is None or self._file[0] != stamp
+        if changed:
+            self._file = (stamp, problem_with(path))
+            if self._file[1] is not None:
+                self._next_reminder = 0.0  # a new problem: say it now
+        assert self._file is not None
+        problem = self._file[1]
+        if problem is not None and now >= self._next_reminder:
+            LOG.error("policy file %s %s: keeping the rules last read from it", path, problem)
+            self._next_reminder = now + REMIND_INTERVAL
+        return problem, changed
+
+    def _load(self, path: str | None, changed: bool) -> None:
+        """oslo.policy's load (the file and policy_dirs, then the defaults); a changed file is read whatever
+        its mtime says. The rules stay as they were if the file changed for the worse in between."""
+        before = policy.Rules(dict(self.enforcer.rules), self.enforcer.default_rule)
+        self.enforcer.use_conf = True
+        try:
+            self.enforcer.load_rules(force_reload=changed)  # else re-reads what changed (mtime)
+        except ValueError as exc:
+            self.enforcer.rules = before
+            LOG.error("policy file %s does not parse: %s: keeping the rules last read from it", path,
+                      " ".join(str(exc).split()))
+            self._file = None  # read it again next time
+        finally:
+            self.enforcer.use_conf = False  # enforce() itself then skips the file
+        if path is not None and before and stamp_of(path) is None:  # gone while oslo read it ('' = defaults)
+            self.enforcer.rules = before
+            self._file = None
+
+    def _defaults_only(self) -> None:
+        """The rules registered in code, when no policy file was ever taken."""
+        for default in self.enforcer.registered_rules.values():
+            self.enforcer.rules[default.name] = default.check
 
     def _refresh(self) -> None:
         now = time.monotonic()
@@ -103,9 +160,12 @@ class OsloPolicy:
         with self._lock:
             if now < self._next_look:
                 return
-            self.enforcer.use_conf = True
-            self.enforcer.load_rules()  # re-reads the policy file if its mtime changed
-            self.enforcer.use_conf = False  # enforce() itself then skips the file
+            path = self._policy_path()
+            problem, changed = self._file_problem(path, now) if path is not None else (None, False)
+            if problem is None:
+                self._load(path, changed)
+            elif not self.enforcer.rules:
+                self._defaults_only()
             self._decided = {}  # the rules may have changed: decide afresh
             self._reads = {}
             self._next_look = now + RELOAD_INTERVAL

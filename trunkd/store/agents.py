@@ -45,6 +45,10 @@ class AgentRepo:
         rows = self.conn.execute(select(agents).order_by(agents.c.host, agents.c.agent_type))
         return [Agent(**r._mapping) for r in rows]
 
+    def hosts(self) -> frozenset[str]:
+        """Every host an agent has registered from."""
+        return frozenset(self.conn.scalars(select(agents.c.host).distinct()))
+
     def insert(self, agent: Agent) -> None:
         self.conn.execute(insert(agents).values(**vars(agent)))
 

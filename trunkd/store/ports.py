@@ -156,6 +156,14 @@ class PortRepo:
             subs[r.trunk_id].append((sub, r.mac_address))
         return {port_id: TrunkDetails(trunk_id, subs[trunk_id]) for trunk_id, port_id in parents.items()}
 
+    def hosts_of(self, port_ids: Collection[str]) -> frozenset[str]:
+        """The hosts these ports are bound to (one query, the ids as one parameter)."""
+        if not port_ids:
+            return frozenset()
+        stmt = select(ports.c.host_id).where(in_ids(ports.c.id, list(port_ids))).distinct()
+        hosts: list[str] = list(self.conn.scalars(stmt))
+        return frozenset(h for h in hosts if h)
+
     def trunk_membership(self, port_id: str) -> tuple[TrunkRole, str] | None:
         """(role, trunk id) if the port is a parent or subport."""
         row = self.conn.execute(

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trunkd.api import attributes, http_errors, views
+from trunkd.api import attributes, http_errors, reasons, views
 from trunkd.api.http import (
     call,
     created,
@@ -38,14 +38,18 @@ async def index(request: Request) -> Response:
     query, fields = parse_list(request, attributes.PORT, views.filterable(ctx, "port"))
     found, details = await call(svc.list_ports, env, ctx, query)
     statuses = flag(request, "subport_status")
-    return listed("ports", [views.port(p, details.get(p.id), ctx, fields, statuses) for p in found],
+    redact = await reasons.redactor(request, [reasons.of_port(p, details.get(p.id)) for p in found]) \
+        if statuses else views.full_reasons
+    return listed("ports", [views.port(p, details.get(p.id), ctx, fields, statuses, redact) for p in found],
                   links(request, query, [p.id for p in found]))
 
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     port, details = await call(svc.get_port, env, ctx, request.path_params["id"])
-    return ok({"port": views.port(port, details, ctx, fields_of(request), flag(request, "subport_status"))})
+    statuses = flag(request, "subport_status")
+    redact = await reasons.redactor(request, [reasons.of_port(port, details)]) if statuses else views.full_reasons
+    return ok({"port": views.port(port, details, ctx, fields_of(request), statuses, redact)})
 
 
 async def update(request: Request) -> Response:

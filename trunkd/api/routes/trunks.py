@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trunkd.api import attributes, views
+from trunkd.api import attributes, reasons, views
 from trunkd.api.http import (
     call,
     created,
@@ -37,7 +37,8 @@ async def create(request: Request) -> Response:
         attributes.check_sub_ports(item, allocating=env.settings.allocator is not None)
     specs = [TrunkSpec.from_attrs(item) for item in items]
     made = await call(svc.create_trunks, env, ctx, specs, dry_run)
-    response = created("trunk", "trunks", [views.trunk(t) for t in made], bulk)
+    redact = await reasons.for_trunks(request, made)
+    response = created("trunk", "trunks", [views.trunk(t, redact=redact) for t in made], bulk)
     if dry_run:  # nothing was created: the would-be trunk, 200
         response.status_code = 200
     return response
@@ -48,21 +49,23 @@ async def index(request: Request) -> Response:
     query, fields = parse_list(request, attributes.TRUNK)
     statuses = flag(request, "subport_status")
     found = await call(svc.list_trunks, env, ctx, query)
-    return listed("trunks", [views.trunk(t, fields, statuses) for t in found],
+    redact = await reasons.for_trunks(request, found)
+    return listed("trunks", [views.trunk(t, fields, statuses, redact) for t in found],
                   links(request, query, [t.id for t in found]))
 
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     trunk = await call(svc.get_trunk, env, ctx, request.path_params["id"])
-    return ok({"trunk": views.trunk(trunk, fields_of(request), flag(request, "subport_status"))})
+    redact = await reasons.for_trunks(request, [trunk])
+    return ok({"trunk": views.trunk(trunk, fields_of(request), flag(request, "subport_status"), redact)})
 
 
 async def update(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     attrs = attributes.parse_update(await json_body(request), "trunk", attributes.TRUNK)
     trunk = await call(svc.update_trunk, env, ctx, request.path_params["id"], attrs, if_match(request))
-    return ok({"trunk": views.trunk(trunk)})
+    return ok({"trunk": views.trunk(trunk, redact=await reasons.for_trunks(request, [trunk]))})
 
 
 async def delete(request: Request) -> Response:
@@ -77,7 +80,7 @@ async def _membership(request: Request, use_case: Callable[..., Trunk]) -> Respo
     options = {"idempotent": flag(request, "idempotent"), "dry_run": flag(request, "dry_run")}
     wanted = SubportList.from_body(await json_body(request, required=False))
     trunk = await call(functools.partial(use_case, **options), env, ctx, request.path_params["id"], wanted)
-    return ok(views.trunk(trunk))
+    return ok(views.trunk(trunk, redact=await reasons.for_trunks(request, [trunk])))
 
 
 async def add_subports(request: Request) -> Response:
@@ -91,8 +94,10 @@ async def remove_subports(request: Request) -> Response:
 async def get_subports(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     trunk = await call(svc.get_trunk, env, ctx, request.path_params["id"], "get_subports")
-    statuses = flag(request, "subport_status")
-    return ok({"sub_ports": [s.status_dict() if statuses else s.as_dict() for s in trunk.sub_ports]})
+    if not flag(request, "subport_status"):
+        return ok({"sub_ports": [s.as_dict() for s in trunk.sub_ports]})
+    redact = await reasons.for_trunks(request, [trunk])
+    return ok({"sub_ports": [views.subport_view(s, trunk.project_id, redact) for s in trunk.sub_ports]})
 
 
 async def set_subports(request: Request) -> Response:
@@ -101,7 +106,8 @@ async def set_subports(request: Request) -> Response:
     wanted = SubportList.from_body(await json_body(request, required=False))
     set_state = functools.partial(svc.set_subports, dry_run=flag(request, "dry_run"))
     trunk, changes = await call(set_state, env, ctx, request.path_params["id"], wanted)
-    return ok({"trunk": views.trunk(trunk), "changes": {
+    redact = await reasons.for_trunks(request, [trunk])
+    return ok({"trunk": views.trunk(trunk, redact=redact), "changes": {
         "added": [s.as_dict() for s in changes.added],
         "removed": [s.as_dict() for s in changes.removed],
         "retagged": [{**new.as_dict(), "previous_segmentation_type": old.segmentation_type,
