@@ -89,11 +89,13 @@ def serve(config: Config) -> int:
     from trunkd.drivers.setup import load_drivers
     from trunkd.service.env import settings_from
     from trunkd.store.migrate import upgrade
+    from trunkd.store.startup import check_database
 
     check_auth(config)
     config.ml2  # noqa: B018 -- refuse to start on an option that does not parse
     load_drivers(config)
     settings_from(config)
+    check_database(config.database)
     upgrade(config.database)
     log_auth_strategy(config)
     os.environ.update(config.to_env())
@@ -208,7 +210,9 @@ def _run_uvicorn(config: Config) -> None:
 
 def db_upgrade(config: Config) -> int:
     from trunkd.store.migrate import upgrade
+    from trunkd.store.startup import check_database
 
+    check_database(config.database)
     upgrade(config.database)
     print(f"database at head: {config.database}")
     return 0
