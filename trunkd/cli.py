@@ -73,6 +73,8 @@ def check_auth(config: Config) -> None:
                                      "--policy-file for the defaults)")
     if config.auth_strategy not in ("noauth", "keystone"):
         raise StartupCheckFailed(f"unknown --auth-strategy {config.auth_strategy!r} (noauth or keystone)")
+    if config.metrics_auth not in ("policy", "open"):
+        raise StartupCheckFailed(f"unknown metrics_auth {config.metrics_auth!r} (policy or open)")
     if config.auth_strategy == "keystone" and not config.config_files:
         raise StartupCheckFailed("--auth-strategy keystone needs --config-file with a [keystone_authtoken] section")
 

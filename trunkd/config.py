@@ -32,11 +32,13 @@ class Config:
     event_retention_count: int = 100_000
     event_prune_interval: float = 60.0
     auth_strategy: str = "noauth"  # or keystone
+    metrics_auth: str = "policy"  # or open: GET /metrics without token or policy
     config_files: tuple[str, ...] = ()  # oslo.config files: [keystone_authtoken], [oslo_policy]
     policy_file: str | None = None
     segmentation_allocation: str = "off"  # off, random or lowest (issue 13)
     segmentation_range: str = "1-4094"
     guard_rails: tuple[str, ...] = ()
+    agent_host_identities: tuple[str, ...] = ()  # [agent] host_identities: IDENTITY:HOST_PATTERN entries
     # the ML2 options as given (Neutron's formats); `ml2` is the parsed form the services use
     ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
     notifications: bool = False  # [notifications] enabled: send Neutron-format notifications from the outbox
@@ -99,11 +101,13 @@ class Config:
             "TRUNKD_EVENT_RETENTION_COUNT": str(self.event_retention_count),
             "TRUNKD_EVENT_PRUNE_INTERVAL": str(self.event_prune_interval),
             "TRUNKD_AUTH_STRATEGY": self.auth_strategy,
+            "TRUNKD_METRICS_AUTH": self.metrics_auth,
             "TRUNKD_CONFIG_FILES": ",".join(self.config_files),
             "TRUNKD_POLICY_FILE": self.policy_file or "",
             "TRUNKD_SEGMENTATION_ALLOCATION": self.segmentation_allocation,
             "TRUNKD_SEGMENTATION_RANGE": self.segmentation_range,
             "TRUNKD_GUARD_RAILS": ",".join(self.guard_rails),
+            "TRUNKD_AGENT_HOST_IDENTITIES": ",".join(self.agent_host_identities),
             "TRUNKD_NOTIFICATIONS": "true" if self.notifications else "false",
             "TRUNKD_NOVA_NOTIFICATIONS": "true" if self.nova_notifications else "false",
             **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
@@ -115,8 +119,10 @@ ENV = {  # Config field -> its TRUNKD_* variable (the ML2 options are TRUNKD_<NA
     "drivers": "TRUNKD_DRIVERS", "agent_down_time": "TRUNKD_AGENT_DOWN_TIME",
     "event_retention_seconds": "TRUNKD_EVENT_RETENTION_SECONDS",
     "event_retention_count": "TRUNKD_EVENT_RETENTION_COUNT", "event_prune_interval": "TRUNKD_EVENT_PRUNE_INTERVAL",
-    "auth_strategy": "TRUNKD_AUTH_STRATEGY", "config_files": "TRUNKD_CONFIG_FILES",
+    "auth_strategy": "TRUNKD_AUTH_STRATEGY", "metrics_auth": "TRUNKD_METRICS_AUTH",
+    "config_files": "TRUNKD_CONFIG_FILES",
     "policy_file": "TRUNKD_POLICY_FILE", "segmentation_allocation": "TRUNKD_SEGMENTATION_ALLOCATION",
     "segmentation_range": "TRUNKD_SEGMENTATION_RANGE", "guard_rails": "TRUNKD_GUARD_RAILS",
     "notifications": "TRUNKD_NOTIFICATIONS", "nova_notifications": "TRUNKD_NOVA_NOTIFICATIONS",
+    "agent_host_identities": "TRUNKD_AGENT_HOST_IDENTITIES",
 }

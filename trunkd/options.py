@@ -27,6 +27,12 @@ SERVER_OPTS: dict[str, tuple[str | None, cfg.Opt]] = {
     "auth_strategy": (None, cfg.StrOpt("auth_strategy", default="noauth", choices=("noauth", "keystone"),
                                        help="noauth (X-Project-Id/X-Roles headers) or keystone (tokens checked "
                                             "by keystonemiddleware, [keystone_authtoken]).")),
+    "metrics_auth": (None, cfg.StrOpt(
+        "metrics_auth", default="policy", choices=("policy", "open"),
+        help="GET /metrics: 'policy' (the get_metrics rule, admin or service by default: in keystone mode a "
+             "token, in noauth the operator's header-less call) or 'open' (no token and no policy, for a "
+             "scraper without Keystone credentials; the metrics hold counts, no project data) "
+             "(env TRUNKD_METRICS_AUTH).")),
     "agent_down_time": (None, cfg.FloatOpt("agent_down_time", default=75.0,
                                            help="Seconds without a heartbeat before an agent is down "
                                                 "(env TRUNKD_AGENT_DOWN_TIME).")),
@@ -42,6 +48,14 @@ SERVER_OPTS: dict[str, tuple[str | None, cfg.Opt]] = {
                                                help="Ids to allocate from (env TRUNKD_SEGMENTATION_RANGE).")),
     "guard_rails": ("trunk", cfg.ListOpt("guard_rails", default=[],
                                          help="Guard rails to enforce (env TRUNKD_GUARD_RAILS).")),
+    "agent_host_identities": ("agent", cfg.ListOpt(
+        "host_identities", default=[], sample_default="agent-compute-1:compute-1,agent-rack7:rack7-*",
+        help="Opt-in: bind agent identities to the hosts they may speak for. Entries IDENTITY:HOST_PATTERN, "
+             "IDENTITY a Keystone user id or name (noauth: X-User-Id or X-User-Name), HOST_PATTERN a "
+             "shell-style pattern (*, ?, [...]); repeat an identity for more patterns. A listed identity gets "
+             "403 HostNotAllowed on every agent write naming another host (heartbeat, port binding, "
+             "port status, bind_subports, trunk status); identities not listed are not bound "
+             "(env TRUNKD_AGENT_HOST_IDENTITIES).")),
     "event_retention_seconds": ("events", cfg.FloatOpt(
         "retention_seconds", default=7 * 24 * 3600.0,
         help="Outbox events older than this are pruned (env TRUNKD_EVENT_RETENTION_SECONDS).")),

@@ -112,11 +112,13 @@ def create_app(env: Env, config: Config) -> Starlette:
     app.state.signal = signal
     app.state.hub = hub
     app.state.auth_strategy = config.auth_strategy
+    app.state.metrics_auth = config.metrics_auth
     app.state.identity_url = None
     inner: ASGIApp = app
     if config.auth_strategy == "keystone":
         assert isinstance(env.policy, OsloPolicy)
-        inner = keystone_auth = KeystoneAuth(app, env.policy.enforcer.conf)
+        open_paths = frozenset({"/metrics"}) if config.metrics_auth == "open" else frozenset()
+        inner = keystone_auth = KeystoneAuth(app, env.policy.enforcer.conf, open_paths)
         app.state.identity_url = keystone_auth.identity_url  # where /ui/v3/auth/tokens sends logins
     return RequestId(RequestMetrics(RequestLimits(inner)))  # type: ignore[return-value]
 

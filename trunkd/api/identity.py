@@ -38,7 +38,7 @@ def noauth_context(request: Request) -> RequestContext:
     roles_header = request.headers.get("x-roles")
     roles = _roles(roles_header) if roles_header is not None else DEFAULT_ROLES
     return RequestContext(project_id=project, roles=with_implied(roles), user_id=request.headers.get("x-user-id"),
-                          request_id=_request_id(request))
+                          user_name=request.headers.get("x-user-name"), request_id=_request_id(request))
 
 
 def keystone_context(request: Request) -> RequestContext:
@@ -50,6 +50,7 @@ def keystone_context(request: Request) -> RequestContext:
         project_id=identity.get("project_id") or "",
         roles=_roles(identity.get("roles")),
         user_id=identity.get("user_id"),
+        user_name=identity.get("user_name"),
         request_id=_request_id(request),
         system_scope=identity.get("system_scope") or None,
         service_roles=_roles(identity.get("service_roles")),

@@ -24,6 +24,7 @@ _WANTED = {
     "HTTP_X_IDENTITY_STATUS": "status",
     "HTTP_X_PROJECT_ID": "project_id",
     "HTTP_X_USER_ID": "user_id",
+    "HTTP_X_USER_NAME": "user_name",
     "HTTP_X_ROLES": "roles",
     "HTTP_X_SERVICE_ROLES": "service_roles",
     "HTTP_OPENSTACK_SYSTEM_SCOPE": "system_scope",
@@ -77,8 +78,9 @@ def identity_url(conf: cfg.ConfigOpts) -> str | None:
 class KeystoneAuth:
     """ASGI middleware: deny by default; only a token auth_token confirmed reaches the application."""
 
-    def __init__(self, app: ASGIApp, conf: cfg.ConfigOpts) -> None:
+    def __init__(self, app: ASGIApp, conf: cfg.ConfigOpts, open_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.open_paths = UNAUTHENTICATED_PATHS | open_paths
         self.auth_token = auth_token.AuthProtocol(self._confirmed, {"oslo_config_config": conf})
         self.identity_url = identity_url(conf)
 
@@ -102,7 +104,7 @@ class KeystoneAuth:
         return None, (answer.get("status", "401 Unauthorized"), answer.get("headers", []), body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNAUTHENTICATED_PATHS:
+        if scope["type"] != "http" or scope["path"] in self.open_paths:
             await self.app(scope, receive, send)
             return
         identity, (status, headers, body) = await run_in_threadpool(self._check, scope)

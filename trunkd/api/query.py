@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -105,10 +106,27 @@ def select_fields(view: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     return {k: view[k] for k in fields if k in view}
 
 
+# Host: a DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port (RFC 9110 §7.2)
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?|\[[0-9A-Fa-f:.]{2,45}\])"
+                   r"(?::[0-9]{1,5})?")
+
+
+def _host(request: Request) -> str:
+    """The Host header if it is a well-formed host[:port]; else the address the server answers on."""
+    given = request.headers.get("host", "")
+    if len(given) <= 261 and _HOST.fullmatch(given) and int(given.rpartition("]")[2].partition(":")[2] or 1) <= 65535:
+        return given
+    host, port = request.scope.get("server") or ("127.0.0.1", 9696)
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+
+
 def base_url(request: Request) -> str:
-    """Scheme and host as the client sees them (honours X-Forwarded-Proto)."""
-    scheme = request.headers.get("x-forwarded-proto") or request.url.scheme
-    return f"{scheme}://{request.url.netloc}"
+    """Scheme and host as the client sees them, for links: X-Forwarded-Proto when it is http or https (the
+    first of a proxy chain's list), and the Host header when it is a well-formed host[:port]. Anything else
+    is ignored, not echoed: the server's own scheme and address stand in (docs/reliability.md)."""
+    proto = request.headers.get("x-forwarded-proto", "").split(",", 1)[0].strip().lower()
+    scheme = proto if proto in ("http", "https") else request.url.scheme
+    return f"{scheme}://{_host(request)}"
 
 
 def _link(request: Request, marker: str | None, reverse: bool) -> str:

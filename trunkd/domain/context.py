@@ -35,6 +35,7 @@ class RequestContext:
     project_id: str
     roles: frozenset[str] = field(default_factory=lambda: frozenset({"member", "reader"}))
     user_id: str | None = None
+    user_name: str | None = None  # Keystone's X-User-Name (noauth: the header), for [agent] host_identities
     request_id: str = ""
     system_scope: str | None = None
     service_roles: frozenset[str] = frozenset()  # roles of a service token sent along (X-Service-Token)

@@ -48,6 +48,18 @@ class NotAuthorized(TrunkdError):
     template = "Not authorized."
 
 
+class HostNotAllowed(NotAuthorized):
+    """An agent identity bound to hosts ([agent] host_identities) wrote for another host."""
+
+    template = "Identity %(identity)s may not speak for host %(host)s ([agent] host_identities)."
+
+
+class SystemScopeNotSupported(NotAuthorized):
+    template = ("This token is system-scoped; the operator page reads the Neutron API, whose rules are "
+                "project-scoped and refuse it. Log in with a project-scoped token (with the admin role to see "
+                "every project).")
+
+
 class NotAuthenticated(TrunkdError):
     code = 401
     template = "The request you have made requires authentication."

@@ -229,6 +229,8 @@ AGENT_RULES = [
     _rule("report_trunk_status", ADMIN_OR_SERVICE, "Report a trunk's status", _ops("PUT", f"{TRUNK}/status")),
     _rule("report_port_status", ADMIN_OR_SERVICE, "Report the statuses of ports bound to a host",
           _ops("PUT", "/hosts/{host}/port_status")),
+    _rule("get_metrics", ADMIN_OR_SERVICE, "Read the Prometheus metrics (unless [DEFAULT] metrics_auth = open)",
+          _ops("GET", "/metrics")),
 ]
 
 

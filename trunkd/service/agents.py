@@ -8,7 +8,7 @@ from typing import Any
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.model import Agent
-from trunkd.service.env import Env
+from trunkd.service.env import Env, check_host
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
@@ -39,6 +39,7 @@ def _event(kind: str, agent: Agent, down_time: float) -> events.Event:
 def report_state(env: Env, ctx: RequestContext, attrs: dict[str, Any]) -> tuple[Agent, bool]:
     """Heartbeat: register the agent, or refresh it. Returns (agent, newly registered)."""
     env.policy.enforce(ctx, "report_agent", {"project_id": ctx.project_id})
+    check_host(env, ctx, str(attrs["host"]))
     down = env.settings.agent_down_time
 
     def work(uow: UnitOfWork) -> tuple[Agent, bool]:

@@ -9,6 +9,7 @@ from trunkd.domain import errors
 from trunkd.domain.allocation import Allocator, parse_allocator
 from trunkd.domain.context import Authorizer, RequestContext
 from trunkd.domain.guard_rails import parse_rails
+from trunkd.domain.host_identities import HostIdentities
 from trunkd.domain.ml2 import Ml2Settings
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.store.uow import Database
@@ -20,6 +21,7 @@ class Settings:
     ml2: Ml2Settings = field(default_factory=Ml2Settings)
     allocator: Allocator | None = None  # segmentation-id allocation, when the deployment opts in
     guard_rails: frozenset[str] = frozenset()
+    host_identities: HostIdentities = field(default_factory=HostIdentities)  # opt-in agent -> hosts
 
 
 def settings_from(config: Config) -> Settings:
@@ -30,6 +32,7 @@ def settings_from(config: Config) -> Settings:
             ml2=config.ml2,
             allocator=parse_allocator(config.segmentation_allocation, config.segmentation_range),
             guard_rails=parse_rails(config.guard_rails),
+            host_identities=HostIdentities.parse(config.agent_host_identities),
         )
     except ValueError as exc:
         raise errors.StartupCheckFailed(msg=str(exc)) from None
@@ -41,6 +44,11 @@ class Env:
     policy: Authorizer
     drivers: DriverRegistry
     settings: Settings
+
+
+def check_host(env: Env, ctx: RequestContext, host: str) -> None:
+    """403 HostNotAllowed when the caller is an agent identity bound to other hosts ([agent] host_identities)."""
+    env.settings.host_identities.check((ctx.user_id, ctx.user_name), host)
 
 
 def scope(ctx: RequestContext) -> str | None:

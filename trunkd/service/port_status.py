@@ -8,7 +8,7 @@ from typing import Any
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.limits import MAX_BULK
-from trunkd.service.env import Env
+from trunkd.service.env import Env, check_host
 from trunkd.service.ports import port_event
 from trunkd.store.uow import UnitOfWork
 
@@ -46,6 +46,7 @@ def report_port_status(env: Env, ctx: RequestContext, host: str, body: Any) -> l
     A port not bound to `host` (or not there at all) changes nothing and answers an error entry.
     """
     env.policy.enforce(ctx, "report_port_status", {"project_id": ctx.project_id, "binding:host_id": host})
+    check_host(env, ctx, host)
     wanted = _parse(body)
 
     def work(uow: UnitOfWork) -> list[dict[str, Any]]:

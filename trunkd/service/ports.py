@@ -13,7 +13,7 @@ from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network, Port, TrunkDetails, TrunkRole
 from trunkd.service import binding, ipam, trunks
 from trunkd.service.common import check_revision, readable, real_changes
-from trunkd.service.env import Env, scope
+from trunkd.service.env import Env, check_host, scope
 from trunkd.service.networks import visible_network
 from trunkd.service.trunk_status import parent_unbound
 from trunkd.store.clock import now
@@ -109,6 +109,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
     elif uow.ports.mac_taken(net.id, mac):
         raise errors.MacAddressInUse(net_id=net.id, mac=mac)
     host = attrs.get("binding:host_id", "")
+    _check_hosts(env, ctx, host, "", attrs.get("binding:profile"))
     vif_type, vif_details = binding.resolve(uow, net, host, env.settings.agent_down_time,
                                             vnic_type=attrs["binding:vnic_type"])
     stamp = now()
@@ -144,6 +145,17 @@ def list_ports(
         return found, uow.ports.trunk_details(p.id for p in found)
 
 
+def _check_hosts(env: Env, ctx: RequestContext, host: str, previous: str, profile: Any) -> None:
+    """A caller bound to hosts ([agent] host_identities) binds ports to its hosts only, unbinds only its
+    hosts' ports and names only its hosts as a migration target."""
+    named = [host or previous]
+    if isinstance(profile, dict) and isinstance(profile.get("migrating_to"), str):
+        named.append(profile["migrating_to"])
+    for each in named:
+        if each:
+            check_host(env, ctx, each)
+
+
 def update_port(
     env: Env, ctx: RequestContext, port_id: str, attrs: dict[str, Any], if_match: int | None
 ) -> tuple[Port, TrunkDetails | None]:
@@ -160,6 +172,9 @@ def update_port(
         if any("ip_address" in f for f in attrs.get("fixed_ips") or []):
             env.policy.enforce(ctx, "update_port:fixed_ips:ip_address", target)
         check_revision(if_match, port.revision_number)
+        if "binding:host_id" in attrs or "binding:profile" in attrs:
+            _check_hosts(env, ctx, attrs.get("binding:host_id", port.host_id), port.host_id,
+                         attrs.get("binding:profile"))
         if "extra_dhcp_opts" in attrs:
             attrs["extra_dhcp_opts"] = merge_dhcp_opts(port.extra_dhcp_opts, attrs["extra_dhcp_opts"])
         changes = real_changes(port, {FIELDS[k]: v for k, v in attrs.items() if k in FIELDS})

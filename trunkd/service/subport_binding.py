@@ -15,8 +15,8 @@ from trunkd.domain.model import SUBPORT_STATUSES, Agent, Port, Trunk
 from trunkd.domain.status import TrunkStatus
 from trunkd.domain.subports import count_error
 from trunkd.service import binding
-from trunkd.service.env import Env
-from trunkd.service.trunk_status import all_subports, set_status
+from trunkd.service.env import Env, check_host
+from trunkd.service.trunk_status import all_subports, host_of, set_status
 from trunkd.store.uow import UnitOfWork
 
 SUBPORT_OWNER = "trunk:subport"
@@ -84,6 +84,7 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
         host = str(parent.profile.get("migrating_to") or parent.host_id)
         if not host:
             raise errors.ParentPortNotBound(trunk_id=trunk_id, port_id=parent.id)
+        check_host(env, ctx, host)
         members = {s.port_id for s in trunk.sub_ports}
         ids = members if wanted is None else [i["port_id"] for i in wanted]
         for port_id in ids:
@@ -177,6 +178,8 @@ def report_status(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> Tr
         if body["revision_number"] != trunk.revision_number:
             raise errors.StaleStatusReport(trunk_id=trunk_id, reported=body["revision_number"],
                                            current=trunk.revision_number)
+        # after the stale check: a parent unbound meanwhile (no host) bumped the revision, the agent gets 409
+        check_host(env, ctx, host_of(uow, trunk) or "")
         statuses = reported
         if statuses is None and target == TrunkStatus.ACTIVE:
             statuses = all_subports(trunk, "ACTIVE", "")

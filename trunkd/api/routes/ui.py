@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from trunkd.api import http_errors
-from trunkd.api.http import ctx_of
+from trunkd.api.http import ctx_of, ok
 from trunkd.domain import errors
 
 PAGE = Path(__file__).resolve().parent.parent / "ui" / "index.html"
@@ -33,6 +33,18 @@ async def page(request: Request) -> Response:
     if request.app.state.auth_strategy != "keystone" and not ctx_of(request).is_admin:
         raise errors.PolicyNotAuthorized(action="get_ui")
     return HTMLResponse(PAGE.read_text(encoding="utf-8"), headers=_HEADERS)
+
+
+async def session(request: Request) -> Response:
+    """GET /ui/session: who the page's token is, asked first. A system-scoped token is refused here with a
+    clear 403 (SystemScopeNotSupported), as every project-scoped rule of the API would refuse its calls."""
+    ctx = ctx_of(request)
+    if ctx.system_scope:
+        raise errors.SystemScopeNotSupported()
+    if request.app.state.auth_strategy != "keystone" and not ctx.is_admin:
+        raise errors.PolicyNotAuthorized(action="get_ui")
+    return ok({"session": {"project_id": ctx.project_id, "user_id": ctx.user_id, "roles": sorted(ctx.roles),
+                           "admin": ctx.is_admin}})
 
 
 async def login(request: Request) -> Response:
@@ -54,4 +66,5 @@ async def login(request: Request) -> Response:
                     media_type=answer.headers.get("Content-Type", "application/json"))
 
 
-ROUTES = [Route("/ui", page, methods=["GET"]), Route("/ui/v3/auth/tokens", login, methods=["POST"])]
+ROUTES = [Route("/ui", page, methods=["GET"]), Route("/ui/session", session, methods=["GET"]),
+          Route("/ui/v3/auth/tokens", login, methods=["POST"])]
