@@ -7,6 +7,7 @@ trunk's project sees the same text with the host hidden, on every route that sho
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from tests.support import Api, Server
@@ -89,3 +90,26 @@ def test_a_reason_without_hosts_is_shown_as_it_is(admin: Api, project: str) -> N
     r = report(admin, trunk_of(admin, trunk["id"]), "ACTIVE", "0 subports wired")
     assert r.status_code == 200, r.text
     assert member.get(f"/v2.0/trunks/{trunk['id']}").json()["trunk"]["status_reason"] == "0 subports wired"
+
+
+def test_a_policy_that_shows_host_ids_shows_the_hosts_too(tmp_path: Path) -> None:
+    """The same check as the attribute: a member granted `get_port:binding:host_id` sees the whole reason."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text('"get_port:binding:host_id": "rule:admin_only or role:member"\n')
+    srv = Server(database=f"sqlite:///{tmp_path}/t.db", workdir=tmp_path, args=["--policy-file", str(policy)]).start()
+    try:
+        admin = Api(srv.url)
+        host = f"compute-secret-{uuid.uuid4().hex[:6]}"
+        member, reader = admin.as_("p-hosts", "member,reader"), admin.as_("p-hosts", "reader")
+        parent = member.port()
+        trunk = member.trunk(parent["id"])
+        bind(admin, parent["id"], host)
+        r = report(admin, trunk_of(admin, trunk["id"]), "DOWN", f"parent not plugged on host {host}")
+        assert r.status_code == 200, r.text
+        assert member.get(f"/v2.0/ports/{parent['id']}").json()["port"]["binding:host_id"] == host
+        assert member.get(f"/v2.0/trunks/{trunk['id']}").json()["trunk"]["status_reason"] == (
+            f"parent not plugged on host {host}")
+        assert reader.get(f"/v2.0/trunks/{trunk['id']}").json()["trunk"]["status_reason"] == (
+            "parent not plugged on host (hidden)")
+    finally:
+        srv.stop()
