@@ -88,6 +88,30 @@ def test_pasted_token(ks_server: Server, keystone: Keystone, browser: object) ->
     wait.until(lambda d: d.find_element(By.ID, "feed-status").text == "live")
 
 
+def test_pasted_system_scoped_token_is_refused_clearly(ks_server: Server, keystone: Keystone,
+                                                       browser: object) -> None:  # noqa: F811
+    """A system-scoped admin token: the page's first call (/ui/session) says why, on the login form."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with keystone.admin() as c:
+        admin_id = c.get("/users", params={"name": "admin"}).json()["users"][0]["id"]
+        role_id = c.get("/roles", params={"name": "admin"}).json()["roles"][0]["id"]
+        assert c.put(f"/system/users/{admin_id}/roles/{role_id}").status_code in (201, 204)
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 30)
+    driver.get(ks_server.url + "/ui?wait=2")
+    driver.execute_script("sessionStorage.clear()")
+    driver.get(ks_server.url + "/ui?wait=2")
+    wait.until(_login_form_shown)
+    driver.find_element(By.ID, "login-token").send_keys(keystone.token("admin", ADMIN_PASSWORD, system=True))
+    driver.find_element(By.ID, "login-use-token").click()
+    wait.until(lambda d: "system-scoped" in d.find_element(By.ID, "login-error").text)
+    assert _login_form_shown(driver)
+    assert "Log in with a project-scoped token" in driver.find_element(By.ID, "login-error").text
+
+
 def test_login_proxy_and_page_without_token(ks_server: Server, keystone: Keystone) -> None:
     keystone.user("ui-member", "ui-project", "member")
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
