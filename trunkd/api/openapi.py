@@ -87,6 +87,8 @@ def _read_schema(name: str, attr: A.Attr) -> Schema:
     if name == "tags":
         return {"type": "array", "items": {"type": "string"}}
     kind = SCHEMAS.get(attr.check, {}).get("type")
+    if isinstance(kind, list):
+        return {"type": kind if "null" in kind else [*kind, "null"]}
     return {"type": [kind, "null"]} if kind else {}
 
 
