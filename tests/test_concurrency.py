@@ -27,7 +27,7 @@ def multi(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     workdir = tmp_path_factory.mktemp(f"multi-{engine}")
     with throwaway_database(engine, workdir) as url:
         srv = Server(database=url, workdir=workdir, args=["--workers", "4" if engine == "postgresql" else "2"])
-        srv.start()
+        srv.start(timeout=120)  # several workers each migrate-check and warm up: slow on a loaded machine
         try:
             yield srv
         finally:
@@ -185,3 +185,65 @@ def test_racing_requests_for_one_address_leave_exactly_one_holder(multi: Server)
     held = [f["ip_address"] for p in stored for f in p["fixed_ips"]]
     assert len(held) == len(set(held)) == len(stored) == CLIENTS // 2 + 1
     assert held.count("10.91.0.9") == 1
+
+
+def pool_subnet_call(network_id: str, pool_id: str, **attrs: Any) -> Call:
+    body = {"network_id": network_id, "ip_version": 4, "subnetpool_id": pool_id, **attrs}
+    return lambda c: c.post("/v2.0/subnets", json={"subnet": body})
+
+
+def test_racing_allocations_from_one_pool_get_disjoint_prefixes_until_it_is_full(multi: Server) -> None:
+    """The pool row is the allocation lock: 24 creates race for 8 /28s of a /25 (by prefix length and by
+    explicit CIDR); exactly 8 win, with disjoint prefixes, and the rest get SubnetAllocationError."""
+    admin = Api(multi.url)
+    r = admin.post("/v2.0/subnetpools", {"subnetpool": {"name": "race", "prefixes": ["10.92.0.0/25"],
+                                                        "min_prefixlen": 28, "max_prefixlen": 28}})
+    assert r.status_code == 201, r.text
+    pool_id = r.json()["subnetpool"]["id"]
+    nets = [admin.network()["id"] for _ in range(24)]
+    calls = [pool_subnet_call(n, pool_id, **({"cidr": f"10.92.0.{16 * (i % 8)}/28"} if i % 3 == 0 else {}))
+             for i, n in enumerate(nets)]
+    responses = run_all(calls, multi.url)
+    assert all(r.status_code < 500 for r in responses), [r.text for r in responses if r.status_code >= 500]
+    won = [r.json()["subnet"]["cidr"] for r in responses if r.status_code == 201]
+    assert sorted(won) == sorted(f"10.92.0.{16 * i}/28" for i in range(8))
+    assert {kind(r) for r in responses if r.status_code != 201} == {"SubnetAllocationError"}
+    stored = admin.get("/v2.0/subnets", params={"subnetpool_id": pool_id}).json()["subnets"]
+    assert sorted(s["cidr"] for s in stored) == sorted(won)
+
+
+def test_a_pool_delete_racing_allocations_never_leaves_a_subnet_of_a_missing_pool(multi: Server) -> None:
+    admin = Api(multi.url)
+    for attempt in range(3):
+        r = admin.post("/v2.0/subnetpools", {"subnetpool": {"name": f"gone-{attempt}", "prefixes": ["10.93.0.0/16"],
+                                                            "min_prefixlen": 24}})
+        pool_id = r.json()["subnetpool"]["id"]
+        nets = [admin.network()["id"] for _ in range(8)]
+        calls = [pool_subnet_call(n, pool_id, prefixlen=24) for n in nets]
+        calls.insert(4, lambda c, p=pool_id: c.delete(f"/v2.0/subnetpools/{p}"))  # type: ignore[misc]
+        responses = run_all(calls, multi.url)
+        assert all(r.status_code < 500 for r in responses), [r.text for r in responses if r.status_code >= 500]
+        deleted = responses[4]
+        made = [r for i, r in enumerate(responses) if i != 4 and r.status_code == 201]
+        stored = admin.get("/v2.0/subnets", params={"subnetpool_id": pool_id}).json()["subnets"]
+        if deleted.status_code == 204:
+            assert stored == [] and made == []
+            assert {kind(r) for i, r in enumerate(responses) if i != 4} <= {"SubnetPoolNotFound"}
+        else:
+            assert kind(deleted) == "SubnetPoolDeleteError"
+            assert sorted(s["id"] for s in stored) == sorted(r.json()["subnet"]["id"] for r in made) != []
+            for s in stored:
+                assert admin.delete(f"/v2.0/subnets/{s['id']}").status_code == 204
+        for n in nets:
+            assert admin.delete(f"/v2.0/networks/{n}").status_code == 204
+
+
+def test_racing_default_pools_leave_one_default_per_ip_version(multi: Server) -> None:
+    calls = [lambda c, i=i: c.post("/v2.0/subnetpools", json={"subnetpool": {  # type: ignore[misc]
+        "name": f"default-{i}", "prefixes": [f"2001:db8:{i}::/48"], "is_default": True}}) for i in range(12)]
+    responses = run_all(calls, multi.url)
+    assert sorted(r.status_code for r in responses) == [201] + [400] * 11, [r.text for r in responses]
+    assert {kind(r) for r in responses if r.status_code == 400} == {"InvalidInput"}
+    found = Api(multi.url).get("/v2.0/subnetpools", params={"is_default": True, "ip_version": 6}).json()
+    assert [p["id"] for p in found["subnetpools"]] == [r.json()["subnetpool"]["id"] for r in responses
+                                                       if r.status_code == 201]

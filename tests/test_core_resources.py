@@ -19,7 +19,7 @@ EXTENSIONS = {
     "fields", "filter-validation", "standard-attr-description", "standard-attr-revisions",
     "standard-attr-timestamp", "standard-attr-tag", "tag-creation", "revision-if-match",
     "port-security", "allowed-address-pairs", "net-mtu-writable", "external-net", "extra_dhcp_opt",
-    "subnet-service-types", "tag-ports-during-bulk-creation",
+    "subnet-service-types", "tag-ports-during-bulk-creation", "subnet_allocation", "default-subnetpools",
     # beyond Neutron (issue 13), always on; allocation and guard rails are listed when enabled
     "subport-desired-state", "dry-run", "port-delete-cascade", "subport-status", "metrics", "operator-ui",
 }
@@ -106,7 +106,7 @@ def test_writing_to_extensions_is_404(admin: Api, method: str) -> None:
 
 
 def test_unknown_path_is_404_neutron_error(admin: Api) -> None:
-    r = admin.get("/v2.0/subnetpools")
+    r = admin.get("/v2.0/routers")
     assert r.status_code == 404 and error_type(r) == "HTTPNotFound"
 
 

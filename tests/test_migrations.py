@@ -78,7 +78,8 @@ def test_a_database_stamped_with_a_renamed_revision_id_upgrades_to_head(engine: 
     assert set(RENAMED.values()) <= revisions and not set(RENAMED) & revisions
 
 
-MARIADB_VIRTUAL = {"segment_physnet", "flat_physnet", "uq_networks_segment", "uq_networks_flat_physnet"}
+MARIADB_VIRTUAL = {"segment_physnet", "flat_physnet", "uq_networks_segment", "uq_networks_flat_physnet",
+                   "default_version", "uq_subnetpools_default"}
 
 
 def _mariadb_virtual(entry: object) -> bool:
@@ -99,6 +100,7 @@ def _seed(i: int) -> dict[str, dict[str, Any]]:
     """One representative row per table for step `i` (columns a revision lacks are left out)."""
     std = {"description": f"step {i}", "revision_number": i, "created_at": WHEN, "updated_at": WHEN}
     net, parent, sub, trunk, subnet = f"net-{i}", f"parent-{i}", f"sub-{i}", f"trunk-{i}", f"subnet-{i}"
+    pool = f"pool-{i}"
     port = {"project_id": "p", "network_id": net, "admin_state_up": True, "device_id": "vm", "device_owner": "",
             "status": "DOWN", "host_id": "", "vif_type": "unbound", "vif_details": "{}", "profile": "{}",
             "vnic_type": "normal", "port_security_enabled": False, "allowed_address_pairs": "[]", **std}
@@ -114,14 +116,19 @@ def _seed(i: int) -> dict[str, dict[str, Any]]:
                    "status_reason": "", "port_id": parent, "port_role": "parent", **std},
         "subports": {"port_id": sub, "port_role": "subport", "trunk_id": trunk, "segmentation_type": "vlan",
                      "segmentation_id": 10 + i, "status": "ACTIVE", "status_reason": "wired"},
+        "subnetpools": {"id": pool, "project_id": "p", "name": f"sp{i}", "ip_version": 4,
+                        "prefixes": f'["10.{i}.0.0/16"]', "default_prefixlen": 24, "min_prefixlen": 8,
+                        "max_prefixlen": 32, "default_quota": None, "shared": False, "is_default": False, **std},
         "subnets": {"id": subnet, "project_id": "p", "network_id": net, "name": f"s{i}", "ip_version": 4,
                     "cidr": f"10.{i}.0.0/24", "gateway_ip": f"10.{i}.0.1", "enable_dhcp": True,
-                    "allocation_pools": "[]", "dns_nameservers": "[]", "host_routes": "[]", **std},
+                    "allocation_pools": "[]", "dns_nameservers": "[]", "host_routes": "[]", "subnetpool_id": pool,
+                    **std},
         "ip_allocations": {"subnet_id": subnet, "ip_address": f"10.{i}.0.5", "port_id": parent, "ip_offset": 5},
         "network_tags": {"resource_id": net, "tag": f"tag-{i}"},
         "port_tags": {"resource_id": parent, "tag": f"tag-{i}"},
         "trunk_tags": {"resource_id": trunk, "tag": f"tag-{i}"},
         "subnet_tags": {"resource_id": subnet, "tag": f"tag-{i}"},
+        "subnetpool_tags": {"resource_id": pool, "tag": f"tag-{i}"},
         "agents": {"id": f"agent-{i}", "host": f"host-{i}", "agent_type": "Open vSwitch agent",
                    "binary": "trunkd-agent", "topic": "N/A", "admin_state_up": True, "configurations": "{}",
                    "event_cursor": i, "created_at": WHEN, "started_at": WHEN, "heartbeat_at": WHEN,

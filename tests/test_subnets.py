@@ -107,7 +107,8 @@ def test_explicit_pools_are_kept(member: Api) -> None:
     ({"ip_version": 6, "cidr": "2001:db8::/80", "ipv6_address_mode": "slaac"}, 400, "InvalidInput"),
     ({"ip_version": 6, "cidr": "2001:db8::/64", "ipv6_address_mode": "slaac", "enable_dhcp": False},
      400, "InvalidInput"),
-    ({"subnetpool_id": "5b2a1b2c-1b2c-4b2c-8b2c-1b2c1b2c1b2c"}, 400, "HTTPBadRequest"),
+    ({"subnetpool_id": "5b2a1b2c-1b2c-4b2c-8b2c-1b2c1b2c1b2c"}, 404, "SubnetPoolNotFound"),
+    ({"subnetpool_id": "not-a-pool"}, 400, "HTTPBadRequest"),
     ({"bogus": 1}, 400, "HTTPBadRequest"),
 ])
 def test_invalid_subnet_is_rejected_with_neutrons_error_type(

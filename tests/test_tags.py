@@ -288,7 +288,7 @@ def test_admin_can_tag_any_projects_trunk(admin: Api, member: Api, trunk: dict[s
 
 
 def test_unknown_collection_tags_is_404(member: Api) -> None:
-    r = member.get(f"/v2.0/subnetpools/{uuid.uuid4()}/tags")
+    r = member.get(f"/v2.0/routers/{uuid.uuid4()}/tags")
     assert r.status_code == 404
     assert error_type(r) == "HTTPNotFound"
 

@@ -116,8 +116,10 @@ SUBNET: Mapping[str, Attr] = {
     "name": NAME,
     "network_id": Attr(post=True, required=True, check=v.uuid, filter=_text, sort=True),
     "ip_version": Attr(post=True, required=True, check=v.ip_version, filter=v.ip_version, sort=True),
-    "cidr": Attr(post=True, check=v.cidr, filter=v.cidr, sort=True),
-    "subnetpool_id": Attr(post=True, check=v.one_of(None)),
+    "cidr": Attr(post=True, check=v.cidr_or_none, filter=v.cidr, sort=True),
+    "subnetpool_id": Attr(post=True, check=v.uuid_or_none, filter=_text, sort=True),
+    "prefixlen": Attr(post=True, check=v.non_negative),
+    "use_default_subnetpool": Attr(post=True, check=v.boolean),
     "gateway_ip": Attr(post=True, put=True, check=v.ip_address_or_none, filter=_ip_filter, sort=True),
     "allocation_pools": Attr(post=True, put=True, check=v.ip_pools),
     "dns_nameservers": Attr(post=True, put=True, default=[], check=v.nameservers),
@@ -130,6 +132,22 @@ SUBNET: Mapping[str, Attr] = {
     "service_types": Attr(post=True, put=True, default=[], check=v.service_types),
     "shared": Attr(filter=_bool_filter),
     "router:external": Attr(filter=_bool_filter),
+}
+
+SUBNETPOOL: Mapping[str, Attr] = {
+    **STANDARD,
+    "name": Attr(post=True, put=True, required=True, check=v.not_empty_name_string(255), filter=_text, sort=True),
+    "prefixes": Attr(post=True, put=True, required=True, check=v.subnet_list),
+    "ip_version": Attr(filter=v.ip_version, sort=True),
+    "default_prefixlen": Attr(post=True, put=True, check=v.non_negative, filter=v.to_int, sort=True),
+    "min_prefixlen": Attr(post=True, put=True, check=v.non_negative, filter=v.to_int, sort=True),
+    "max_prefixlen": Attr(post=True, put=True, check=v.non_negative, filter=v.to_int, sort=True),
+    "default_quota": Attr(post=True, put=True, check=v.non_negative, filter=v.to_int, sort=True),
+    "shared": Attr(post=True, default=False, check=v.boolean, filter=_bool_filter, sort=True),
+    "is_default": Attr(post=True, put=True, default=False, check=v.boolean, filter=_bool_filter, sort=True),
+    # trunkd has no address scopes (the address-scope extension is not listed): always null
+    "address_scope_id": Attr(post=True, put=True, check=v.one_of(None)),
+    "tags": Attr(post=True, check=v.tag_list),
 }
 
 TRUNK: Mapping[str, Attr] = {

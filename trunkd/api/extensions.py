@@ -20,6 +20,8 @@ _EXTENSIONS: dict[str, tuple[str, str]] = {
     "extra_dhcp_opt": ("Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot "
                        "options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, "
                        "bootfile-name)"),
+    "subnet_allocation": ("Subnet Allocation", "Enables allocation of subnets from a subnet pool"),
+    "default-subnetpools": ("Default Subnetpools", "Provides ability to mark and use a subnetpool as the default."),
     "subnet-service-types": ("Subnet service types", "Provides ability to set the subnet service_types field"),
     "tag-ports-during-bulk-creation": (
         "Tag Ports During Bulk Creation", "Allow to tag ports during bulk creation"),

@@ -30,6 +30,8 @@ class Resource:
     singular: str
     attrs: Mapping[str, A.Attr]
     tags: bool = True
+    # how an attribute is shown when not as its write schema says (a pool's prefix lengths are strings)
+    shown: Mapping[str, Schema] | None = None
 
 
 RESOURCES = [
@@ -37,6 +39,8 @@ RESOURCES = [
     Resource("ports", "port", A.PORT),
     Resource("trunks", "trunk", A.TRUNK),
     Resource("subnets", "subnet", A.SUBNET, tags=False),
+    Resource("subnetpools", "subnetpool", A.SUBNETPOOL, shown={
+        k: {"type": "string", "pattern": "^[0-9]+$"} for k in ("default_prefixlen", "min_prefixlen", "max_prefixlen")}),
 ]
 # the opt-in flags beyond Neutron (api/options.py), on the operations that read them
 FLAG: Schema = {"type": "boolean"}
@@ -83,6 +87,8 @@ def _read_schema(name: str, attr: A.Attr) -> Schema:
     if name == "tags":
         return {"type": "array", "items": {"type": "string"}}
     kind = SCHEMAS.get(attr.check, {}).get("type")
+    if isinstance(kind, list):
+        return {"type": kind if "null" in kind else [*kind, "null"]}
     return {"type": [kind, "null"]} if kind else {}
 
 
@@ -90,7 +96,8 @@ def _resource_schema(res: Resource, *, whole: bool = True) -> Schema:
     """A resource as shown; `whole=False` when `fields` may have asked for only some keys."""
     schema: Schema = {
         "type": "object",
-        "properties": {name: _read_schema(name, attr) for name, attr in res.attrs.items()},
+        "properties": {name: (res.shown or {}).get(name) or _read_schema(name, attr)
+                       for name, attr in res.attrs.items()},
     }
     if whole:
         schema["required"] = ["id"]

@@ -53,12 +53,15 @@ def _sorts(request: Request, attrs: Mapping[str, Attr]) -> list[tuple[str, bool]
 
 
 def parse_list(request: Request, attrs: Mapping[str, Attr],
-               readable: Callable[[str], bool] = lambda _key: True) -> tuple[ListQuery, list[str]]:
+               readable: Callable[[str], bool] = lambda _key: True,
+               own_project: str | None = None) -> tuple[ListQuery, list[str]]:
     """The ListQuery and the requested `fields` ([] for all). A filter on an attribute the caller may not
-    read is refused like an unknown one (it would reveal what the view hides)."""
+    read is applied, as Neutron applies it, but to the caller's own resources only (`ListQuery.owner`):
+    matching a shared or external network of another project would reveal what the view hides."""
     filters: dict[str, list[Any]] = defaultdict(list)
     tag_filters: dict[str, list[str]] = defaultdict(list)
     invalid: list[str] = []
+    hidden: list[str] = []
     for key in dict.fromkeys(request.query_params.keys()):
         if key in CONTROL:
             continue
@@ -67,9 +70,11 @@ def parse_list(request: Request, attrs: Mapping[str, Attr],
             tag_filters[key].extend(t for v in values for t in v.split(",") if t)
             continue
         attr = attrs.get(key)
-        if attr is None or attr.filter is None or not readable(key):
+        if attr is None or attr.filter is None:
             invalid.append(key)
             continue
+        if not readable(key):
+            hidden.append(key)
         for value in values:
             try:
                 converted = attr.filter(value)
@@ -80,6 +85,8 @@ def parse_list(request: Request, attrs: Mapping[str, Attr],
                 raise errors.InvalidInput(error_message=str(exc)) from None
             except ValueError as exc:
                 raise _bad(f"Invalid input for {key}. Reason: {exc}.") from None
+    if hidden and own_project is None:  # no project to limit the list to: refused like an unknown attribute
+        invalid += hidden
     if invalid:
         raise _bad(f"{invalid} is invalid attribute for filtering")
     page_reverse = request.query_params.get("page_reverse", "false").lower() in ("true", "1")
@@ -91,6 +98,7 @@ def parse_list(request: Request, attrs: Mapping[str, Attr],
         limit=limit,
         marker=request.query_params.get("marker") if limit else None,
         page_reverse=page_reverse and bool(limit),
+        owner=own_project if hidden else None,
     )
     return query, _values(request, "fields")
 

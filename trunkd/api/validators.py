@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -110,6 +111,30 @@ def mtu(value: Any) -> int:
     if number < 0:
         raise ValueError(f"'{number}' should be non-negative")
     return number
+
+
+def non_negative(value: Any) -> int:
+    """Neutron's convert_to_int then non_negative (prefix lengths, quotas)."""
+    number = to_int(value)
+    if number < 0:
+        raise ValueError(f"'{number}' should be non-negative")
+    return number
+
+
+def not_empty_name_string(max_len: int) -> Validator:
+    """A name that is not blank (Neutron's not_empty_name_string; a subnet pool's name)."""
+    base = name_string(max_len)
+
+    def check(value: Any) -> str:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(f"'{value}' Blank strings are not permitted")
+        return str(base(value))
+
+    return _described(check, {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": r"^\S(.*\S)?$"})
+
+
+def uuid_or_none(value: Any) -> str | None:
+    return None if value is None else uuid(value)
 
 
 # As Neutron 29 checks them: "network:", "neutron:", and (its list += "compute:") any single character
@@ -251,6 +276,8 @@ _described(tag_list, {"type": "array", "items": SCHEMAS[tag], "maxItems": MAX_TA
 _described(binding_profile, {"type": "object", "properties": {"migrating_to": {"type": "string", "maxLength": 255}}})
 _described(to_int, {"type": "integer"})
 _described(mtu, {"type": "integer", "minimum": 0, "maximum": 65535})
+_described(non_negative, {"type": "integer", "minimum": 0})
+_described(uuid_or_none, {"type": ["string", "null"], "format": "uuid"})
 _described(service_types, {"type": "array", "items": {"type": "string", "pattern": "^(network:|neutron:|[compute:])"}})
 _described(extra_dhcp_opts, {"type": "array", "items": {"type": "object", "required": ["opt_name", "opt_value"],
                                                         "properties": {
@@ -287,6 +314,24 @@ def cidr(value: Any) -> str:
     except ValueError:
         raise ValueError(f"'{value}' is not a valid IP subnet") from None
     return str(iface.network)
+
+
+def subnet_list(value: Any) -> list[str]:
+    """Neutron's subnet_list: a list of CIDRs without duplicates (a pool's prefixes)."""
+    if not isinstance(value, list):
+        raise ValueError(f"'{value}' is not a list")
+    counts = Counter(v for v in value if isinstance(v, str))
+    duplicates = sorted(v for v, n in counts.items() if n > 1)
+    if duplicates:
+        raise ValueError(f"Duplicate items in the list: '{', '.join(duplicates)}'")
+    return [cidr(v) for v in value]
+
+
+_described(subnet_list, {"type": "array", "items": {"type": "string"}, "uniqueItems": True})
+
+
+def cidr_or_none(value: Any) -> str | None:
+    return None if value is None else cidr(value)
 
 
 def _dicts(value: Any, what: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from trunkd.api.query import select_fields
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Network, Port, Subnet, SubPort, Trunk, TrunkDetails
-from trunkd.domain.views import network_dict, port_dict, subnet_dict, trunk_dict
+from trunkd.domain.model import Network, Port, Subnet, SubnetPool, SubPort, Trunk, TrunkDetails
+from trunkd.domain.views import network_dict, port_dict, subnet_dict, subnetpool_dict, trunk_dict
 
 
 def may_read(ctx: RequestContext, resource: str, attribute: str, project_id: str) -> bool:
@@ -68,3 +68,7 @@ def filterable(ctx: RequestContext, resource: str) -> Callable[[str], bool]:
 
 def subnet(s: Subnet, fields: list[str] | None = None) -> dict[str, Any]:
     return select_fields(subnet_dict(s), fields or [])
+
+
+def subnetpool(p: SubnetPool, fields: list[str] | None = None) -> dict[str, Any]:
+    return select_fields(subnetpool_dict(p), fields or [])

@@ -182,6 +182,64 @@ class SubnetInUse(InUse):
         super().__init__(**params)
 
 
+class OverQuota(Conflict):
+    template = "Quota exceeded for resources: %(overs)s."
+
+
+# -- subnet pools (neutron_lib's names and texts) -------------------------------------------------
+class SubnetPoolNotFound(NotFound):
+    template = "Subnet pool %(subnetpool_id)s could not be found."
+
+
+class EmptySubnetPoolPrefixList(BadRequest):
+    template = "Empty subnet pool prefix list."
+
+
+class PrefixVersionMismatch(BadRequest):
+    template = "Cannot mix IPv4 and IPv6 prefixes in a subnet pool."
+
+
+class UnsupportedMinSubnetPoolPrefix(BadRequest):
+    template = "Prefix '%(prefix)s' not supported in IPv%(version)s pool."
+
+
+class IllegalSubnetPoolPrefixBounds(BadRequest):
+    template = ("Illegal prefix bounds: %(prefix_type)s=%(prefixlen)s, "
+                "%(base_prefix_type)s=%(base_prefixlen)s.")
+
+
+class IllegalSubnetPoolPrefixUpdate(BadRequest):
+    template = "Illegal update to prefixes: %(msg)s."
+
+
+class SubnetAllocationError(Conflict):
+    """Neutron raises it as a bare NeutronException (a 500); the pool's free space is state, so 409."""
+
+    template = "Failed to allocate subnet: %(reason)s."
+
+
+class MinPrefixSubnetAllocationError(BadRequest):
+    template = ("Unable to allocate subnet with prefix length %(prefixlen)s, "
+                "minimum allowed prefix is %(min_prefixlen)s.")
+
+
+class MaxPrefixSubnetAllocationError(BadRequest):
+    template = ("Unable to allocate subnet with prefix length %(prefixlen)s, "
+                "maximum allowed prefix is %(max_prefixlen)s.")
+
+
+class SubnetPoolDeleteError(BadRequest):
+    template = "Unable to delete subnet pool: %(reason)s."
+
+
+class SubnetPoolQuotaExceeded(OverQuota):
+    template = "Per-project subnet pool prefix quota exceeded."
+
+
+class NetworkSubnetPoolAffinityError(BadRequest):
+    template = "Subnets hosted on the same network must be allocated from the same subnet pool."
+
+
 class InvalidAllocationPool(BadRequest):
     template = "The allocation pool %(pool)s is not valid."
 

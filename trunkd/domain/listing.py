@@ -16,4 +16,7 @@ class ListQuery:
     limit: int | None = None
     marker: str | None = None
     page_reverse: bool = False
+    # set when a filter names an attribute the caller may not read: the list is then limited to this
+    # project's own resources (the filter may tell the caller about what it owns, never about others')
+    owner: str | None = None
 

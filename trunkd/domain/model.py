@@ -117,6 +117,7 @@ class Subnet:
     shared: bool = False  # the network's, for the read policy
     service_types: list[str] = field(default_factory=list)
     router_external: bool = False  # the network's, for the read policy
+    subnetpool_id: str | None = None
 
     @property
     def is_auto_address(self) -> bool:
@@ -125,6 +126,28 @@ class Subnet:
 
 
 AUTO_ADDRESS_MODES = frozenset({"slaac", "dhcpv6-stateless"})
+
+
+@dataclass
+class SubnetPool:
+    """Prefixes subnets are allocated from (Neutron's `subnet_allocation`)."""
+
+    id: str
+    project_id: str
+    name: str
+    description: str
+    ip_version: int
+    prefixes: list[str]  # compacted: no two overlap, ascending
+    default_prefixlen: int
+    min_prefixlen: int
+    max_prefixlen: int
+    default_quota: int | None
+    shared: bool
+    is_default: bool
+    revision_number: int
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from trunkd.domain.model import Network, Port, Subnet, Trunk, TrunkDetails
+from trunkd.domain.model import Network, Port, Subnet, SubnetPool, Trunk, TrunkDetails
 
 
 def timestamp(value: datetime) -> str:
@@ -13,7 +13,7 @@ def timestamp(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _standard(resource: Network | Port | Subnet | Trunk) -> dict[str, Any]:
+def _standard(resource: Network | Port | Subnet | SubnetPool | Trunk) -> dict[str, Any]:
     return {
         "description": resource.description,
         "revision_number": resource.revision_number,
@@ -49,7 +49,7 @@ def subnet_dict(subnet: Subnet) -> dict[str, Any]:
         "name": subnet.name,
         "network_id": subnet.network_id,
         "ip_version": subnet.ip_version,
-        "subnetpool_id": None,
+        "subnetpool_id": subnet.subnetpool_id,
         "cidr": subnet.cidr,
         "gateway_ip": subnet.gateway_ip,
         "allocation_pools": [dict(p) for p in subnet.allocation_pools],
@@ -60,6 +60,24 @@ def subnet_dict(subnet: Subnet) -> dict[str, Any]:
         "ipv6_address_mode": subnet.ipv6_address_mode,
         "service_types": list(subnet.service_types),
         **_standard(subnet),
+    }
+
+
+def subnetpool_dict(pool: SubnetPool) -> dict[str, Any]:
+    """As Neutron 29 shows a pool: the prefix lengths as strings, address_scope_id null (no address scopes)."""
+    return {
+        "id": pool.id,
+        "name": pool.name,
+        "ip_version": pool.ip_version,
+        "prefixes": list(pool.prefixes),
+        "default_prefixlen": str(pool.default_prefixlen),
+        "min_prefixlen": str(pool.min_prefixlen),
+        "max_prefixlen": str(pool.max_prefixlen),
+        "default_quota": pool.default_quota,
+        "shared": pool.shared,
+        "is_default": pool.is_default,
+        "address_scope_id": None,
+        **_standard(pool),
     }
 
 

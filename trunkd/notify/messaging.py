@@ -23,7 +23,7 @@ from trunkd.notify.outbox_consumer import OutboxConsumer
 from trunkd.store.uow import Database
 
 CURSOR = "notifications"
-RESOURCES = ("trunk", "port", "network", "subnet")
+RESOURCES = ("trunk", "port", "network", "subnet", "subnetpool")
 _ACTION = {"created": "create", "updated": "update", "deleted": "delete",
            "subports_added": "update", "subports_removed": "update"}
 _ID_NAMESPACE = uuid.UUID("6f1d2b2e-6a4e-4f55-9b59-7472756e6b64")

@@ -203,6 +203,24 @@ SUBNET_RULES = [
                 SUBNET_OWNER, SUBNET_OWNER),
 ]
 
+SUBNETPOOLS, SUBNETPOOL = "/subnetpools", "/subnetpools/{id}"
+SUBNETPOOL_READER = _or(ADMIN_OR_PROJECT_READER, "rule:shared_subnetpools")
+SUBNETPOOL_RULES = [
+    policy.RuleDefault("shared_subnetpools", "field:subnetpools:shared=True",
+                       description="Definition of a shared subnetpool"),
+    _rule("create_subnetpool", ADMIN_OR_PROJECT_MEMBER, "Create a subnetpool", _ops("POST", SUBNETPOOLS)),
+    _rule("create_subnetpool:shared", ADMIN, "Create a shared subnetpool", _ops("POST", SUBNETPOOLS)),
+    _rule("create_subnetpool:is_default", ADMIN, "Specify ``is_default`` attribute when creating a subnetpool",
+          _ops("POST", SUBNETPOOLS)),
+    _rule("get_subnetpool", SUBNETPOOL_READER, "Get a subnetpool", _ops("GET", SUBNETPOOLS, SUBNETPOOL)),
+    _rule("update_subnetpool", ADMIN_OR_PROJECT_MEMBER, "Update a subnetpool", _ops("PUT", SUBNETPOOL)),
+    _rule("update_subnetpool:is_default", ADMIN, "Update ``is_default`` attribute of a subnetpool",
+          _ops("PUT", SUBNETPOOL)),
+    _rule("delete_subnetpool", ADMIN_OR_PROJECT_MEMBER, "Delete a subnetpool", _ops("DELETE", SUBNETPOOL)),
+    *_tag_rules("subnetpool", ADMIN_OR_PROJECT_MEMBER, SUBNETPOOL_READER, ADMIN_OR_PROJECT_MEMBER,
+                ADMIN_OR_PROJECT_MEMBER),
+]
+
 TRUNKS, TRUNK = "/trunks", "/trunks/{id}"
 TRUNK_RULES = [
     _rule("create_trunk", ADMIN_OR_PROJECT_MEMBER, "Create a trunk", _ops("POST", TRUNKS)),
@@ -236,4 +254,4 @@ AGENT_RULES = [
 
 def list_rules() -> list[policy.RuleDefault]:
     """Every rule trunkd registers (the `oslo.policy.policies` entry point)."""
-    return [*BASE, *NETWORK_RULES, *PORT_RULES, *SUBNET_RULES, *TRUNK_RULES, *AGENT_RULES]
+    return [*BASE, *NETWORK_RULES, *PORT_RULES, *SUBNET_RULES, *SUBNETPOOL_RULES, *TRUNK_RULES, *AGENT_RULES]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from trunkd.domain import addressing, errors, events
+from trunkd.domain import addressing, errors, events, subnetpools
 from trunkd.domain.addressing import IPV4_MIN_MTU, IPV6_MIN_MTU
 from trunkd.domain.context import RequestContext
 from trunkd.domain.events import port_event
@@ -18,6 +18,7 @@ from trunkd.service import ipam
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
+from trunkd.service.subnetpools import shape_of
 from trunkd.store.clock import now
 from trunkd.store.uow import UnitOfWork
 
@@ -54,17 +55,79 @@ def _default_gateway(net: addressing.IPNetwork) -> str | None:
     return addressing.at(net, 1) if net.num_addresses > 1 else None
 
 
+def _pool_id(uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any]) -> str | None:
+    """Neutron's _get_subnetpool_id: the pool named, or with use_default_subnetpool the caller's default pool
+    of the subnet's IP version."""
+    pool_id = attrs.get("subnetpool_id")
+    if attrs.get("use_default_subnetpool"):
+        if pool_id:
+            raise errors.BadRequest(resource="subnets",
+                                    msg="subnetpool_id and use_default_subnetpool cannot both be specified")
+        version = addressing.network(attrs["cidr"]).version if "cidr" in attrs else attrs["ip_version"]
+        default = uow.subnetpools.default_of(version, scope(ctx))
+        if default is None:
+            raise errors.BadRequest(resource="subnets", msg=f"No default subnetpool found for IPv{version}")
+        return default.id
+    return pool_id
+
+
+def _from_pool(uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any], pool_id: str) -> str:
+    """The CIDR the pool gives this request (Neutron's SubnetAllocator), with the pool row locked until commit:
+    the asked-for CIDR if it lies in free space, else the first free block of `prefixlen` (or the pool's
+    default), within the pool's bounds and the project's quota."""
+    pool = uow.subnetpools.get(pool_id, scope(ctx), lock=True)
+    if pool is None:
+        raise errors.SubnetPoolNotFound(subnetpool_id=pool_id)
+    if attrs["ip_version"] != pool.ip_version:
+        raise errors.BadRequest(resource="subnets", msg=(
+            f"Cannot allocate IPv{attrs['ip_version']} subnet from IPv{pool.ip_version} subnet pool"))
+    shape = shape_of(pool)
+    cidr = attrs.get("cidr")
+    if cidr is None and attrs.get("gateway_ip"):  # a gateway without a cidr: the block around it
+        prefixlen = attrs.get("prefixlen", pool.default_prefixlen)
+        cidr = str(addressing.network(f"{attrs['gateway_ip']}/{prefixlen}"))
+    prefixlen = addressing.network(cidr).prefixlen if cidr else attrs.get("prefixlen", pool.default_prefixlen)
+    subnetpools.check_prefixlen(shape, prefixlen)
+    allocated = uow.subnetpools.allocated(pool.id)
+    subnetpools.check_quota(shape, [c for c, project in allocated if project == attrs["project_id"]], prefixlen)
+    taken = [c for c, _ in allocated]
+    if cidr:
+        return subnetpools.allocate_specific(shape, taken, cidr)
+    return subnetpools.allocate_any(shape, taken, prefixlen)
+
+
+def _check_pool_affinity(siblings: list[Subnet], ip_version: int, pool_id: str | None) -> None:
+    """Subnets of one IP version on a network come from one pool, or none from any (no address scopes)."""
+    for other in siblings:
+        if other.ip_version == ip_version and other.subnetpool_id != pool_id and (pool_id or other.subnetpool_id):
+            raise errors.NetworkSubnetPoolAffinityError()
+
+
 def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any]) -> Subnet:
-    if "cidr" not in attrs:
+    if attrs.get("cidr", "") is None:  # null is "not given" (Neutron's subnet_or_none)
+        attrs = {k: val for k, val in attrs.items() if k != "cidr"}
+    if "cidr" in attrs and "prefixlen" in attrs:
+        raise errors.BadRequest(resource="subnets", msg="cidr and prefixlen must not be supplied together")
+    pool_id = _pool_id(uow, ctx, attrs)
+    if pool_id is None and "cidr" not in attrs:
         raise errors.BadRequest(resource="subnets", msg="a subnetpool must be specified in the absence of a cidr")
-    addressing.check_subnet(attrs, creating=True)
+    if pool_id is not None and "cidr" not in attrs and attrs.get("allocation_pools") is not None:
+        raise errors.BadRequest(resource="subnets", msg="allocation_pools allowed only for specific subnet requests.")
+    if "cidr" in attrs:
+        addressing.check_subnet(attrs, creating=True)
     network = visible_network(uow, ctx, attrs["network_id"], lock=True)
     env.policy.enforce(ctx, "create_subnet", {"project_id": attrs["project_id"],
                                               "network:project_id": network.project_id})
     check_network_mtu(network, attrs["ip_version"])
+    if pool_id is not None:
+        allocated = _from_pool(uow, ctx, attrs, pool_id)
+        if "cidr" not in attrs:  # an explicit cidr was checked above
+            attrs = {**attrs, "cidr": allocated}
+            addressing.check_subnet(attrs, creating=True)
     cidr = attrs["cidr"]
-    others = [s.cidr for s in uow.subnets.of_networks([network.id]).get(network.id, [])]
-    addressing.check_cidr_free(cidr, network.id, others)
+    siblings = uow.subnets.of_networks([network.id]).get(network.id, [])
+    addressing.check_cidr_free(cidr, network.id, [s.cidr for s in siblings])
+    _check_pool_affinity(siblings, attrs["ip_version"], pool_id)
     net = addressing.network(cidr)
     gateway = attrs["gateway_ip"] if "gateway_ip" in attrs else _default_gateway(net)
     if attrs.get("allocation_pools") is not None:
@@ -82,6 +145,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
         dns_nameservers=attrs["dns_nameservers"], host_routes=attrs["host_routes"], revision_number=0,
         created_at=created, updated_at=stamp, tags=attrs.get("tags", []), shared=network.shared,
         service_types=attrs.get("service_types", []), router_external=network.router_external,
+        subnetpool_id=pool_id,
     )
     uow.subnets.insert(subnet)
     uow.subnets.tags.add(subnet.id, subnet.tags)

@@ -68,6 +68,8 @@ class NetworkRepo:
     def page(self, query: ListQuery, project_id: str | None) -> list[Network]:
         stmt = listing.apply_filters(select(networks), networks, network_tags, COLUMNS, query)
         scope = self._scope(project_id)
+        if query.owner is not None:  # a filter on a hidden attribute: the caller's own networks only
+            scope = networks.c.project_id == query.owner
         if scope is not None:
             stmt = stmt.where(scope)
         return self._hydrate(listing.paginate(self.conn, stmt, networks, COLUMNS, query, scope))

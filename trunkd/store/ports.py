@@ -94,7 +94,8 @@ class PortRepo:
     def page(self, query: ListQuery, project_id: str | None) -> list[Port]:
         stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query,
                                      {"fixed_ips": _fixed_ips_filter})
-        visible = ports.c.project_id == project_id if project_id is not None else None
+        owner = query.owner if query.owner is not None else project_id  # hidden-attribute filter: own ports
+        visible = ports.c.project_id == owner if owner is not None else None
         if visible is not None:
             stmt = stmt.where(visible)
         return self._hydrate(listing.paginate(self.conn, stmt, ports, COLUMNS, query, visible))

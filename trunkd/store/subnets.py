@@ -30,6 +30,7 @@ COLUMNS = {
     "project_id": subnets.c.project_id,
     "tenant_id": subnets.c.project_id,
     "revision_number": subnets.c.revision_number,
+    "subnetpool_id": subnets.c.subnetpool_id,
     "shared": networks.c.shared,
     "router:external": networks.c.router_external,
 }

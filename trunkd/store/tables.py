@@ -174,6 +174,38 @@ subports = Table(
     ),
 )
 
+# Prefixes subnets are allocated from. The pool row is the allocation lock (FOR UPDATE where the engine
+# has row locks; SQLite has one writer); prefixes are a JSON list of CIDRs, compacted.
+subnetpools = Table(
+    "subnetpools",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    Column("ip_version", Integer, nullable=False),
+    Column("prefixes", JSON, nullable=False),
+    Column("default_prefixlen", Integer, nullable=False),
+    Column("min_prefixlen", Integer, nullable=False),
+    Column("max_prefixlen", Integer, nullable=False),
+    Column("default_quota", Integer, nullable=True),
+    Column("shared", Boolean, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    *_standard_attributes(),
+)
+# at most one default pool per IP version (Neutron checks it without a lock; here the index closes the race)
+Index(
+    "uq_subnetpools_default",
+    subnetpools.c.ip_version,
+    unique=True,
+    sqlite_where=subnetpools.c.is_default.is_(True),
+    postgresql_where=subnetpools.c.is_default.is_(True),
+).ddl_if(dialect=("sqlite", "postgresql"))  # type: ignore[arg-type]  # a tuple works (documented)
+for _ddl in (
+    "ALTER TABLE subnetpools ADD COLUMN default_version INTEGER AS (IF(is_default, ip_version, NULL)) VIRTUAL",
+    "CREATE UNIQUE INDEX uq_subnetpools_default ON subnetpools (default_version)",
+):
+    event.listen(subnetpools, "after_create", DDL(_ddl).execute_if(dialect="mysql"))
+
 subnets = Table(
     "subnets",
     metadata,
@@ -192,6 +224,8 @@ subnets = Table(
     Column("host_routes", JSON, nullable=False),
     *_standard_attributes(),
     Column("service_types", JSON, nullable=False, server_default="[]"),
+    # no foreign key, as in Neutron: allocations and pool deletes serialise on the pool row instead
+    Column("subnetpool_id", ID, nullable=True, index=True),
 )
 
 # One row per address a port holds. (subnet_id, ip_address) is the key, so an address is
@@ -211,6 +245,7 @@ network_tags = _tags_table("network", networks)
 subnet_tags = _tags_table("subnet", subnets)
 port_tags = _tags_table("port", ports)
 trunk_tags = _tags_table("trunk", trunks)
+subnetpool_tags = _tags_table("subnetpool", subnetpools)
 
 agents = Table(
     "agents",
@@ -255,7 +290,8 @@ consumer_cursors = Table(
     Column("updated_at", TIMESTAMP, nullable=False),
 )
 
-TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags}
+TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags,
+              "subnetpools": subnetpool_tags}
 
 
 # MariaDB/MySQL: InnoDB (transactions, row locks, foreign keys), four-byte UTF-8, and binary comparison

@@ -23,6 +23,7 @@ from trunkd.store.feed.outbox import OutboxRepo
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
 from trunkd.store.ports import PortRepo
+from trunkd.store.subnetpools import SubnetPoolRepo
 from trunkd.store.subnets import SubnetRepo
 from trunkd.store.trunks import TrunkRepo
 
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.networks = NetworkRepo(self.conn)
         self.ports = PortRepo(self.conn)
         self.subnets = SubnetRepo(self.conn)
+        self.subnetpools = SubnetPoolRepo(self.conn)
         self.trunks = TrunkRepo(self.conn)
         self.agents = AgentRepo(self.conn)
         self.cursors = CursorRepo(self.conn)

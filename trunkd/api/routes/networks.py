@@ -34,7 +34,8 @@ async def create(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    query, fields = parse_list(request, attributes.NETWORK, views.filterable(ctx, "network"))
+    query, fields = parse_list(request, attributes.NETWORK, views.filterable(ctx, "network"),
+                              ctx.project_id)
     found = await call(svc.list_networks, env, ctx, query)
     return listed("networks", [views.network(n, ctx, fields) for n in found],
                   links(request, query, [n.id for n in found]))

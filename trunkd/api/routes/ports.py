@@ -35,7 +35,8 @@ async def create(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    query, fields = parse_list(request, attributes.PORT, views.filterable(ctx, "port"))
+    query, fields = parse_list(request, attributes.PORT, views.filterable(ctx, "port"),
+                              ctx.project_id)
     found, details = await call(svc.list_ports, env, ctx, query)
     statuses = flag(request, "subport_status")
     redact = await reasons.redactor(request, [reasons.of_port(p, details.get(p.id)) for p in found]) \
