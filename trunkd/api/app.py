@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trunkd.api import background, openapi, options
+from trunkd.api import background, http_protocol, openapi, options
 from trunkd.api.errors import HANDLERS, internal_error, unavailable
 from trunkd.api.feed import routes as feed
 from trunkd.api.feed.hub import EventHub
@@ -87,6 +87,7 @@ def build_env(config: Config) -> Env:
 
 
 def create_app(env: Env, config: Config) -> Starlette:
+    http_protocol.configure(env.settings.limits)  # this process's connections (each worker builds its app)
     signal = CommitSignal()
     hub = EventHub(env, signal)
 

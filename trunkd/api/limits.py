@@ -1,7 +1,8 @@
 """Request limits, enforced before routing and before any database work.
 
-The constants live in `trunkd.domain.limits`; this module applies them to what arrives over HTTP:
-the body (size, JSON depth, strings, integers), the path, the query string and the identity headers.
+The constants and the configurable `Limits` live in `trunkd.domain.limits`; this module applies them to
+what arrives over HTTP: the body (size, JSON depth, strings, integers, list attributes), the path, the
+query string and the identity headers. (The header limits are applied in `api/http_protocol.py`.)
 """
 
 from __future__ import annotations
@@ -67,6 +68,27 @@ def check_scope(scope: Scope) -> None:
             raise RequestEntityTooLarge(limit=L.MAX_BODY_BYTES)
         if name in _HEADERS:
             _check_value(f"header {name.decode()}", value.decode("latin-1"), _HEADERS[name])
+
+
+def check_lists(item: Any, limits: L.Limits, resource_id: str | None = None) -> None:
+    """The list attributes of one resource body against the configured limits, by length only, with
+    Neutron's error types; before any item is converted or looked up."""
+    if not isinstance(item, dict):
+        return
+    over = L.list_over_limit(item, limits)
+    if over is None:
+        return
+    name, bound = over
+    subnet = resource_id or "new subnet"
+    if name == "dns_nameservers":
+        raise errors.DNSNameServersExhausted(subnet_id=subnet, quota=bound)
+    if name == "host_routes":
+        raise errors.HostRoutesExhausted(subnet_id=subnet, quota=bound)
+    if name == "allowed_address_pairs":
+        raise errors.AllowedAddressPairExhausted(quota=bound)
+    if name == "fixed_ips":
+        raise _bad("Exceeded maximum amount of fixed ips per port.")
+    raise _bad(f"The number of allocation pools exceeds the limit {bound}")
 
 
 class RequestLimits:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from trunkd.domain import errors
-from trunkd.domain.limits import MAX_DNS_NAMESERVERS
-from trunkd.domain.limits import MAX_SUBNET_HOST_ROUTES as MAX_HOST_ROUTES
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -143,14 +141,10 @@ def check_subnet(spec: dict[str, Any], *, creating: bool, dhcp_was_enabled: bool
             raise errors.InvalidInput(error_message="Gateway is not valid on subnet")
     nameservers = spec.get("dns_nameservers")
     if nameservers:
-        if len(nameservers) > MAX_DNS_NAMESERVERS:
-            raise errors.DNSNameServersExhausted(subnet_id=spec.get("id", "new subnet"), quota=MAX_DNS_NAMESERVERS)
         for dns in nameservers:
             _version_check(ip_version, dns, "dns_nameserver")
     routes = spec.get("host_routes")
     if routes:
-        if len(routes) > MAX_HOST_ROUTES:
-            raise errors.HostRoutesExhausted(subnet_id=spec.get("id", "new subnet"), quota=MAX_HOST_ROUTES)
         for route in routes:
             _version_check(ip_version, route["nexthop"], "nexthop")
             _version_check(ip_version, route["destination"], "destination")
