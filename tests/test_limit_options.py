@@ -32,9 +32,9 @@ max_request_header_fields = 30
 
 def test_the_sample_lists_every_limit_with_its_default() -> None:
     sample = (ROOT / "etc/trunkd.conf.sample").read_text()
-    assert DEFAULT_LIMITS == Limits(max_dns_nameservers=5, max_subnet_host_routes=20, max_fixed_ips_per_port=5,
+    assert Limits(max_dns_nameservers=5, max_subnet_host_routes=20, max_fixed_ips_per_port=5,
                                     max_allowed_address_pair=10, max_allocation_pools=256, max_header_line=16384,
-                                    max_request_header_fields=100, max_request_header_bytes=65536)
+                                    max_request_header_fields=100, max_request_header_bytes=65536) == DEFAULT_LIMITS
     for name in Limits.names():
         assert f"#{name} = {getattr(DEFAULT_LIMITS, name)}\n" in sample, name
 

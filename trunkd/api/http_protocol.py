@@ -14,6 +14,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from trunkd.domain.limits import DEFAULT_LIMITS, Limits
 
+LINGER_SECONDS = 2.0  # how long a refused client's further input is read and dropped before the close
+
 
 def _body(limits: Limits) -> bytes:
     return orjson.dumps({"NeutronError": {
@@ -58,11 +60,18 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
         return end >= 0 and self._header_bytes - len(data) + end + 4 <= self.max_bytes
 
     def _refuse(self) -> None:
+        """Answer 431, then close as HTTP servers do with a client still sending: our side first
+        (FIN), what still arrives read and dropped for up to LINGER_SECONDS, then the socket. An
+        immediate close with unread input sends a reset, which makes the client lose the answer."""
         self._refused = True
         self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
                              b"content-length: " + str(len(self.refusal)).encode() + b"\r\nconnection: close\r\n\r\n"
                              + self.refusal)
-        self.transport.close()
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -14,6 +14,7 @@ MAX_BULK = 2048  # resources in one bulk POST (a full trunk's ports in two); ~2 
 MAX_SUBPORTS_PER_TYPE = 4094  # subports per segmentation type in one request (a VLAN trunk's whole range)
 MAX_SUBPORTS = 2 * MAX_SUBPORTS_PER_TYPE  # subports of all types in one request
 MAX_FILTER_VALUES = 400  # values of one list filter (`?tags=a,b,…` counts each tag)
+MAX_QUERY_VALUES = 2 * MAX_FILTER_VALUES  # values of all query parameters together
 MAX_VALUE_LEN = 255  # any query value (each comma-separated tag), path segment or identity header
 MAX_QUERY_BYTES = 256 * 1024  # the whole query string
 MAX_ROLES_LEN = 1024  # X-Roles
