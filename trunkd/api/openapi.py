@@ -217,6 +217,9 @@ def _feature_params(paths: dict[str, Schema]) -> None:
     port["get"] = _with_params(port["get"], SUBPORT_STATUS)
 
 
+DRY_DELETE: Schema = {"type": "object", "required": ["dry_run"], "properties": {"dry_run": {
+    "type": "object", "required": ["action", "resource", "id"], "properties": {
+        "action": {"const": "delete"}, "resource": {"type": "string"}, "id": {"type": "string"}}}}}
 FLAG_SCHEMAS: dict[str, Schema] = {"dry_run": FLAG, "idempotent": FLAG,
                                    "cascade": {"type": "string", "enum": ["trunk"]}}
 
@@ -227,9 +230,13 @@ def _write_flags(paths: dict[str, Schema]) -> None:
     for (method, path), flags in options.WRITE_FLAGS.items():
         op = paths[path][method.lower()]
         have = {p["name"] for p in op.get("parameters", [])}
-        paths[path][method.lower()] = _with_params(op, *(
+        op = paths[path][method.lower()] = _with_params(op, *(
             {"name": f, "in": "query", "required": False, "schema": FLAG_SCHEMAS.get(f, {"type": "string"})}
             for f in sorted(flags - have)))
+        if (method, path) in options.DRY_RUN_WRITES and "200" not in op["responses"]:
+            done = op["responses"].get("201")  # a dry run answers 200: the would-be resource, or what would go
+            op["responses"] = {"200": done if done is not None else {"description": "dry run", **_json(DRY_DELETE)},
+                               **op["responses"]}
 
 
 def _trunk_action_paths() -> dict[str, Schema]:
