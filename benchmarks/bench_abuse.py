@@ -151,7 +151,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(engine: str, clients: int, seconds: float, rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, throwaway_database(engine, Path(tmp) / "db") as db:
-        server = Server(database=db, workdir=Path(tmp)).start()
+        server = Server(database=db, workdir=Path(tmp)).start(timeout=180)
         try:
             admin = httpx.Client(base_url=server.url, headers=HEADERS, timeout=120)
             net = admin.post("/v2.0/networks", json={"network": {"name": "soak"}}).json()["network"]["id"]
