@@ -143,8 +143,12 @@ def allocate(uow: UnitOfWork, requests: list[Request]) -> dict[str, list[FixedIp
 
 
 def _offsets(ranges: list[addressing.Range]) -> Iterator[int]:
+    """The offsets of sorted free ranges, lowest first, each once (ranges may overlap after a race of a
+    release with a pool change)."""
+    after = -1
     for r in ranges:
-        yield from range(r.first, r.last + 1)
+        yield from range(max(r.first, after + 1), r.last + 1)
+        after = max(after, r.last)
 
 
 def _order(subnet: Subnet, fixed: FixedIp) -> tuple[Any, ...]:
