@@ -27,19 +27,19 @@ def test_default_pools(cidr: str, gateway: str | None, pools: list[Range]) -> No
     assert addressing.default_pools(addressing.network(cidr), gateway) == pools
 
 
-def test_free_offsets_fill_gaps_inside_pools_lowest_first_and_stop_at_count() -> None:
-    pools = [Range(10, 12), Range(20, 30)]
-    gaps = [(-1, 10), (10, 12), (12, 25), (29, None)]  # allocated: 10, 12, 25, 29
-    assert list(addressing.free_offsets(pools, gaps, 100)) == [11, 20, 21, 22, 23, 24, 30]
-    assert list(addressing.free_offsets(pools, gaps, 3)) == [11, 20, 21]
-    assert list(addressing.free_offsets(pools, [(-1, None)], 2)) == [10, 11]
+def test_split_ranges_removes_taken_offsets_and_keeps_the_rest() -> None:
+    ranges = [Range(10, 12), Range(20, 30)]
+    assert addressing.split_ranges(ranges, [10, 12, 25, 29, 99]) == [Range(11, 11), Range(20, 24), Range(26, 28),
+                                                                      Range(30, 30)]
+    assert addressing.split_ranges(ranges, []) == ranges
+    assert addressing.split_ranges([Range(5, 5)], [5]) == []
 
 
-def test_free_offsets_of_a_huge_ipv6_pool_do_not_walk_the_space() -> None:
-    pools = [Range(1, 2**64 - 1)]
-    gaps = [(-1, 1), (1, 2), (2, None)]
-    assert list(addressing.free_offsets(pools, gaps, 2)) == [3, 4]
-    assert list(addressing.free_offsets(pools, [(-1, 1), (2**63 - 1, None)], 1)) == []
+def test_pool_ranges_of_a_huge_ipv6_pool_stay_storable() -> None:
+    net = addressing.network("2001:db8::/64")
+    ranges = addressing.pool_ranges(net, [{"start": "2001:db8::1", "end": "2001:db8::ffff:ffff:ffff:ffff"}])
+    assert ranges == [Range(1, 2**63 - 1)]
+    assert addressing.in_ranges(ranges, 2**62) and not addressing.in_ranges(ranges, 0)
 
 
 @pytest.mark.parametrize(("pools", "error"), [
@@ -77,8 +77,7 @@ def test_overlapping_pools_found_in_any_order_and_many_pools_checked_by_sorting(
     assert len(addressing.check_pools(net, many[::-1], None)) == 30_000
 
 
-def test_free_offsets_walk_many_pools_and_gaps_once() -> None:
-    """One-address pools and one gap per allocation: the merge hands out the next free ones."""
+def test_in_ranges_over_many_pools() -> None:
     pools = [Range(i, i) for i in range(0, 60_000, 2)]
-    gaps = [(-1, 0), *((i, i + 2) for i in range(0, 40_000, 2)), (40_000, None)]
-    assert list(addressing.free_offsets(pools, gaps, 3)) == [40_002, 40_004, 40_006]
+    assert addressing.in_ranges(pools, 40_002) and not addressing.in_ranges(pools, 40_003)
+    assert not addressing.in_ranges(pools, 60_000)

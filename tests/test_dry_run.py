@@ -56,3 +56,58 @@ def test_dry_run_add_remove_and_set_change_nothing(admin: Api) -> None:
     assert subport_map(admin, tid) == {a: 10}
     assert events_since(admin, head) == []
     assert admin.get(f"/v2.0/ports/{b}").json()["port"]["device_owner"] == ""
+
+
+def test_every_network_subnet_port_and_trunk_write_has_a_dry_run(admin: Api) -> None:
+    """POST/PUT/DELETE of networks, subnets, ports and trunks with ?dry_run=true: full validation, a 200
+    saying what would happen, nothing written, no event (issue 19, item 5)."""
+    net = admin.network(name="dry-net")
+    subnet = admin.subnet(net["id"], cidr="10.19.0.0/24")
+    port = admin.port(net["id"], name="dry-port")
+    parent = admin.port(net["id"])
+    trunk = admin.trunk(parent["id"], name="dry-trunk")
+    before = {path: admin.get(path).json() for path in (
+        f"/v2.0/networks/{net['id']}", f"/v2.0/subnets/{subnet['id']}", f"/v2.0/ports/{port['id']}",
+        f"/v2.0/ports/{parent['id']}", f"/v2.0/trunks/{trunk['id']}")}
+    counts = {c: len(admin.get(f"/v2.0/{c}").json()[c]) for c in ("networks", "subnets", "ports", "trunks")}
+    head = feed_head(admin)
+    dry = {"dry_run": "true"}
+
+    r = admin.post("/v2.0/networks", {"network": {"name": "would-be"}}, params=dry)
+    assert r.status_code == 200 and r.json()["network"]["name"] == "would-be", r.text
+    r = admin.post("/v2.0/subnets", {"subnet": {"network_id": net["id"], "cidr": "10.20.0.0/24", "ip_version": 4}},
+                   params=dry)
+    assert r.status_code == 200 and r.json()["subnet"]["cidr"] == "10.20.0.0/24", r.text
+    r = admin.post("/v2.0/ports", {"ports": [{"network_id": net["id"]}, {"network_id": net["id"]}]}, params=dry)
+    assert r.status_code == 200 and len(r.json()["ports"]) == 2, r.text
+    assert all(p["fixed_ips"] for p in r.json()["ports"])  # addresses were allocated, then rolled back
+    for path, body in ((f"/v2.0/networks/{net['id']}", {"network": {"name": "renamed"}}),
+                       (f"/v2.0/subnets/{subnet['id']}", {"subnet": {"name": "renamed"}}),
+                       (f"/v2.0/ports/{port['id']}", {"port": {"name": "renamed"}}),
+                       (f"/v2.0/trunks/{trunk['id']}", {"trunk": {"name": "renamed"}})):
+        r = admin.put(path, body, params=dry)
+        assert r.status_code == 200, (path, r.text)
+        assert next(iter(r.json().values()))["name"] == "renamed"
+    for path, resource in ((f"/v2.0/trunks/{trunk['id']}", "trunk"), (f"/v2.0/ports/{port['id']}", "port"),
+                           (f"/v2.0/ports/{parent['id']}?cascade=trunk", "port")):
+        r = admin.delete(path + ("&" if "?" in path else "?") + "dry_run=true")
+        assert r.status_code == 200, (path, r.text)
+        assert r.json()["dry_run"]["action"] == "delete" and r.json()["dry_run"]["resource"] == resource
+    # validation runs in full: what the real write would refuse, the dry run refuses alike
+    r = admin.delete(f"/v2.0/ports/{parent['id']}", params=dry)
+    assert (r.status_code, error_type(r)) == (409, "PortInUseAsTrunkParent")
+    r = admin.delete(f"/v2.0/networks/{net['id']}", params=dry)
+    assert r.status_code == 409, r.text
+    r = admin.delete(f"/v2.0/subnets/{subnet['id']}", params=dry)
+    assert r.status_code == 409, r.text
+    r = admin.post("/v2.0/ports", {"port": {"network_id": "00000000-0000-0000-0000-000000000000"}}, params=dry)
+    assert (r.status_code, error_type(r)) == (404, "NetworkNotFound")
+    assert admin.put(f"/v2.0/ports/{port['id']}", {"port": {"name": "x"}}, params={"dry_run": "maybe"}) \
+        .status_code == 400
+
+    assert {path: admin.get(path).json() for path in before} == before
+    assert {c: len(admin.get(f"/v2.0/{c}").json()[c]) for c in counts} == counts
+    assert events_since(admin, head) == []
+    # and the real writes still happen
+    assert admin.delete(f"/v2.0/ports/{parent['id']}?cascade=trunk").status_code == 204
+    assert admin.get(f"/v2.0/trunks/{trunk['id']}").status_code == 404

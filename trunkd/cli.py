@@ -17,6 +17,7 @@ from trunkd import logs, options, sd_notify
 from trunkd.agent import command as agent_command
 from trunkd.config import ML2_OPTIONS, Config
 from trunkd.domain.errors import StartupCheckFailed
+from trunkd.domain.limits import DEFAULT_LIMITS, Limits
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
 from trunkd.domain.ml2 import ConfigError
 
@@ -55,6 +56,9 @@ def _config(args: argparse.Namespace) -> Config:
     given = {name: getattr(args, name) for name in ML2_OPTIONS if getattr(args, name, None) is not None}
     if given:
         overrides["ml2_options"] = {**config.ml2_options, **given}
+    limits = {name: getattr(args, name) for name in Limits.names() if getattr(args, name, None) is not None}
+    if limits:
+        overrides["limits"] = replace(config.limits, **limits)
     return replace(config, **overrides)
 
 
@@ -194,7 +198,7 @@ def _run_uvicorn(config: Config) -> None:
         log_level=os.environ.get("TRUNKD_LOG_LEVEL", "info"),
         log_config=None,  # uvicorn's lines go through our root handler (request id, JSON on request)
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        http=BoundedHeadersProtocol,  # 431 past MAX_HEADERS / MAX_HEADER_BYTES, before buffering them
+        http=BoundedHeadersProtocol,  # 431 past the header limits (config.limits), before buffering them
     )
     if config.workers == 1:
         server = _server_class()(uv_config)
@@ -248,6 +252,11 @@ def parser() -> argparse.ArgumentParser:
     for name, default in ML2_DEFAULTS.items():
         ml2.add_argument(f"--{name.replace('_', '-')}", dest=name,
                          help=f"env TRUNKD_{name.upper()}; default '{default}'")
+
+    bounds = s.add_argument_group("request limits (Neutron's option names where Neutron has one)")
+    for name in Limits.names():
+        bounds.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int,
+                            help=f"env TRUNKD_{name.upper()}; default {getattr(DEFAULT_LIMITS, name)}")
 
     agent_command.add_parser(sub)
 

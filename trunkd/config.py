@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trunkd import options
+from trunkd.domain.limits import Limits
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
 from trunkd.domain.ml2 import Ml2Settings
 from trunkd.store.engine import DEFAULT_URL
@@ -43,6 +44,8 @@ class Config:
     ml2_options: dict[str, str] = field(default_factory=lambda: dict(ML2_DEFAULTS))
     notifications: bool = False  # [notifications] enabled: send Neutron-format notifications from the outbox
     nova_notifications: bool = False  # [nova] auth_url set: send Nova's external events from the outbox
+    # request limits ([DEFAULT] max_dns_nameservers, ...; TRUNKD_MAX_DNS_NAMESERVERS, --max-dns-nameservers)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def ml2(self) -> Ml2Settings:
@@ -69,7 +72,9 @@ class Config:
             else:
                 values[name] = type(current)(raw) if current is not None else raw
         ml2 = {name: env.get(f"TRUNKD_{name.upper()}", value) for name, value in base.ml2_options.items()}
-        return replace(base, **values, ml2_options=ml2)
+        limits = replace(base.limits, **{name: int(env[f"TRUNKD_{name.upper()}"])
+                                         for name in Limits.names() if f"TRUNKD_{name.upper()}" in env})
+        return replace(base, **values, ml2_options=ml2, limits=limits)
 
     @classmethod
     def from_file(cls, config_files: tuple[str, ...]) -> Config:
@@ -80,7 +85,8 @@ class Config:
             got = options.value(conf, group, opt.dest)
             values[name] = tuple(got) if isinstance(got, list) else got
         ml2 = {name: str(options.value(conf, group, opt.dest)) for name, (group, opt) in options.ML2_OPTS.items()}
-        return cls(**values, config_files=config_files, ml2_options=ml2,
+        limits = Limits(**{name: int(getattr(conf, name)) for name in Limits.names()})
+        return cls(**values, config_files=config_files, ml2_options=ml2, limits=limits,
                    notifications=bool(conf.notifications.enabled), nova_notifications=bool(conf.nova.auth_url))
 
     @classmethod
@@ -111,6 +117,7 @@ class Config:
             "TRUNKD_NOTIFICATIONS": "true" if self.notifications else "false",
             "TRUNKD_NOVA_NOTIFICATIONS": "true" if self.nova_notifications else "false",
             **{f"TRUNKD_{name.upper()}": value for name, value in self.ml2_options.items()},
+            **{f"TRUNKD_{name.upper()}": str(getattr(self.limits, name)) for name in Limits.names()},
         }
 
 

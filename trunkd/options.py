@@ -14,6 +14,7 @@ from typing import Any
 
 from oslo_config import cfg
 
+from trunkd.domain.limits import DEFAULT_LIMITS
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
 from trunkd.store.engine import DEFAULT_URL
 
@@ -83,6 +84,23 @@ ML2_GROUPS: dict[str, str | None] = {
 ML2_OPTS = {name: (ML2_GROUPS[name], cfg.StrOpt(name, default=default,
                                                 help=f"Neutron's {name}, in its format (env TRUNKD_{name.upper()})."))
             for name, default in ML2_DEFAULTS.items()}
+
+# request limits ([DEFAULT], as Neutron's): trunkd.domain.limits.Limits field -> option of the same name
+_LIMIT_HELP = {
+    "max_dns_nameservers": "Maximum number of DNS nameservers per subnet (Neutron's option).",
+    "max_subnet_host_routes": "Maximum number of host routes per subnet (Neutron's option).",
+    "max_fixed_ips_per_port": "Maximum number of fixed IPs per port (Neutron's option name and default).",
+    "max_allowed_address_pair": "Maximum number of allowed address pairs per port (Neutron's option).",
+    "max_allocation_pools": "Maximum number of allocation pools per subnet (trunkd's; Neutron has no bound).",
+    "max_header_line": "Maximum size in bytes of one request header line (oslo.service wsgi's option); "
+                       "431 beyond.",
+    "max_request_header_fields": "Maximum number of header fields of one request; 431 beyond.",
+    "max_request_header_bytes": "Maximum size in bytes of a request line and its headers together, counted as "
+                                "they arrive; 431 beyond.",
+}
+LIMIT_OPTS = [cfg.IntOpt(name, default=getattr(DEFAULT_LIMITS, name), min=1 if "header" in name else 0,
+                         help=f"{_LIMIT_HELP[name]} (env TRUNKD_{name.upper()}, flag --{name.replace('_', '-')})")
+              for name in DEFAULT_LIMITS.names()]
 
 LOG_OPTS = [
     cfg.StrOpt("log_level", default="info", help="Root log level (env TRUNKD_LOG_LEVEL)."),
@@ -187,6 +205,7 @@ def _grouped() -> dict[str | None, list[cfg.Opt]]:
                        *((g, o) for g, o, _ in AGENT_OPTS.values())]:
         groups.setdefault(group, []).append(opt)
     groups[None].extend(LOG_OPTS)
+    groups[None].extend(LIMIT_OPTS)
     groups["ovs"].extend(OVS_EXTRA_OPTS)
     groups["ovn"] = list(OVN_OPTS)
     groups["nova"] = _nova_opts()

@@ -9,9 +9,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trunkd.api import background, openapi, options
+from trunkd.api import background, http_protocol, openapi, options
 from trunkd.api.errors import HANDLERS, internal_error, unavailable
 from trunkd.api.feed import routes as feed
 from trunkd.api.feed.hub import EventHub
@@ -87,7 +88,17 @@ def build_env(config: Config) -> Env:
     )
 
 
+def api_routes() -> list[BaseRoute]:
+    """Every route the app serves (tests/test_fuzz.py checks each is in /openapi.json)."""
+    return [
+        *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
+        *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *metrics.ROUTES, *ui.ROUTES,
+        *openapi.ROUTES,
+    ]
+
+
 def create_app(env: Env, config: Config) -> Starlette:
+    http_protocol.configure(env.settings.limits)  # this process's connections (each worker builds its app)
     signal = CommitSignal()
     hub = EventHub(env, signal)
 
@@ -101,11 +112,7 @@ def create_app(env: Env, config: Config) -> Starlette:
         env.db.dispose()
 
     app = Starlette(
-        routes=options.checked([
-            *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *metrics.ROUTES, *ui.ROUTES,
-            *openapi.ROUTES,
-        ]),
+        routes=options.checked(api_routes()),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

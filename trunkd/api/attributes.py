@@ -8,10 +8,11 @@ from typing import Any
 
 from trunkd.api import http_errors
 from trunkd.api import validators as v
+from trunkd.api.limits import check_lists
 from trunkd.domain import errors
 from trunkd.domain.addressing import IPV6_MODES
 from trunkd.domain.context import RequestContext
-from trunkd.domain.limits import MAX_BULK
+from trunkd.domain.limits import DEFAULT_LIMITS, MAX_BULK, Limits
 from trunkd.domain.subports import shape_error
 
 _NO_DEFAULT = object()
@@ -220,10 +221,13 @@ def _project(item: dict[str, Any], ctx: RequestContext) -> str:
     return chosen
 
 
-def parse_create_item(item: Any, attrs: Mapping[str, Attr], ctx: RequestContext) -> dict[str, Any]:
-    """One resource of a POST body: known keys, required present, values converted, defaults set."""
+def parse_create_item(item: Any, attrs: Mapping[str, Attr], ctx: RequestContext,
+                      limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """One resource of a POST body: list lengths within `limits`, known keys, required present, values
+    converted, defaults set."""
     if not isinstance(item, dict):
         raise _bad("Body contains invalid data")
+    check_lists(item, limits)
     _check_known(item, attrs)
     item = dict(item)
     for name in item:
@@ -245,7 +249,7 @@ def parse_create_item(item: Any, attrs: Mapping[str, Attr], ctx: RequestContext)
 
 
 def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, Attr],
-                 ctx: RequestContext) -> tuple[list[dict[str, Any]], bool]:
+                 ctx: RequestContext, limits: Limits = DEFAULT_LIMITS) -> tuple[list[dict[str, Any]], bool]:
     """A POST body, single (`{resource: …}`) or bulk (`{collection: […]}`). Returns (items, bulk)."""
     if isinstance(body, dict) and collection in body and resource not in body:
         items = body[collection]
@@ -256,13 +260,15 @@ def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, 
         if len(items) > MAX_BULK:
             raise _bad(f"Bulk request has {len(items)} {collection}; at most {MAX_BULK} are allowed")
         # each item bare or wrapped in {resource: …}, as Neutron takes both
-        return [parse_create_item(i[resource] if isinstance(i, dict) and resource in i else i, attrs, ctx)
+        return [parse_create_item(i[resource] if isinstance(i, dict) and resource in i else i, attrs, ctx, limits)
                 for i in items], True
-    return [parse_create_item(_body_item(body, resource), attrs, ctx)], False
+    return [parse_create_item(_body_item(body, resource), attrs, ctx, limits)], False
 
 
-def parse_update(body: Any, resource: str, attrs: Mapping[str, Attr]) -> dict[str, Any]:
+def parse_update(body: Any, resource: str, attrs: Mapping[str, Attr], limits: Limits = DEFAULT_LIMITS,
+                 resource_id: str | None = None) -> dict[str, Any]:
     item = _body_item(body, resource)
+    check_lists(item, limits, resource_id)
     _check_known(item, attrs)
     for name in item:
         if not attrs[name].put:

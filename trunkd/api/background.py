@@ -1,4 +1,4 @@
-"""Tasks each API process runs beside the HTTP server: commit wake-ups, dispatcher, retention."""
+"""Tasks each API process runs beside the HTTP server: commit wake-ups, dispatcher, retention, loop probe."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from trunkd.api.feed.hub import EventHub
+from trunkd.api.loop_lag import probe_forever
 from trunkd.config import Config
 from trunkd.service.agents import announce_lost
 from trunkd.service.env import Env
@@ -55,6 +56,7 @@ async def running(env: Env, config: Config, signal: CommitSignal, hub: EventHub)
     held = (*(("notifications",) if config.notifications else ()), *(("nova",) if config.nova_notifications else ()))
     jobs: list[Coroutine[Any, Any, None]] = [
         hub.run(),
+        probe_forever(),  # event-loop blocking, on /metrics
         _every(config.event_prune_interval,
                lambda: prune_events(env, age, config.event_retention_count, held), "event retention"),
         _every(max(config.agent_down_time / 3, 0.1), lambda: announce_lost(env), "agent loss check"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -13,11 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from trunkd.api import http_errors
+from trunkd.api.attributes import Attr, parse_create, parse_update
 from trunkd.api.identity import context_from
-from trunkd.api.limits import parse_body, read_body
+from trunkd.api.limits import parse_body, parse_json, read_body
 from trunkd.domain import errors
 from trunkd.domain.context import RequestContext
-from trunkd.domain.limits import MAX_INT
+from trunkd.domain.limits import JSON_OFF_LOOP_BYTES, MAX_INT, Limits
 from trunkd.service.env import Env
 
 T = TypeVar("T")
@@ -55,6 +56,39 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
             raise errors.BadRequest(resource="body", msg=f"Invalid format: {raw!r}")
         raise http_errors.HTTPBadRequest(msg="Resource body required")
     return await parse_body(raw)
+
+
+def limits_of(request: Request) -> Limits:
+    return env_of(request).settings.limits
+
+
+async def parsed_body(request: Request, parse: Callable[[Any], T], *, required: bool = True) -> T:
+    """Body -> JSON -> `parse` (the attribute checks), with json_body's answers for an empty body (None
+    goes to `parse` when not required). A body past JSON_OFF_LOOP_BYTES is decoded and checked on the
+    thread pool, all of it, so no request keeps the event loop busy for long (api/loop_lag.py counts it)."""
+    raw = await read_body(request)
+    if not raw.strip():
+        if not required:
+            return parse(None)
+        if request.method == "PUT":
+            raise errors.BadRequest(resource="body", msg=f"Invalid format: {raw!r}")
+        raise http_errors.HTTPBadRequest(msg="Resource body required")
+    if len(raw) <= JSON_OFF_LOOP_BYTES:
+        return parse(parse_json(raw))
+    return await run_in_threadpool(lambda: parse(parse_json(raw)))
+
+
+async def create_body(request: Request, resource: str, collection: str,
+                      attrs: Mapping[str, Attr]) -> tuple[list[dict[str, Any]], bool]:
+    """A POST body, parsed and checked (`attributes.parse_create`) within the configured limits."""
+    ctx, limits = ctx_of(request), limits_of(request)
+    return await parsed_body(request, lambda body: parse_create(body, resource, collection, attrs, ctx, limits))
+
+
+async def update_body(request: Request, resource: str, attrs: Mapping[str, Attr]) -> dict[str, Any]:
+    """A PUT body, parsed and checked (`attributes.parse_update`) within the configured limits."""
+    limits, resource_id = limits_of(request), request.path_params.get("id")
+    return await parsed_body(request, lambda body: parse_update(body, resource, attrs, limits, resource_id))
 
 
 async def no_body(request: Request) -> None:

@@ -1,7 +1,8 @@
 """Request limits, enforced before routing and before any database work.
 
-The constants live in `trunkd.domain.limits`; this module applies them to what arrives over HTTP:
-the body (size, JSON depth, strings, integers), the path, the query string and the identity headers.
+The constants and the configurable `Limits` live in `trunkd.domain.limits`; this module applies them to
+what arrives over HTTP: the body (size, JSON depth, strings, integers, list attributes), the path, the
+query string and the identity headers. (The header limits are applied in `api/http_protocol.py`.)
 """
 
 from __future__ import annotations
@@ -43,18 +44,27 @@ def _check_value(where: str, value: str, max_len: int = L.MAX_VALUE_LEN) -> None
 
 
 def check_query(raw: bytes) -> None:
-    """Query values: bounded size, count per key and length; no NUL."""
+    """Query values: bounded size, count per key and in all, and length; no NUL. Counted before each
+    value is looked at, and stopped at the first excess, so a long query costs little loop time."""
     if len(raw) > L.MAX_QUERY_BYTES:
         raise _bad(f"query string is longer than {L.MAX_QUERY_BYTES} bytes")
     counts: dict[str, int] = {}
-    for key, value in urllib.parse.parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-        _check_value("query parameter name", key)
+    total = 0
+    for pair in raw.decode("latin-1").split("&"):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        key, value = urllib.parse.unquote_plus(key), urllib.parse.unquote_plus(value)
         pieces = value.split(",") if key in TAG_FILTERS else [value]
-        for piece in pieces:
-            _check_value(f"query parameter {key!r}", piece)
         counts[key] = counts.get(key, 0) + len(pieces)
+        total += len(pieces)
         if counts[key] > L.MAX_FILTER_VALUES:
             raise _bad(f"query parameter {key!r} has more than {L.MAX_FILTER_VALUES} values")
+        if total > L.MAX_QUERY_VALUES:
+            raise _bad(f"query string has more than {L.MAX_QUERY_VALUES} values")
+        _check_value("query parameter name", key)
+        for piece in pieces:
+            _check_value(f"query parameter {key!r}", piece)
 
 
 def check_scope(scope: Scope) -> None:
@@ -67,6 +77,27 @@ def check_scope(scope: Scope) -> None:
             raise RequestEntityTooLarge(limit=L.MAX_BODY_BYTES)
         if name in _HEADERS:
             _check_value(f"header {name.decode()}", value.decode("latin-1"), _HEADERS[name])
+
+
+def check_lists(item: Any, limits: L.Limits, resource_id: str | None = None) -> None:
+    """The list attributes of one resource body against the configured limits, by length only, with
+    Neutron's error types; before any item is converted or looked up."""
+    if not isinstance(item, dict):
+        return
+    over = L.list_over_limit(item, limits)
+    if over is None:
+        return
+    name, bound = over
+    subnet = resource_id or "new subnet"
+    if name == "dns_nameservers":
+        raise errors.DNSNameServersExhausted(subnet_id=subnet, quota=bound)
+    if name == "host_routes":
+        raise errors.HostRoutesExhausted(subnet_id=subnet, quota=bound)
+    if name == "allowed_address_pairs":
+        raise errors.AllowedAddressPairExhausted(quota=bound)
+    if name == "fixed_ips":
+        raise _bad("Exceeded maximum amount of fixed ips per port.")
+    raise _bad(f"The number of allocation pools exceeds the limit {bound}")
 
 
 class RequestLimits:

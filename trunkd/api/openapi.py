@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from trunkd import __version__
 from trunkd.api import attributes as A
+from trunkd.api import options
 from trunkd.api.validators import SCHEMAS
 from trunkd.domain import limits as L
 from trunkd.domain.listing import TAG_FILTERS
@@ -223,6 +224,28 @@ def _feature_params(paths: dict[str, Schema]) -> None:
     port["get"] = _with_params(port["get"], SUBPORT_STATUS)
 
 
+DRY_DELETE: Schema = {"type": "object", "required": ["dry_run"], "properties": {"dry_run": {
+    "type": "object", "required": ["action", "resource", "id"], "properties": {
+        "action": {"const": "delete"}, "resource": {"type": "string"}, "id": {"type": "string"}}}}}
+FLAG_SCHEMAS: dict[str, Schema] = {"dry_run": FLAG, "idempotent": FLAG,
+                                   "cascade": {"type": "string", "enum": ["trunk"]}}
+
+
+def _write_flags(paths: dict[str, Schema]) -> None:
+    """Every flag a write accepts (api/options.py WRITE_FLAGS) on its operation, so the fuzzer sends each
+    one, including those of routes added later; a flag not named here is documented as a string."""
+    for (method, path), flags in options.WRITE_FLAGS.items():
+        op = paths[path][method.lower()]
+        have = {p["name"] for p in op.get("parameters", [])}
+        op = paths[path][method.lower()] = _with_params(op, *(
+            {"name": f, "in": "query", "required": False, "schema": FLAG_SCHEMAS.get(f, {"type": "string"})}
+            for f in sorted(flags - have)))
+        if (method, path) in options.DRY_RUN_WRITES and "200" not in op["responses"]:
+            done = op["responses"].get("201")  # a dry run answers 200: the would-be resource, or what would go
+            op["responses"] = {"200": done if done is not None else {"description": "dry run", **_json(DRY_DELETE)},
+                               **op["responses"]}
+
+
 def _trunk_action_paths() -> dict[str, Schema]:
     trunk = _resource_schema(next(r for r in RESOURCES if r.collection == "trunks"))
     subports = _wrapped("sub_ports", {"type": "array", "items": SUBPORT})
@@ -307,6 +330,7 @@ def document() -> Schema:
     _feature_params(paths)
     paths.update(_trunk_action_paths())
     paths.update(_other_paths())
+    _write_flags(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "trunkd: OpenStack Neutron v2.0 trunk API", "version": __version__},

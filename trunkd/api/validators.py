@@ -11,15 +11,7 @@ from typing import Any
 
 from trunkd.api import http_errors
 from trunkd.domain import errors
-from trunkd.domain.limits import (
-    MAX_ADDRESS_PAIRS,
-    MAX_ALLOCATION_POOLS,
-    MAX_DNS_NAMESERVERS,
-    MAX_FIXED_IPS_PER_PORT,
-    MAX_SUBNET_HOST_ROUTES,
-    MAX_TAGS,
-    valid_tag,
-)
+from trunkd.domain.limits import MAX_TAGS, valid_tag
 from trunkd.domain.subports import is_uuid
 
 Validator = Callable[[Any], Any]
@@ -348,9 +340,6 @@ def _dicts(value: Any, what: str, keys: tuple[str, ...]) -> list[dict[str, Any]]
 
 
 def ip_pools(value: Any) -> list[dict[str, str]]:
-    if isinstance(value, list) and len(value) > MAX_ALLOCATION_POOLS:
-        raise errors.InvalidInput(
-            error_message=f"The number of allocation pools exceeds the limit {MAX_ALLOCATION_POOLS}")
     return [{"start": ip_address(p["start"]), "end": ip_address(p["end"])}
             for p in _dicts(value, "IP pool", ("start", "end"))]
 
@@ -360,8 +349,6 @@ def nameservers(value: Any) -> list[str]:
         return []
     if not isinstance(value, list):
         raise ValueError(f"Invalid data format for nameserver: '{value}'")
-    if len(value) > MAX_DNS_NAMESERVERS:
-        raise errors.DNSNameServersExhausted(subnet_id="new subnet", quota=MAX_DNS_NAMESERVERS)
     seen: dict[str, None] = {}
     for host in value:
         try:
@@ -377,8 +364,6 @@ def nameservers(value: Any) -> list[str]:
 def host_routes(value: Any) -> list[dict[str, str]]:
     if value is None:
         return []
-    if isinstance(value, list) and len(value) > MAX_SUBNET_HOST_ROUTES:
-        raise errors.HostRoutesExhausted(subnet_id="new subnet", quota=MAX_SUBNET_HOST_ROUTES)
     routes: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for route in _dicts(value, "hostroute", ("destination", "nexthop")):
@@ -414,8 +399,6 @@ def fixed_ips(value: Any) -> list[dict[str, str]]:
     """[{subnet_id?, ip_address?}]: shapes and values only (the service checks them against subnets)."""
     if not isinstance(value, list):
         raise ValueError(f"Invalid data format for fixed IP: '{value}'")
-    if len(value) > MAX_FIXED_IPS_PER_PORT:
-        raise errors.InvalidInput(error_message="Exceeded maximum amount of fixed ips per port.")
     found: list[dict[str, str]] = []
     addresses: set[str] = set()
     for item in value:
@@ -433,15 +416,22 @@ def fixed_ips(value: Any) -> list[dict[str, str]]:
     return found
 
 
+def _hashable(key: tuple[Any, Any]) -> object:
+    try:
+        hash(key)
+    except TypeError:
+        return repr(key)
+    return key
+
+
 def allowed_address_pairs(value: Any) -> list[dict[str, str]]:
     """Neutron's _validate_allowed_address_pairs: IP or CIDR, optional unicast MAC, no duplicates."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise http_errors.HTTPBadRequest(msg="Allowed address pairs must be a list.")
-    if len(value) > MAX_ADDRESS_PAIRS:
-        raise errors.AllowedAddressPairExhausted(quota=MAX_ADDRESS_PAIRS)
     pairs: list[dict[str, str]] = []
+    seen: set[object] = set()
     for pair in value:
         if not isinstance(pair, dict):
             raise ValueError(f"'{pair}' is not a dictionary")
@@ -453,8 +443,9 @@ def allowed_address_pairs(value: Any) -> list[dict[str, str]]:
         if "ip_address" not in pair:
             raise errors.AllowedAddressPairsMissingIP()
         key = (pair.get("mac_address"), pair["ip_address"])
-        if any((p.get("mac_address"), p["ip_address"]) == key for p in pairs):
+        if _hashable(key) in seen:
             raise errors.DuplicateAddressPairInRequest(mac_address=key[0], ip_address=key[1])
+        seen.add(_hashable(key))
         extra = set(pair) - {"mac_address", "ip_address"}
         if extra:
             raise http_errors.HTTPBadRequest(msg=f"Unrecognized attribute(s) '{', '.join(sorted(extra))}'")

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from trunkd.domain import errors
-from trunkd.domain.limits import MAX_DNS_NAMESERVERS
-from trunkd.domain.limits import MAX_SUBNET_HOST_ROUTES as MAX_HOST_ROUTES
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -143,14 +141,10 @@ def check_subnet(spec: dict[str, Any], *, creating: bool, dhcp_was_enabled: bool
             raise errors.InvalidInput(error_message="Gateway is not valid on subnet")
     nameservers = spec.get("dns_nameservers")
     if nameservers:
-        if len(nameservers) > MAX_DNS_NAMESERVERS:
-            raise errors.DNSNameServersExhausted(subnet_id=spec.get("id", "new subnet"), quota=MAX_DNS_NAMESERVERS)
         for dns in nameservers:
             _version_check(ip_version, dns, "dns_nameserver")
     routes = spec.get("host_routes")
     if routes:
-        if len(routes) > MAX_HOST_ROUTES:
-            raise errors.HostRoutesExhausted(subnet_id=spec.get("id", "new subnet"), quota=MAX_HOST_ROUTES)
         for route in routes:
             _version_check(ip_version, route["nexthop"], "nexthop")
             _version_check(ip_version, route["destination"], "destination")
@@ -208,28 +202,38 @@ def eui64(cidr: str, mac: str) -> str:
     return str(ipaddress.IPv6Address(int(net.network_address) | int.from_bytes(interface, "big")))
 
 
-def free_offsets(pools: Sequence[Range], gaps: Iterable[tuple[int, int | None]], count: int) -> Iterator[int]:
-    """Up to `count` free offsets inside `pools`, lowest first.
+def pool_ranges(net: IPNetwork, pools: Sequence[dict[str, str]]) -> list[Range]:
+    """A subnet's pools as offset ranges, sorted, within the storable offsets."""
+    ranges = sorted(pools_from_wire(net, pools), key=lambda r: r.first)
+    return [Range(r.first, min(r.last, MAX_OFFSET)) for r in ranges if r.first <= MAX_OFFSET]
 
-    `gaps` are the free stretches between allocated offsets, as the allocator's query returns
-    them: (last allocated before, next allocated after or None), ascending. Nothing here walks the
-    address space: the work is bounded by the gaps read and the addresses handed out.
-    """
-    ordered = sorted(pools, key=lambda r: r.first)
-    if count <= 0:
-        return
-    p = 0  # one merge walk of two sorted lists: gaps + pools steps, never gaps x pools
-    for before, after in gaps:
-        low, high = before + 1, (MAX_OFFSET if after is None else after - 1)
-        while p < len(ordered) and ordered[p].last < low:
-            p += 1
-        q = p
-        while q < len(ordered) and ordered[q].first <= high:
-            first, last = max(low, ordered[q].first), min(high, ordered[q].last, MAX_OFFSET)
-            while first <= last:
-                yield first
-                count -= 1
-                if count == 0:
-                    return
-                first += 1
-            q += 1
+
+def split_ranges(ranges: Iterable[Range], taken: Iterable[int]) -> list[Range]:
+    """What is left of disjoint `ranges` once the `taken` offsets are removed; linear in both."""
+    out: list[Range] = []
+    points = sorted(set(taken))
+    i = 0
+    for r in sorted(ranges, key=lambda r: r.first):
+        while i < len(points) and points[i] < r.first:
+            i += 1
+        first = r.first
+        while i < len(points) and points[i] <= r.last:
+            if points[i] > first:
+                out.append(Range(first, points[i] - 1))
+            first = points[i] + 1
+            i += 1
+        if first <= r.last:
+            out.append(Range(first, r.last))
+    return out
+
+
+def in_ranges(ranges: Sequence[Range], offset: int) -> bool:
+    """Whether `offset` lies in one of the sorted, disjoint `ranges` (binary search)."""
+    lo, hi = 0, len(ranges)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ranges[mid].last < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < len(ranges) and ranges[lo].first <= offset

@@ -10,6 +10,7 @@ from trunkd.domain.allocation import Allocator, parse_allocator
 from trunkd.domain.context import Authorizer, RequestContext
 from trunkd.domain.guard_rails import parse_rails
 from trunkd.domain.host_identities import HostIdentities
+from trunkd.domain.limits import Limits
 from trunkd.domain.ml2 import Ml2Settings
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.store.uow import Database
@@ -22,17 +23,20 @@ class Settings:
     allocator: Allocator | None = None  # segmentation-id allocation, when the deployment opts in
     guard_rails: frozenset[str] = frozenset()
     host_identities: HostIdentities = field(default_factory=HostIdentities)  # opt-in agent -> hosts
+    limits: Limits = field(default_factory=Limits)  # request limits ([DEFAULT] max_dns_nameservers, ...)
 
 
 def settings_from(config: Config) -> Settings:
     """The use cases' settings; a bad value stops start-up with one clear line."""
     try:
+        config.limits.check()
         return Settings(
             agent_down_time=config.agent_down_time,
             ml2=config.ml2,
             allocator=parse_allocator(config.segmentation_allocation, config.segmentation_range),
             guard_rails=parse_rails(config.guard_rails),
             host_identities=HostIdentities.parse(config.agent_host_identities),
+            limits=config.limits,
         )
     except ValueError as exc:
         raise errors.StartupCheckFailed(msg=str(exc)) from None

@@ -1,7 +1,9 @@
 """IP address management for ports, set-based: one batch of ports costs a fixed number of queries.
 
 Per batch: the networks' subnets (row-locked, so allocations on a subnet queue rather than
-collide), who holds the explicitly requested addresses, the free gaps of every subnet, one insert.
+collide), who holds the explicitly requested addresses, the free ranges holding them, the lowest free
+ranges of the subnets to pick from (store/free_ranges.py: index seeks, whatever the number of pools and
+of addresses already allocated), the free ranges' changes, one insert.
 The primary key (subnet_id, ip_address) stays the last word: a race that slips past is retried.
 As Neutron: without `fixed_ips` a port gets one IPv4 address (from the first IPv4 subnet with room),
 one from the first stateful IPv6 subnet with room, and its EUI-64 address on every SLAAC or
@@ -10,7 +12,7 @@ DHCPv6-stateless subnet (those are always implicit).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,28 +112,43 @@ def allocate(uow: UnitOfWork, requests: list[Request]) -> dict[str, list[FixedIp
             raise errors.IpAddressAlreadyAllocated(ip=key[1], subnet_id=key[0])
         seen.add(key)
 
-    needed = {s.id for r in requests for group in r.automatic for s in group}
-    gaps = uow.ports.addresses.gaps(needed)
-    reserved: dict[str, set[int | None]] = defaultdict(set)
+    free = uow.ports.addresses.free
+    explicit: dict[str, set[int]] = defaultdict(set)  # explicit offsets leave the free ranges first
     for subnet_id, ip_address in seen:
-        reserved[subnet_id].add(_offset(subnet_by_id[subnet_id], ip_address))
-    budget = sum(len(r.automatic) for r in requests) + len(seen) + 1  # enough even if every reserved one is met
-    free: dict[str, Iterator[int]] = {
-        s: (o for o in addressing.free_offsets(_pools(subnet_by_id[s]), gaps[s], budget) if o not in reserved[s])
-        for s in needed
-    }
+        offset = _offset(subnet_by_id[subnet_id], ip_address)
+        if offset is not None and not subnet_by_id[subnet_id].is_auto_address:
+            explicit[subnet_id].add(offset)
+    holding = free.containing({(s, o) for s, offsets in explicit.items() for o in offsets})
+    for subnet_id, ranges in holding.items():
+        free.take(subnet_id, ranges, explicit[subnet_id])
+
+    wanted_from: Counter[str] = Counter(s.id for r in requests for group in r.automatic for s in group)
+    lowest = free.lowest(dict(wanted_from))  # enough ranges for every group that may pick the subnet
+    pick: dict[str, Iterator[int]] = {s: _offsets(ranges) for s, ranges in lowest.items()}
+    picked: dict[str, list[int]] = defaultdict(list)
 
     made: dict[str, list[FixedIp]] = {}
     rows: list[dict[str, Any]] = []
     for req in requests:
         fixed = list(req.explicit)
         for group in req.automatic:
-            fixed.append(_take(group, free, req.port.network_id))
+            fixed.append(_take(group, pick, picked, req.port.network_id))
         made[req.port.id] = sorted(fixed, key=lambda f: _order(subnet_by_id[f.subnet_id], f))
         rows += [{"port_id": req.port.id, "subnet_id": f.subnet_id, "ip_address": f.ip_address,
                   "ip_offset": _offset(subnet_by_id[f.subnet_id], f.ip_address)} for f in fixed]
+    for subnet_id, offsets in picked.items():
+        free.take(subnet_id, lowest[subnet_id], offsets)
     uow.ports.addresses.add(rows)
     return made
+
+
+def _offsets(ranges: list[addressing.Range]) -> Iterator[int]:
+    """The offsets of sorted free ranges, lowest first, each once (ranges may overlap after a race of a
+    release with a pool change)."""
+    after = -1
+    for r in ranges:
+        yield from range(max(r.first, after + 1), r.last + 1)
+        after = max(after, r.last)
 
 
 def _order(subnet: Subnet, fixed: FixedIp) -> tuple[Any, ...]:
@@ -140,14 +157,12 @@ def _order(subnet: Subnet, fixed: FixedIp) -> tuple[Any, ...]:
     return subnet.ip_version, subnet.created_at, subnet.id, offset is None, offset or 0, fixed.ip_address
 
 
-def _pools(subnet: Subnet) -> list[addressing.Range]:
-    return addressing.pools_from_wire(addressing.network(subnet.cidr), subnet.allocation_pools)
-
-
-def _take(group: list[Subnet], free: dict[str, Iterator[int]], network_id: str) -> FixedIp:
+def _take(group: list[Subnet], pick: dict[str, Iterator[int]], picked: dict[str, list[int]],
+          network_id: str) -> FixedIp:
     for subnet in group:
-        offset = next(free[subnet.id], None)
+        offset = next(pick[subnet.id], None)
         if offset is not None:
+            picked[subnet.id].append(offset)
             return FixedIp(subnet.id, addressing.at(addressing.network(subnet.cidr), offset))
     raise errors.IpAddressGenerationFailure(net_id=network_id)
 

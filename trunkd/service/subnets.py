@@ -148,6 +148,7 @@ def _create_one(env: Env, uow: UnitOfWork, ctx: RequestContext, attrs: dict[str,
         subnetpool_id=pool_id,
     )
     uow.subnets.insert(subnet)
+    uow.ports.addresses.free.reset(subnet.id, subnet.cidr, subnet.allocation_pools, subnet.is_auto_address)
     uow.subnets.tags.add(subnet.id, subnet.tags)
     uow.record(_event(events.SUBNET_CREATED, subnet))
     if subnet.is_auto_address:
@@ -207,6 +208,8 @@ def update_subnet(
             return subnet
         uow.subnets.update(subnet_id, changes)
         updated = visible_subnet(uow, ctx, subnet_id)
+        if "allocation_pools" in changes:
+            uow.ports.addresses.free.reset(subnet_id, updated.cidr, updated.allocation_pools, updated.is_auto_address)
         uow.record(_event(events.SUBNET_UPDATED, updated, subnet))
         return updated
 

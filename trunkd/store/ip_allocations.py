@@ -11,20 +11,14 @@ from sqlalchemy import (
     Connection,
     delete,
     exists,
-    func,
     insert,
-    literal,
-    or_,
     select,
-    union_all,
 )
 
 from trunkd.domain.model import FixedIp
+from trunkd.store.free_ranges import FreeRanges
 from trunkd.store.id_lists import IDS, in_ids
 from trunkd.store.tables import ip_allocations, ports, subnets
-
-Gap = tuple[int, int | None]
-
 
 _OF_PORTS = (
     select(ip_allocations.c.port_id, ip_allocations.c.subnet_id, ip_allocations.c.ip_address)
@@ -38,6 +32,7 @@ _OF_PORTS = (
 class IpAllocationRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.free = FreeRanges(conn)  # the pools' free addresses, kept in step with the rows here
 
     def of_ports(self, port_ids: Iterable[str]) -> dict[str, list[FixedIp]]:
         port_ids = list(port_ids)
@@ -61,33 +56,10 @@ class IpAllocationRepo:
         the caller): two list parameters, never one OR per pair (SQLite's expression tree and
         PostgreSQL's parameter count both have limits)."""
         a = ip_allocations
-        stmt = select(a.c.subnet_id, a.c.ip_address, a.c.port_id).where(
+        stmt = select(a.c.subnet_id, a.c.ip_address, a.c.port_id, a.c.ip_offset).where(
             in_ids(a.c.subnet_id, sorted({s for s, _ in pairs})),
             in_ids(a.c.ip_address, sorted({ip for _, ip in pairs})))
         return self.conn.execute(stmt).all()
-
-    def gaps(self, subnet_ids: Collection[str]) -> dict[str, list[Gap]]:
-        """The free stretches of each subnet: (allocated offset, next allocated offset or None),
-        lowest first, starting with (-1, lowest allocated). Only gaps come back, never every row."""
-        if not subnet_ids:
-            return {}
-        a = ip_allocations
-        mine = in_ids(a.c.subnet_id, subnet_ids) & a.c.ip_offset.is_not(None)
-        following = func.lead(a.c.ip_offset).over(partition_by=a.c.subnet_id, order_by=a.c.ip_offset)
-        pairs = select(a.c.subnet_id, a.c.ip_offset.label("before"), following.label("after")).where(mine).subquery()
-        lowest = select(a.c.subnet_id, literal(-1).label("before"), func.min(a.c.ip_offset).label("after")) \
-            .where(mine).group_by(a.c.subnet_id)
-        holes = select(pairs.c.subnet_id, pairs.c.before, pairs.c.after).where(
-            or_(pairs.c.after.is_(None), pairs.c.after > pairs.c.before + 1))
-        both = union_all(lowest, holes).subquery()
-        stmt = select(both.c.subnet_id, both.c.before, both.c.after).order_by(both.c.subnet_id, both.c.before)
-        found: dict[str, list[Gap]] = {s: [] for s in subnet_ids}
-        for row in self.conn.execute(stmt):
-            found[row.subnet_id].append((int(row.before), None if row.after is None else int(row.after)))
-        for gaps in found.values():
-            if not gaps:
-                gaps.append((-1, None))  # nothing allocated yet
-        return found
 
     def add(self, rows: list[dict[str, object]]) -> None:
         """Insert allocations (port_id, subnet_id, ip_address, ip_offset) in one statement."""
@@ -95,13 +67,23 @@ class IpAllocationRepo:
             self.conn.execute(insert(ip_allocations), rows)
 
     def release(self, port_id: str, fixed: Collection[FixedIp]) -> None:
+        """Release some addresses of a port; those in their subnet's pools become free again."""
         if fixed:
             a = ip_allocations
             wanted = {(f.subnet_id, f.ip_address) for f in fixed}
+            freed: list[tuple[str, int | None]] = []
             for row in self._matching(wanted):
                 if row.port_id == port_id and (row.subnet_id, row.ip_address) in wanted:
                     self.conn.execute(delete(a).where(a.c.port_id == port_id, a.c.subnet_id == row.subnet_id,
                                                       a.c.ip_address == row.ip_address))
+                    freed.append((row.subnet_id, row.ip_offset))
+            self.free.give_back(freed)
+
+    def release_port(self, port_id: str) -> None:
+        """A port is being deleted: its addresses (deleted with it) become free again."""
+        a = ip_allocations
+        self.free.give_back((row.subnet_id, row.ip_offset) for row in self.conn.execute(
+            select(a.c.subnet_id, a.c.ip_offset).where(a.c.port_id == port_id)))
 
     def ports_of_subnet(self, subnet_id: str) -> list[str]:
         a = ip_allocations

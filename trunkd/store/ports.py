@@ -112,6 +112,7 @@ class PortRepo:
         update_row(self.conn, ports, port_id, values)
 
     def delete(self, port_id: str) -> None:
+        self.addresses.release_port(port_id)  # its allocation rows go with it (ON DELETE CASCADE)
         delete_row(self.conn, ports, port_id)
 
     def lock(self, port_ids: Collection[str]) -> None:

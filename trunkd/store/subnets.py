@@ -7,13 +7,14 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, exists, or_, select
+from sqlalchemy import delete as sql_delete
 
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Subnet
 from trunkd.store import listing
 from trunkd.store.id_lists import in_ids
 from trunkd.store.resources import delete_row, insert_row, lock_clause, update_row
-from trunkd.store.tables import ip_allocations, networks, subnet_tags, subnets
+from trunkd.store.tables import ip_allocations, ip_free_ranges, networks, subnet_tags, subnets
 from trunkd.store.tags import TagRepo
 
 COLUMNS = {
@@ -111,4 +112,5 @@ class SubnetRepo:
         return bool(self.conn.execute(select(exists().where(ip_allocations.c.subnet_id == subnet_id))).scalar())
 
     def delete(self, subnet_id: str) -> None:
+        self.conn.execute(sql_delete(ip_free_ranges).where(ip_free_ranges.c.subnet_id == subnet_id))
         delete_row(self.conn, subnets, subnet_id)

@@ -241,6 +241,18 @@ ip_allocations = Table(
 )
 Index("ix_ip_allocations_subnet_offset", ip_allocations.c.subnet_id, ip_allocations.c.ip_offset)
 
+# The free addresses of each subnet's pools, as disjoint offset ranges (store/free_ranges.py): the
+# allocator reads the lowest ones by the primary key, so its cost depends neither on the number of
+# pools nor on the addresses already handed out. Kept in step with ip_allocations in the same
+# transaction (allocate, release, pool change); SLAAC / DHCPv6-stateless subnets have none.
+ip_free_ranges = Table(
+    "ip_free_ranges",
+    metadata,
+    Column("subnet_id", ID, ForeignKey(subnets.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("first_offset", BigInteger, primary_key=True, autoincrement=False),
+    Column("last_offset", BigInteger, nullable=False),
+)
+
 network_tags = _tags_table("network", networks)
 subnet_tags = _tags_table("subnet", subnets)
 port_tags = _tags_table("port", ports)

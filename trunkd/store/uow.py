@@ -6,7 +6,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import TypeVar
 
@@ -108,6 +110,21 @@ def _deadlock(exc: DBAPIError) -> bool:
     return mysql_errno(exc) in (1213, 1305) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
 
 
+# Set for the length of a `?dry_run=true` request (api/options.py): every unit of work it runs, in
+# any thread, does all its work and rolls back. Context variables follow run_in_threadpool.
+_DRY_RUN: ContextVar[bool] = ContextVar("trunkd_dry_run", default=False)
+
+
+@contextmanager
+def dry_run_scope() -> Iterator[None]:
+    """Within it, `Database.transact` never commits (nothing written, no event)."""
+    token = _DRY_RUN.set(True)
+    try:
+        yield
+    finally:
+        _DRY_RUN.reset(token)
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -131,6 +148,7 @@ class Database:
         `dry_run` does all the work (validation, constraints, drivers' vetoes) then rolls back:
         no write and no event.
         """
+        dry_run = dry_run or _DRY_RUN.get()
         clashes = 0
         for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
             try:

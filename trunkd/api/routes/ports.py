@@ -11,15 +11,16 @@ from starlette.routing import Route
 from trunkd.api import attributes, http_errors, reasons, views
 from trunkd.api.http import (
     call,
+    create_body,
     created,
     ctx_of,
     env_of,
     if_match,
-    json_body,
     listed,
     no_body,
     no_content,
     ok,
+    update_body,
 )
 from trunkd.api.options import flag
 from trunkd.api.query import fields_of, links, parse_list
@@ -28,7 +29,7 @@ from trunkd.service import ports as svc
 
 async def create(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    items, bulk = attributes.parse_create(await json_body(request), "port", "ports", attributes.PORT, ctx)
+    items, bulk = await create_body(request, "port", "ports", attributes.PORT)
     made = await call(svc.create_ports, env, ctx, items)
     return created("port", "ports", [views.port(p, None, ctx) for p in made], bulk)
 
@@ -55,7 +56,7 @@ async def show(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    attrs = attributes.parse_update(await json_body(request), "port", attributes.PORT)
+    attrs = await update_body(request, "port", attributes.PORT)
     port, details = await call(svc.update_port, env, ctx, request.path_params["id"], attrs, if_match(request))
     return ok({"port": views.port(port, details, ctx)})
 

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkd.api import http_errors
-from trunkd.api.http import call, ctx_of, env_of, json_body, no_content, ok
+from trunkd.api.http import call, ctx_of, env_of, no_content, ok, parsed_body
 from trunkd.service import tags as svc
 
 
@@ -31,14 +31,14 @@ async def check(request: Request) -> Response:
 
 async def replace(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    tags = svc.tags_from_body(await json_body(request, required=False), _where(request)[0])
+    tags = await parsed_body(request, lambda body: svc.tags_from_body(body, _where(request)[0]), required=False)
     await call(svc.change_tags, env, ctx, *_where(request), "update", lambda _current: tags)
     return ok({"tags": tags})
 
 
 async def add_many(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    tags = svc.tags_from_body(await json_body(request, required=False), _where(request)[0])
+    tags = await parsed_body(request, lambda body: svc.tags_from_body(body, _where(request)[0]), required=False)
     await call(svc.change_tags, env, ctx, *_where(request), "create",
                lambda current: current + [t for t in tags if t not in current])
     return ok({"tags": tags})

@@ -12,15 +12,17 @@ from starlette.routing import Route
 from trunkd.api import attributes, reasons, views
 from trunkd.api.http import (
     call,
+    create_body,
     created,
     ctx_of,
     env_of,
     if_match,
-    json_body,
     listed,
     no_body,
     no_content,
     ok,
+    parsed_body,
+    update_body,
 )
 from trunkd.api.options import flag
 from trunkd.api.query import fields_of, links, parse_list
@@ -32,7 +34,7 @@ from trunkd.service import trunks as svc
 async def create(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     dry_run = flag(request, "dry_run")
-    items, bulk = attributes.parse_create(await json_body(request), "trunk", "trunks", attributes.TRUNK, ctx)
+    items, bulk = await create_body(request, "trunk", "trunks", attributes.TRUNK)
     for item in items:
         attributes.check_sub_ports(item, allocating=env.settings.allocator is not None)
     specs = [TrunkSpec.from_attrs(item) for item in items]
@@ -63,7 +65,7 @@ async def show(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    attrs = attributes.parse_update(await json_body(request), "trunk", attributes.TRUNK)
+    attrs = await update_body(request, "trunk", attributes.TRUNK)
     trunk = await call(svc.update_trunk, env, ctx, request.path_params["id"], attrs, if_match(request))
     return ok({"trunk": views.trunk(trunk, redact=await reasons.for_trunks(request, [trunk]))})
 
@@ -78,7 +80,7 @@ async def delete(request: Request) -> Response:
 async def _membership(request: Request, use_case: Callable[..., Trunk]) -> Response:
     ctx, env = ctx_of(request), env_of(request)
     options = {"idempotent": flag(request, "idempotent"), "dry_run": flag(request, "dry_run")}
-    wanted = SubportList.from_body(await json_body(request, required=False))
+    wanted = await parsed_body(request, SubportList.from_body, required=False)
     trunk = await call(functools.partial(use_case, **options), env, ctx, request.path_params["id"], wanted)
     return ok(views.trunk(trunk, redact=await reasons.for_trunks(request, [trunk])))
 
@@ -103,7 +105,7 @@ async def get_subports(request: Request) -> Response:
 async def set_subports(request: Request) -> Response:
     """Desired state (beyond Neutron): the complete list; answers the trunk and what changed."""
     ctx, env = ctx_of(request), env_of(request)
-    wanted = SubportList.from_body(await json_body(request, required=False))
+    wanted = await parsed_body(request, SubportList.from_body, required=False)
     set_state = functools.partial(svc.set_subports, dry_run=flag(request, "dry_run"))
     trunk, changes = await call(set_state, env, ctx, request.path_params["id"], wanted)
     redact = await reasons.for_trunks(request, [trunk])
