@@ -1,7 +1,7 @@
 """subnet pools: the subnetpools table, its tags, and subnets.subnetpool_id
 
 Revision ID: subnet_pools
-Revises: external_net_dhcp_opts_svc_types
+Revises: ip_free_ranges
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = 'subnet_pools'
-down_revision = 'external_net_dhcp_opts_svc_types'
+down_revision = 'ip_free_ranges'
 branch_labels = None
 depends_on = None
 
