@@ -184,3 +184,33 @@ def test_free_ranges_stay_the_pools_less_the_allocations(env: Env) -> None:
     for port_id in held:
         ports.delete_port(env, ADMIN, port_id, None)
     assert _merged(_free(env, subnet_id)) == [Range(10, 40), Range(60, 90)]
+
+
+def test_the_migration_fills_the_free_ranges_of_existing_subnets(engine: str, tmp_path: Path) -> None:
+    """Revision ip_free_ranges: each existing subnet's pools less its allocations (outside-pool ones ignored)."""
+    from tests.test_migrations import _seed
+    from trunkd.store.engine import make_engine
+
+    with throwaway_database(engine, tmp_path / "db") as url:
+        upgrade(url, "external_net_dhcp_opts_svc_types")
+        db = make_engine(url)
+        try:
+            seed = _seed(1)
+            meta = sa.MetaData()
+            with db.begin() as conn:
+                meta.reflect(conn)
+                conn.execute(meta.tables["networks"].insert().values(**seed["networks"]))
+                conn.execute(meta.tables["ports"].insert().values(**seed["ports"]))
+                pools = '[{"start": "10.1.0.2", "end": "10.1.0.20"}, {"start": "10.1.0.30", "end": "10.1.0.31"}]'
+                conn.execute(meta.tables["subnets"].insert().values(**{**seed["subnets"], "allocation_pools": pools}))
+                for offset in (5, 7, 30, 100):  # 100 lies outside the pools
+                    conn.execute(meta.tables["ip_allocations"].insert().values(
+                        subnet_id="subnet-1", ip_address=f"10.1.0.{offset}", port_id="parent-1", ip_offset=offset))
+            upgrade(url)
+            r = tables.ip_free_ranges
+            with db.connect() as conn:
+                got = [tuple(row) for row in conn.execute(
+                    sa.select(r.c.first_offset, r.c.last_offset).order_by(r.c.first_offset))]
+        finally:
+            db.dispose()
+    assert got == [(2, 4), (6, 6), (8, 20), (31, 31)]

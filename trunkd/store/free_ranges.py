@@ -64,10 +64,13 @@ class FreeRanges:
             return found
         w = values(column("s", String(36)), column("x", BigInteger), name="wanted").data(sorted(wanted)).cte("wanted")
         r2 = r.alias("r2")
-        best = select(func.max(r2.c.first_offset)).where(r2.c.subnet_id == w.c.s, r2.c.first_offset <= w.c.x) \
+        seek = select(func.max(r2.c.first_offset)).where(r2.c.subnet_id == w.c.s, r2.c.first_offset <= w.c.x) \
             .scalar_subquery()
+        # the seek per wanted pair first (a derived table), then the ranges by primary key
+        best = select(w.c.s, w.c.x, seek.label("f")).subquery("best")
         stmt = select(r.c.subnet_id, r.c.first_offset, r.c.last_offset).distinct().select_from(
-            w.join(r, and_(r.c.subnet_id == w.c.s, r.c.first_offset == best))).where(r.c.last_offset >= w.c.x)
+            best.join(r, and_(r.c.subnet_id == best.c.s, r.c.first_offset == best.c.f))) \
+            .where(r.c.last_offset >= best.c.x)
         for row in self.conn.execute(stmt):
             found[row.subnet_id].append(Range(int(row.first_offset), int(row.last_offset)))
         return found
