@@ -27,7 +27,7 @@ def multi(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     workdir = tmp_path_factory.mktemp(f"multi-{engine}")
     with throwaway_database(engine, workdir) as url:
         srv = Server(database=url, workdir=workdir, args=["--workers", "4" if engine == "postgresql" else "2"])
-        srv.start(timeout=120)  # several workers each migrate-check and warm up: slow on a loaded machine
+        srv.start()
         try:
             yield srv
         finally:

@@ -17,7 +17,7 @@ from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.policy.engine import OsloPolicy, make_conf
-from trunkd.service import networks, port_status, ports, subnets, trunks
+from trunkd.service import networks, port_status, ports, subnetpools, subnets, trunks
 from trunkd.service.env import Env, Settings
 from trunkd.store import tables
 from trunkd.store.clock import now
@@ -188,3 +188,42 @@ def test_a_port_status_report_costs_the_same_statements_for_one_port_and_for_204
     one, full = (_statements_to_report_status(env, n) for n in (1, 2048))
     assert one == full, (one, full)
     assert one <= 10
+
+
+def _statements_to_allocate_from_a_pool(env: Env, allocated: int) -> tuple[int, str]:
+    """Statements of one subnet create from a pool that already has `allocated` /24s (written directly)."""
+    pool = subnetpools.create_subnetpools(env, ADMIN, [{
+        "project_id": ADMIN.project_id, "name": "p", "description": "", "prefixes": ["10.128.0.0/9"],
+        "min_prefixlen": 24, "shared": False, "is_default": False}])[0]
+    net_attrs = {"project_id": ADMIN.project_id, "name": "n", "description": "", "admin_state_up": True}
+    held, fresh = networks.create_networks(env, ADMIN, [dict(net_attrs), dict(net_attrs)])
+    stamp = now()
+    rows = [{"id": str(uuid.uuid4()), "project_id": ADMIN.project_id, "network_id": held.id, "name": "",
+             "ip_version": 4, "cidr": f"10.{128 + i // 256}.{i % 256}.0/24", "gateway_ip": None,
+             "enable_dhcp": False, "allocation_pools": [], "dns_nameservers": [], "host_routes": [],
+             "description": "", "revision_number": 0, "created_at": stamp, "updated_at": stamp,
+             "subnetpool_id": pool.id} for i in range(allocated)]
+    with env.db.write() as uow:
+        uow.conn.execute(sa.insert(tables.subnets), rows)
+        uow.commit()
+    seen: list[str] = []
+
+    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(env.db.engine, "before_cursor_execute", count_statement)
+    try:
+        made = subnets.create_subnets(env, ADMIN, [{
+            "project_id": ADMIN.project_id, "network_id": fresh.id, "name": "", "description": "",
+            "ip_version": 4, "subnetpool_id": pool.id, "enable_dhcp": True, "ipv6_ra_mode": None,
+            "ipv6_address_mode": None, "dns_nameservers": [], "host_routes": []}])[0]
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", count_statement)
+    return len(seen), made.cidr
+
+
+def test_a_subnet_from_a_pool_costs_the_same_statements_whatever_the_pool_holds(env: Env) -> None:
+    one, first_free = _statements_to_allocate_from_a_pool(env, 1)
+    many, next_free = _statements_to_allocate_from_a_pool(env, 600)
+    assert (first_free, next_free) == ("10.128.1.0/24", "10.130.88.0/24")
+    assert one == many, (one, many)

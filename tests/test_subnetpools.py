@@ -155,6 +155,8 @@ def test_update_reads_the_whole_pool_again_and_prefixes_only_grow(member: Api) -
     assert_error(member.put(url, {"subnetpool": {"shared": True}}), 400, "HTTPBadRequest",
                  "Cannot update read-only attribute shared")
     assert_error(member.put(url, {"subnetpool": {"ip_version": 6}}), 400, "HTTPBadRequest")
+    assert member.put(url, {"subnetpool": {"address_scope_id": None}}).json()["subnetpool"]["revision_number"] == 3
+    assert_error(member.put(url, {"subnetpool": {"address_scope_id": made["id"]}}), 400, "HTTPBadRequest")
     current = member.get(url).json()["subnetpool"]
     assert current["prefixes"] == ["10.11.0.0/16"] and current["revision_number"] == 3
     stale = member.put(url, {"subnetpool": {"name": "x"}}, headers={"If-Match": "revision_number=1"})
@@ -257,6 +259,11 @@ def test_allocation_errors_are_neutrons(member: Api, admin: Api) -> None:
     assert_error(from_pool(member, None, prefixlen=24), 400, "BadRequest",
                  "Bad subnets request: a subnetpool must be specified in the absence of a cidr.")
     assert_error(from_pool(member, "not-a-uuid"), 400, "HTTPBadRequest")
+    assert_error(from_pool(member, made["id"], gateway_ip="2001:db8::1"), 400, "InvalidInput",
+                 "Invalid input for operation: gateway_ip '2001:db8::1' does not match the ip_version '4'.")
+    assert_error(from_pool(member, made["id"], gateway_ip="10.30.0.1", prefixlen=40), 400,
+                 "MaxPrefixSubnetAllocationError")
+    assert_error(from_pool(member, made["id"], gateway_ip="10.30.0.1", prefixlen=26), 409, "SubnetAllocationError")
     theirs = pool(admin)
     assert_error(from_pool(member, theirs["id"]), 404, "SubnetPoolNotFound")
     allocated(member, made["id"], cidr="10.30.0.128/25")

@@ -106,7 +106,7 @@ def update_subnetpool(
         if "is_default" in attrs:
             env.policy.enforce(ctx, "update_subnetpool:is_default", target)
         check_revision(if_match, pool.revision_number)
-        wanted = dict(attrs)
+        wanted = {k: v for k, v in attrs.items() if k != "address_scope_id"}  # null only: no address scopes
         if "prefixes" in wanted:
             wanted["prefixes"] = subnetpools.grown(pool.prefixes, wanted["prefixes"])
         if any(k in wanted for k in SHAPE):

@@ -84,8 +84,12 @@ def _from_pool(uow: UnitOfWork, ctx: RequestContext, attrs: dict[str, Any], pool
     shape = shape_of(pool)
     cidr = attrs.get("cidr")
     if cidr is None and attrs.get("gateway_ip"):  # a gateway without a cidr: the block around it
-        prefixlen = attrs.get("prefixlen", pool.default_prefixlen)
-        cidr = str(addressing.network(f"{attrs['gateway_ip']}/{prefixlen}"))
+        gateway, prefixlen = attrs["gateway_ip"], attrs.get("prefixlen", pool.default_prefixlen)
+        if addressing.address(gateway).version != pool.ip_version:
+            raise errors.InvalidInput(
+                error_message=f"gateway_ip '{gateway}' does not match the ip_version '{pool.ip_version}'")
+        subnetpools.check_prefixlen(shape, prefixlen)
+        cidr = str(addressing.network(f"{gateway}/{prefixlen}"))
     prefixlen = addressing.network(cidr).prefixlen if cidr else attrs.get("prefixlen", pool.default_prefixlen)
     subnetpools.check_prefixlen(shape, prefixlen)
     allocated = uow.subnetpools.allocated(pool.id)
