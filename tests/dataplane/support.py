@@ -356,14 +356,15 @@ def wait_status(api: Api, trunk_id: str, status: str, timeout: float = 30.0) -> 
 
 
 def exchange(sender: Endpoint, receivers: list[Endpoint], vlan: int | None, window: float = 0.5,
-             attempts: int = 3, expect: Endpoint | None = None) -> dict[str, list[int | None]]:
-    """Send one marked frame (re-sent up to `attempts` times until `expect` hears it); what each receiver got."""
+             attempts: int = 3, expect: Endpoint | None = None, dst: str = BROADCAST) -> dict[str, list[int | None]]:
+    """Send one marked frame to `dst` (re-sent up to `attempts` times until `expect` hears it); what each receiver
+    got."""
     for ep in receivers:
         ep.drain()
     heard: dict[str, list[int | None]] = {ep.ns: [] for ep in receivers}
     for _ in range(attempts):
         marker = f"trunkd-{tag()}"
-        sender.send(marker, vlan)
+        sender.send(marker, vlan, dst)
         time.sleep(window)
         for ep in receivers:
             heard[ep.ns] += ep.received(marker)
