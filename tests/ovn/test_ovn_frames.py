@@ -110,11 +110,19 @@ def trunk_view(w: World) -> dict[str, Any]:
 
 
 def wait_trunk(w: World, status: str, timeout: float = 30.0) -> dict[str, Any]:
-    def check() -> dict[str, Any] | None:
-        t = trunk_view(w)
-        return t if t["status"] == status else None
+    seen: list[dict[str, Any]] = [{}]
 
-    return dict(wait_for(f"trunk {status}", check, timeout))
+    def check() -> dict[str, Any] | None:
+        seen[0] = trunk_view(w)
+        return seen[0] if seen[0]["status"] == status else None
+
+    try:
+        return dict(wait_for(f"trunk {status}", check, timeout))
+    except AssertionError as exc:
+        t = seen[0]
+        raise AssertionError(f"{exc}; trunk is {t.get('status')} ({t.get('status_reason')}), subports "
+                             f"{[(s['segmentation_id'], s.get('status')) for s in t.get('sub_ports', [])]}; "
+                             f"see {w.workdir}") from None
 
 
 def port_status(w: World, port_id: str) -> str:
