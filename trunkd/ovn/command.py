@@ -26,6 +26,8 @@ def add_parser(sub: Any) -> None:
                                                "([ovn] ovn_nb_connection; env TRUNKD_OVN_NB_CONNECTION)")
     p.add_argument("--ovn-sb-connection", help="OVN Southbound DB ([ovn] ovn_sb_connection; "
                                                "env TRUNKD_OVN_SB_CONNECTION)")
+    p.add_argument("--host", help="the name this process heartbeats under ([DEFAULT] host; env TRUNKD_AGENT_HOST; "
+                                  "default: hostname)")
     p.add_argument("--state-dir", help="where the event cursor is kept ([DEFAULT] state_path; "
                                        "env TRUNKD_AGENT_STATE_DIR; default .)")
     p.add_argument("--heartbeat-interval", type=float,
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
     resolve(args, files)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     config = SyncConfig(server=args.server, nb_connection=args.ovn_nb_connection,
-                        sb_connection=args.ovn_sb_connection, state_dir=Path(args.state_dir),
+                        sb_connection=args.ovn_sb_connection, state_dir=Path(args.state_dir), host=args.host or "",
                         heartbeat_interval=args.heartbeat_interval, resync_interval=args.resync_interval)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     sync = OvnSync(config, OvnSyncApi(args.server, identity(args)))

@@ -132,11 +132,13 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                         if row in ls.ports:
                             ls.delvalue("ports", row)
                 row.delete()
+        owner_of = {p.uuid: ls for ls in switches.values() for p in ls.ports}
         for s in plan.put_switches:
             row = switches.get(s.name)
             if row is None:
                 row = txn.insert(tables["Logical_Switch"])
                 row.name = s.name
+                row.ports = []
                 switches[s.name] = row
             row.external_ids = s.external_ids
             row.other_config = s.other_config
@@ -148,7 +150,6 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
             row.cidr = d.cidr
             row.options = d.options
             row.external_ids = d.external_ids
-        owner_of = {p.uuid: ls for ls in switches.values() for p in ls.ports}
         for name in plan.del_ports:
             row = ports.pop(name, None)
             if row is not None:
