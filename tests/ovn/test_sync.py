@@ -320,3 +320,29 @@ def test_only_one_of_two_acts_and_the_other_takes_over(admin: Api, rig: Rig, syn
         sync.start()
     wait_for("the restarted one stands by", lambda: {a["host"]: a["configurations"]["active"] for a in admin.get(
         "/v2.0/agents", params={"agent_type": "OVN sync"}).json()["agents"]}.get(sync.host) is True, timeout=30)
+
+
+def test_a_chassis_is_an_agent_while_it_is_registered(admin: Api, rig: Rig) -> None:
+    """A Chassis row (written by hand here) appears as an OVN Controller agent with its bridge mappings, so a
+    provider network port binds there; when the row goes, so does the agent."""
+    name = f"fake-{uuid.uuid4().hex[:8]}"
+    central = rig.central
+    central.sbctl("chassis-add", name, "geneve", "192.0.2.77")
+    central.sbctl("set", "Chassis", name, f"hostname={name}",
+                  "other_config:ovn-bridge-mappings=\"physnet1:br-ex\"", "other_config:datapath-type=system")
+
+    def agent() -> dict[str, Any] | None:
+        return next((a for a in admin.get("/v2.0/agents", params={"agent_type": "OVN Controller agent"}).json()[
+            "agents"] if a["host"] == name), None)
+    found = wait_for("the chassis' agent with its bridge mappings", lambda: (
+        a := agent()) and a["configurations"]["bridge-mappings"] == "physnet1:br-ex" and a)
+    assert found["alive"] and found["binary"] == "ovn-controller"
+    vlan = admin.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1",
+                            "provider:segmentation_id": fresh_vlan()})
+    other = admin.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet2",
+                             "provider:segmentation_id": fresh_vlan()})
+    details = bind(admin, admin.port(vlan["id"])["id"], name)["binding:vif_details"]
+    assert details["datapath_type"] == "system" and details["bound_drivers"] == {"0": "ovn"}
+    assert bind(admin, admin.port(other["id"])["id"], name)["binding:vif_type"] == "binding_failed"
+    central.sbctl("chassis-del", name)
+    wait_for("the agent gone with its chassis", lambda: agent() is None)
