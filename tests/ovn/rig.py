@@ -10,6 +10,7 @@ and removed on stop, even after a failure.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyroute2 import NetNS
@@ -70,6 +72,17 @@ def _wait_dead(pidfile: Path, timeout: float = 10.0) -> None:
         return True
 
     wait_for(f"pid {pid} gone", gone, timeout)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list) and len(value) == 2 and value[0] in ("set", "map", "uuid", "named-uuid"):
+        kind, inner = value
+        if kind == "set":
+            return [_decode(v) for v in inner]
+        if kind == "map":
+            return {_decode(k): _decode(v) for k, v in inner}
+        return inner
+    return value
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 30) -> str:
@@ -207,6 +220,14 @@ class OvnCentral:
             return None
         return self.sbctl("--bare", "--columns=name", "list", "Chassis", uuid) or None
 
+    def table(self, table: str, *columns: str, db: str = "nb") -> list[dict[str, Any]]:
+        """Every row of an NB (or SB) table as a dict of `columns` (all without), decoded from OVSDB's JSON:
+        a set becomes a list, a map a dict, a uuid its string."""
+        ctl = self.nbctl if db == "nb" else self.sbctl
+        cols = [f"--columns={','.join(columns)}"] if columns else []
+        doc = json.loads(ctl("--format=json", *cols, "list", table))
+        return [{h: _decode(v) for h, v in zip(doc["headings"], row, strict=True)} for row in doc["data"]]
+
     def rows(self, table: str, *conditions: str) -> list[str]:
         """The _uuid of each NB row of `table` matching `conditions` (ovn-nbctl find syntax)."""
         return self.nbctl("--bare", "--columns=_uuid", "find", table, *conditions).split()
@@ -323,9 +344,10 @@ class Rig:
     chassis: list[OvnChassis]
     topo: Topology
 
-    def endpoint(self, chassis: OvnChassis, iface_id: str, mac: str) -> Endpoint:
-        """A namespace whose `eth0` is plugged into the chassis' br-int with iface-id = `iface_id` (an LSP name)."""
-        ep = self.topo.endpoint(chassis, mac, mtu=GENEVE_MTU)
+    def endpoint(self, chassis: OvnChassis, iface_id: str, mac: str, ip: str = "192.0.2.1") -> Endpoint:
+        """A namespace whose `eth0` is plugged into the chassis' br-int with iface-id = `iface_id` (an LSP name);
+        its frames come from `ip`."""
+        ep = self.topo.endpoint(chassis, mac, mtu=GENEVE_MTU, ip=ip)
         chassis.plug(ep.tap, iface_id, mac)
         return ep
 
