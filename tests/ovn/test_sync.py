@@ -4,6 +4,10 @@ one active process among several, and the Kuryr lost-event case."""
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -181,8 +185,8 @@ def test_chassis_is_an_agent_and_binds_with_ml2_ovn_vif_details(admin: Api, rig:
     assert bound["binding:vif_details"] == {"port_filter": False, "connectivity": "l2", "ovs_create_tap": True,
                                             "bridge_name": "br-int", "datapath_type": "netdev",
                                             "bound_drivers": {"0": "ovn"}}
-    row = written(rig, port["id"])
-    assert row["options"] == {"requested-chassis": host}
+    wait_for("requested-chassis on the LSP", lambda: (lsp(rig, port["id"]) or {}).get("options") == {
+        "requested-chassis": host})
     # a trunk parent plugs into br-int too (no trunk bridge with OVN)
     parent = admin.port()
     admin.trunk(parent["id"])
@@ -204,3 +208,141 @@ def test_port_and_trunk_status_follow_lsp_up(admin: Api, rig: Rig) -> None:
     assert port_status(admin, parent["id"]) == "ACTIVE" and port_status(admin, sub["id"]) == "ACTIVE"
     subport = admin.get(f"/v2.0/ports/{sub['id']}").json()["port"]
     assert subport["binding:host_id"] == chassis.name and subport["device_owner"] == "trunk:subport"
+
+
+def lsp_up(rig: Rig, name: str) -> bool:
+    row = lsp(rig, name)
+    return row is not None and optional(row["up"]) is True
+
+
+def test_kuryr_lost_event_subport_ends_active_after_restart(admin: Api, rig: Rig, sync: OvnSync) -> None:
+    """Neutron's ML2/OVN sets status only from OVSDB events: lose the one for a subport going up and it stays
+    DOWN for good. Here ovn-sync is frozen (SIGSTOP) when the LSPs go up, so the monitor update sits unread in
+    its socket, then killed -9: nobody reports. Started again, it finds the LSPs up and reports them."""
+    chassis = rig.chassis[0]
+    net_a, net_p = admin.network(), admin.network()
+    parent, sub = admin.port(net_p["id"]), admin.port(net_a["id"])
+    trunk = admin.trunk(parent["id"], sub_ports=[
+        {"port_id": sub["id"], "segmentation_type": "vlan", "segmentation_id": 102}])
+    bind(admin, parent["id"], chassis.name)
+    written(rig, sub["id"], parent_name=parent["id"], tag=102)
+    wait_for("trunk DOWN (parent not plugged), its subport bound",
+             lambda: trunk_view(admin, trunk["id"])["status"] == "DOWN"
+             and admin.get(f"/v2.0/ports/{sub['id']}").json()["port"]["binding:host_id"] == chassis.name)
+    try:
+        sync.signal(signal.SIGSTOP)
+        rig.endpoint(chassis, parent["id"], parent["mac_address"])  # the instance boots: both LSPs go up
+        wait_for("subport LSP up", lambda: lsp_up(rig, sub["id"]) and lsp_up(rig, parent["id"]))
+        sync.kill()
+        time.sleep(3)  # nobody else reports: the server still shows what it had
+        assert port_status(admin, sub["id"]) == "DOWN"
+        shown = trunk_view(admin, trunk["id"])
+        assert shown["status"] == "DOWN" and [s["status"] for s in shown["sub_ports"]] == ["DOWN"]
+    finally:
+        sync.start()
+    wait_for("trunk ACTIVE after the restart", lambda: trunk_view(admin, trunk["id"])["status"] == "ACTIVE",
+             timeout=30)
+    assert [s["status"] for s in trunk_view(admin, trunk["id"])["sub_ports"]] == ["ACTIVE"]
+    assert port_status(admin, sub["id"]) == "ACTIVE" and port_status(admin, parent["id"]) == "ACTIVE"
+
+
+def version(rig: Rig, table: str, name: str) -> str:
+    """The row's _version: OVSDB changes it on every write to the row."""
+    query = ["OVN_Northbound", {"op": "select", "table": table, "where": [["name", "==", name]],
+                                "columns": ["_version"]}]
+    out = subprocess.run(["ovsdb-client", "transact", rig.central.nb, json.dumps(query)], capture_output=True,
+                         text=True, check=True, timeout=30).stdout
+    rows = json.loads(out)[0]["rows"]
+    assert len(rows) == 1, rows
+    return str(rows[0]["_version"][1])
+
+
+def test_restart_repairs_both_ways_and_leaves_correct_rows_alone(admin: Api, rig: Rig, sync: OvnSync) -> None:
+    central = rig.central
+    net = admin.network()
+    admin.subnet(net["id"], cidr="10.30.0.0/24")
+    keep, lost, tampered, deleted = (admin.port(net["id"], name=n) for n in ("keep", "lost", "tampered", "deleted"))
+    ls_name = f"neutron-{net['id']}"
+    for p in (keep, lost, tampered, deleted):
+        rev = str(admin.get(f"/v2.0/ports/{p['id']}").json()["port"]["revision_number"])
+        wait_for(f"LSP {p['name']} current", lambda p=p, rev=rev: (lsp(rig, p["id"]) or {}).get(
+            "external_ids", {}).get("neutron:revision_number") == rev)
+    before = {"keep": version(rig, "Logical_Switch_Port", keep["id"]), "ls": version(rig, "Logical_Switch", ls_name)}
+    sync.stop()
+    try:
+        central.nbctl("lsp-del", lost["id"])
+        central.nbctl("set", "Logical_Switch_Port", tampered["id"], "addresses=\"00:00:5e:00:53:01\"",
+                      "external_ids:\"neutron:port_name\"=evil", "tag=7")
+        stale, foreign = f"stale-{uuid.uuid4()}", f"foreign-{uuid.uuid4()}"
+        central.nbctl("lsp-add", ls_name, stale, "--", "set", "Logical_Switch_Port", stale,
+                      "external_ids:trunkd-owner=ovn-sync")
+        central.nbctl("lsp-add", ls_name, foreign)
+        central.nbctl("create", "Logical_Switch", f"name={ls_name}", "external_ids:trunkd-owner=ovn-sync")
+        assert admin.delete(f"/v2.0/ports/{deleted['id']}").status_code == 204
+        assert len(nb_rows(central, "Logical_Switch", f"name={ls_name}")) == 2
+    finally:
+        sync.start()
+    wait_for("the lost LSP recreated", lambda: lsp(rig, lost["id"]) is not None)
+    fixed = written(rig, tampered["id"], tag=None)
+    assert fixed["external_ids"]["neutron:port_name"] == "tampered"
+    assert setof(fixed["addresses"]) == [f"{tampered['mac_address']} {tampered['fixed_ips'][0]['ip_address']}"]
+    wait_for("the stale and the deleted port's LSPs removed",
+             lambda: lsp(rig, stale) is None and lsp(rig, deleted["id"]) is None)
+    wait_for("one switch left", lambda: len(nb_rows(central, "Logical_Switch", f"name={ls_name}")) == 1)
+    assert lsp(rig, foreign) is not None  # not ovn-sync's: left alone
+    ls = nb_row(central, "Logical_Switch", ls_name)
+    assert ls is not None and len(setof(ls["ports"])) == 4  # keep, lost, tampered, foreign
+    assert version(rig, "Logical_Switch_Port", keep["id"]) == before["keep"]  # never rewritten
+    central.nbctl("lsp-del", foreign)
+
+
+def test_only_one_of_two_acts_and_the_other_takes_over(admin: Api, rig: Rig, sync: OvnSync,
+                                                       server: Server) -> None:
+    other = OvnSync(server.url, rig.central, sync.workdir, host="ovn-sync-b").start()
+    try:
+        def roles() -> dict[str, bool]:
+            return {a["host"]: a["configurations"]["active"]
+                    for a in admin.get("/v2.0/agents", params={"agent_type": "OVN sync"}).json()["agents"]
+                    if a["alive"] and a["host"] in (sync.host, other.host)}
+        wait_for("both report in, one active", lambda: roles() == {sync.host: True, other.host: False}, timeout=30)
+        net = admin.network()
+        port = admin.port(net["id"])
+        written(rig, port["id"])
+        assert other.passes() == []  # the standby wrote nothing
+        sync.kill()
+        net2 = admin.network()
+        port2 = admin.port(net2["id"])
+        written(rig, port2["id"])  # the standby took the lock and acts
+        assert other.passes()
+        assert len(nb_rows(rig.central, "Logical_Switch", f"name=neutron-{net2['id']}")) == 1
+    finally:
+        other.stop()
+        sync.start()
+    wait_for("the restarted one stands by", lambda: {a["host"]: a["configurations"]["active"] for a in admin.get(
+        "/v2.0/agents", params={"agent_type": "OVN sync"}).json()["agents"]}.get(sync.host) is True, timeout=30)
+
+
+def test_a_chassis_is_an_agent_while_it_is_registered(admin: Api, rig: Rig) -> None:
+    """A Chassis row (written by hand here) appears as an OVN Controller agent with its bridge mappings, so a
+    provider network port binds there; when the row goes, so does the agent."""
+    name = f"fake-{uuid.uuid4().hex[:8]}"
+    central = rig.central
+    central.sbctl("chassis-add", name, "geneve", "192.0.2.77")
+    central.sbctl("set", "Chassis", name, f"hostname={name}",
+                  "other_config:ovn-bridge-mappings=\"physnet1:br-ex\"", "other_config:datapath-type=system")
+
+    def agent() -> dict[str, Any] | None:
+        return next((a for a in admin.get("/v2.0/agents", params={"agent_type": "OVN Controller agent"}).json()[
+            "agents"] if a["host"] == name), None)
+    found = wait_for("the chassis' agent with its bridge mappings", lambda: (
+        a := agent()) and a["configurations"]["bridge-mappings"] == "physnet1:br-ex" and a)
+    assert found["alive"] and found["binary"] == "ovn-controller"
+    vlan = admin.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1",
+                            "provider:segmentation_id": fresh_vlan()})
+    other = admin.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet2",
+                             "provider:segmentation_id": fresh_vlan()})
+    details = bind(admin, admin.port(vlan["id"])["id"], name)["binding:vif_details"]
+    assert details["datapath_type"] == "system" and details["bound_drivers"] == {"0": "ovn"}
+    assert bind(admin, admin.port(other["id"])["id"], name)["binding:vif_type"] == "binding_failed"
+    central.sbctl("chassis-del", name)
+    wait_for("the agent gone with its chassis", lambda: agent() is None)

@@ -120,11 +120,7 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
     def run_idl(self, txn: Any) -> None:
         tables = self.api.tables
         plan = self.plan
-        switches = {r.name: r for r in tables["Logical_Switch"].rows.values() if _ours(r)}
-        ports = {r.name: r for r in tables["Logical_Switch_Port"].rows.values() if _ours(r)}
-        dhcp = {r.external_ids.get("subnet_id"): r for r in tables["DHCP_Options"].rows.values()
-                if _ours(r) and "port_id" not in r.external_ids}
-        for table, uuid in self.duplicates:
+        for table, uuid in self.duplicates:  # first: a deleted row leaves tables[...].rows at once
             row = tables[table].rows.get(uuid)
             if row is not None:
                 if table == "Logical_Switch_Port":
@@ -132,6 +128,10 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                         if row in ls.ports:
                             ls.delvalue("ports", row)
                 row.delete()
+        switches = {r.name: r for r in tables["Logical_Switch"].rows.values() if _ours(r)}
+        ports = {r.name: r for r in tables["Logical_Switch_Port"].rows.values() if _ours(r)}
+        dhcp = {r.external_ids.get("subnet_id"): r for r in tables["DHCP_Options"].rows.values()
+                if _ours(r) and "port_id" not in r.external_ids}
         owner_of = {p.uuid: ls for ls in switches.values() for p in ls.ports}
         for s in plan.put_switches:
             row = switches.get(s.name)
@@ -251,14 +251,16 @@ class Ovn:
                 continue
             dhcp_subnet[row.uuid] = subnet
             seen.state.dhcp[subnet] = DhcpRow(subnet, row.cidr, dict(row.options), dict(row.external_ids))
-        switch_of: dict[Any, str] = {}
-        for row in sorted(tables["Logical_Switch"].rows.values(), key=lambda r: str(r.uuid)):
+        switch_of: dict[Any, str] = {}  # LSP uuid -> name of the (kept) switch holding it
+        # the switch kept among owned duplicates: the one with the most ports (then the lowest uuid)
+        for row in sorted(tables["Logical_Switch"].rows.values(), key=lambda r: (-len(r.ports), str(r.uuid))):
             if not _ours(row):
                 seen.foreign_switches.add(row.name)
-            elif row.name in seen.state.switches:
-                seen.duplicates.append(("Logical_Switch", row.uuid))
-            else:
-                seen.state.switches[row.name] = SwitchRow(row.name, dict(row.external_ids), dict(row.other_config))
+                continue
+            if row.name in seen.state.switches:
+                seen.duplicates.append(("Logical_Switch", row.uuid))  # its ports move to the kept one
+                continue
+            seen.state.switches[row.name] = SwitchRow(row.name, dict(row.external_ids), dict(row.other_config))
             for p in row.ports:
                 switch_of.setdefault(p.uuid, row.name)
         for row in sorted(tables["Logical_Switch_Port"].rows.values(), key=lambda r: str(r.uuid)):
