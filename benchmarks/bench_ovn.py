@@ -48,6 +48,13 @@ def _bulk(api: Api, collection: str, items: list[dict[str, Any]]) -> list[dict[s
     return out
 
 
+def _summary(sync: OvnSyncProc) -> None:
+    """ovn-sync's log lines about connecting, the lock and each pass (with its phases)."""
+    for line in sync.log.read_text().splitlines():
+        if any(word in line for word in (" pass", "connected", "lock", "ERROR", "Traceback")):
+            print(line[:300])
+
+
 def _containers(central: OvnCentral) -> dict[str, tuple[Any, Any]]:
     """LSP name -> (parent_name, tag), for every LSP in NB ([] for an unset column)."""
     return {r["name"]: (r["parent_name"], r["tag"])
@@ -74,7 +81,7 @@ def bench_add(rounds: int, count: int, verbose: bool = False) -> None:
         undo.append(lambda: server.stop(kill=True))
         sync = OvnSyncProc(central, server.url, workdir, resync_interval=60).start()
         undo.append(sync.stop)
-        undo.append(lambda: print(sync.log.read_text()[-4000:]) if verbose else None)
+        undo.append(lambda: _summary(sync) if verbose else None)
         api = Api(server.url)
         wait_for("chassis shown as an agent", lambda: api.get("/v2.0/agents", params={
             "agent_type": OVN_AGENT}).json()["agents"], timeout=30)
@@ -153,7 +160,7 @@ def bench_cold(trunks: int, per_trunk: int, verbose: bool = False) -> None:
         t0 = time.perf_counter()
         sync = OvnSyncProc(central, server.url, workdir, resync_interval=600).start()
         undo.append(sync.stop)
-        undo.append(lambda: print(sync.log.read_text()[-4000:]) if verbose else None)
+        undo.append(lambda: _summary(sync) if verbose else None)
         done = _wait_nb(central, want, 600)
         assert done is not None, "NB not complete after 600 s"
         done = time.perf_counter() - t0
@@ -174,7 +181,7 @@ vni_ranges = 1:65536
 max_header_size = 38
 
 [securitygroup]
-enable_security_group = false
+enable_security_group = true
 
 [ovn]
 ovn_nb_connection = {nb}
