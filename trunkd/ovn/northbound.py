@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Resource = dict[str, Any]
@@ -245,12 +245,27 @@ def desired(networks: Iterable[Resource], subnets: Iterable[Resource], ports: It
     return state
 
 
+Row = SwitchRow | PortRow | DhcpRow
+
+
+def same(want: Row, seen: Row | None) -> bool:
+    """Equal but maybe for `neutron:revision_number`: as in Neutron, the number is the resource's revision at
+    the last write to OVN; a change that alters nothing here (a status report bumps the port's revision) is
+    not written."""
+    if seen is None or type(seen) is not type(want):
+        return False
+    if seen == want:
+        return True
+    rev = "neutron:revision_number"
+    return replace(seen, external_ids={**seen.external_ids, rev: want.external_ids.get(rev, "")}) == want
+
+
 def diff(want: NbState, seen: NbState) -> NbPlan:
     """What to write so that the rows ovn-sync owns are exactly `want`; equal rows are left alone."""
     plan = NbPlan()
-    plan.put_switches = [r for n, r in want.switches.items() if seen.switches.get(n) != r]
-    plan.put_dhcp = [r for s, r in want.dhcp.items() if seen.dhcp.get(s) != r]
-    plan.put_ports = [r for n, r in want.ports.items() if seen.ports.get(n) != r]
+    plan.put_switches = [r for n, r in want.switches.items() if not same(r, seen.switches.get(n))]
+    plan.put_dhcp = [r for s, r in want.dhcp.items() if not same(r, seen.dhcp.get(s))]
+    plan.put_ports = [r for n, r in want.ports.items() if not same(r, seen.ports.get(n))]
     plan.del_ports = sorted(set(seen.ports) - set(want.ports))
     plan.del_dhcp = sorted(set(seen.dhcp) - set(want.dhcp))
     plan.del_switches = sorted(set(seen.switches) - set(want.switches))

@@ -18,6 +18,7 @@ from ovsdbapp.schema.ovn_northbound import impl_idl as nb_impl
 from ovsdbapp.schema.ovn_southbound import impl_idl as sb_impl
 
 from trunkd.ovn.northbound import OWNER, OWNER_KEY, DhcpRow, NbPlan, NbState, PortRow, SwitchRow
+from trunkd.ovn.ovsjson import use_c_parser
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,18 @@ def _opt(value: Any) -> Any:
     return value[0] if value else None
 
 
+def _uuid(atom: Any, base: Any) -> Any:
+    return atom
+
+
+def _get(row: Any, column: str) -> Any:
+    """A committed column's value, references as uuids: what `getattr(row, column)` gives outside a transaction
+    (lists for sets and optional columns, dicts for maps), without its two conversions per read."""
+    return row._data[column].to_python(_uuid)
+
+
 def _ours(row: Any) -> bool:
-    return row.external_ids.get(OWNER_KEY) == OWNER
+    return bool(_get(row, "external_ids").get(OWNER_KEY) == OWNER)
 
 
 @dataclass
@@ -110,12 +121,14 @@ class _Read(command.ReadOnlyCommand):  # type: ignore[misc]
 
 
 class _Apply(command.BaseCommand):  # type: ignore[misc]
-    """The whole plan as one command, in one transaction."""
+    """The whole plan as one command, in one transaction; a row that exists gets only the columns that differ
+    from what was observed (every column written costs a conversion here and an update in every client)."""
 
-    def __init__(self, api: Any, plan: NbPlan, duplicates: list[tuple[str, Any]]) -> None:
+    def __init__(self, api: Any, plan: NbPlan, duplicates: list[tuple[str, Any]], seen: NbState) -> None:
         super().__init__(api)
         self.plan = plan
         self.duplicates = duplicates
+        self.seen = seen
 
     def run_idl(self, txn: Any) -> None:
         tables = self.api.tables
@@ -125,14 +138,17 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
             if row is not None:
                 if table == "Logical_Switch_Port":
                     for ls in tables["Logical_Switch"].rows.values():
-                        if row in ls.ports:
+                        if uuid in _get(ls, "ports"):
                             ls.delvalue("ports", row)
                 row.delete()
-        switches = {r.name: r for r in tables["Logical_Switch"].rows.values() if _ours(r)}
-        ports = {r.name: r for r in tables["Logical_Switch_Port"].rows.values() if _ours(r)}
-        dhcp = {r.external_ids.get("subnet_id"): r for r in tables["DHCP_Options"].rows.values()
-                if _ours(r) and "port_id" not in r.external_ids}
-        owner_of = {p.uuid: ls for ls in switches.values() for p in ls.ports}
+        switches = {_get(r, "name"): r for r in tables["Logical_Switch"].rows.values() if _ours(r)}
+        ports = {_get(r, "name"): r for r in tables["Logical_Switch_Port"].rows.values() if _ours(r)}
+        dhcp: dict[str, Any] = {}
+        for r in tables["DHCP_Options"].rows.values():
+            ext = _get(r, "external_ids")
+            if ext.get(OWNER_KEY) == OWNER and "port_id" not in ext:
+                dhcp[ext.get("subnet_id", "")] = r
+        owner_of = {p: ls for ls in switches.values() for p in _get(ls, "ports")}
         for s in plan.put_switches:
             row = switches.get(s.name)
             if row is None:
@@ -157,7 +173,9 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                     owner_of[row.uuid].delvalue("ports", row)
                 row.delete()
         for p in plan.put_ports:
-            self._put_port(txn, tables, p, ports.get(p.name), switches, dhcp, owner_of)
+            row = ports.get(p.name)
+            self._put_port(txn, tables, p, row, self.seen.ports.get(p.name) if row is not None else None,
+                           switches, dhcp, owner_of)
         for subnet_id in plan.del_dhcp:
             row = dhcp.pop(subnet_id, None)
             if row is not None:
@@ -168,8 +186,8 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                 row.delete()
 
     @staticmethod
-    def _put_port(txn: Any, tables: Any, p: PortRow, row: Any, switches: dict[str, Any], dhcp: dict[str, Any],
-                  owner_of: dict[Any, Any]) -> None:
+    def _put_port(txn: Any, tables: Any, p: PortRow, row: Any, old: PortRow | None, switches: dict[str, Any],
+                  dhcp: dict[str, Any], owner_of: dict[Any, Any]) -> None:
         ls = switches.get(p.switch)
         if ls is None:  # a switch someone else owns: not ours to add to
             log.warning("LSP %s: logical switch %s is not ovn-sync's; not written", p.name, p.switch)
@@ -182,17 +200,25 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
             if row.uuid in owner_of:
                 owner_of[row.uuid].delvalue("ports", row)
             ls.addvalue("ports", row)
-        row.addresses = list(p.addresses)
-        row.port_security = list(p.port_security)
-        row.external_ids = p.external_ids
-        row.options = p.options
-        row.type = p.type
-        row.enabled = [] if p.enabled is None else [p.enabled]
-        row.parent_name = [] if p.parent_name is None else [p.parent_name]
-        row.tag = [] if p.tag is None else [p.tag]  # cleared together: clearing parent_name alone keeps the tag
-        row.tag_request = [] if p.tag_request is None else [p.tag_request]
-        row.dhcpv4_options = [dhcp[p.dhcpv4]] if p.dhcpv4 in dhcp else []
-        row.dhcpv6_options = [dhcp[p.dhcpv6]] if p.dhcpv6 in dhcp else []
+        new = old is None
+        for attr, column, value in (
+            ("addresses", "addresses", list(p.addresses)),
+            ("port_security", "port_security", list(p.port_security)),
+            ("external_ids", "external_ids", p.external_ids),
+            ("options", "options", p.options),
+            ("type", "type", p.type),
+            ("enabled", "enabled", [] if p.enabled is None else [p.enabled]),
+            ("parent_name", "parent_name", [] if p.parent_name is None else [p.parent_name]),
+            ("tag", "tag", [] if p.tag is None else [p.tag]),  # with parent_name: clearing it alone keeps the tag
+            ("tag_request", "tag_request", [] if p.tag_request is None else [p.tag_request]),
+            ("dhcpv4", "dhcpv4_options", [dhcp[p.dhcpv4]] if p.dhcpv4 in dhcp else []),
+            ("dhcpv6", "dhcpv6_options", [dhcp[p.dhcpv6]] if p.dhcpv6 in dhcp else []),
+        ):
+            if new:
+                if value:  # a new row's columns start empty
+                    setattr(row, column, value)
+            elif getattr(p, attr) != getattr(old, attr):
+                setattr(row, column, value)
 
 
 def _helper(connection_string: str, schema: str, tables: dict[str, list[str]]) -> Any:
@@ -206,6 +232,9 @@ class Ovn:
     """OVN's Northbound (written, locked) and Southbound (read) databases through ovsdbapp."""
 
     def __init__(self, nb: str, sb: str, timeout: float = 30.0, lock: bool = True) -> None:
+        if not use_c_parser():
+            log.warning("OVSDB JSON parsed in pure Python (no C parser for this interpreter): large "
+                        "transactions are slow; install Debian's python3-openvswitch")
         nb_idl = _Idl(nb, _helper(nb, "OVN_Northbound", {"Logical_Switch": LS_COLUMNS,
                                                          "Logical_Switch_Port": LSP_COLUMNS,
                                                          "DHCP_Options": DHCP_COLUMNS}),
@@ -243,49 +272,56 @@ class Ovn:
         seen = Observed()
         dhcp_subnet: dict[Any, str] = {}
         for row in sorted(tables["DHCP_Options"].rows.values(), key=lambda r: str(r.uuid)):
-            if not _ours(row) or "port_id" in row.external_ids:
+            ext = _get(row, "external_ids")
+            if ext.get(OWNER_KEY) != OWNER or "port_id" in ext:
                 continue
-            subnet = row.external_ids.get("subnet_id", "")
+            subnet = ext.get("subnet_id", "")
             if subnet in seen.state.dhcp:
                 seen.duplicates.append(("DHCP_Options", row.uuid))
                 continue
             dhcp_subnet[row.uuid] = subnet
-            seen.state.dhcp[subnet] = DhcpRow(subnet, row.cidr, dict(row.options), dict(row.external_ids))
+            seen.state.dhcp[subnet] = DhcpRow(subnet, _get(row, "cidr"), _get(row, "options"), ext)
         switch_of: dict[Any, str] = {}  # LSP uuid -> name of the (kept) switch holding it
+        switches = [(row, _get(row, "name"), _get(row, "ports"), _get(row, "external_ids"))
+                    for row in tables["Logical_Switch"].rows.values()]
         # the switch kept among owned duplicates: the one with the most ports (then the lowest uuid)
-        for row in sorted(tables["Logical_Switch"].rows.values(), key=lambda r: (-len(r.ports), str(r.uuid))):
-            if not _ours(row):
-                seen.foreign_switches.add(row.name)
+        for row, name, ports, ext in sorted(switches, key=lambda s: (-len(s[2]), str(s[0].uuid))):
+            if ext.get(OWNER_KEY) != OWNER:
+                seen.foreign_switches.add(name)
                 continue
-            if row.name in seen.state.switches:
+            if name in seen.state.switches:
                 seen.duplicates.append(("Logical_Switch", row.uuid))  # its ports move to the kept one
                 continue
-            seen.state.switches[row.name] = SwitchRow(row.name, dict(row.external_ids), dict(row.other_config))
-            for p in row.ports:
-                switch_of.setdefault(p.uuid, row.name)
+            seen.state.switches[name] = SwitchRow(name, ext, _get(row, "other_config"))
+            for p in ports:
+                switch_of.setdefault(p, name)
         for row in sorted(tables["Logical_Switch_Port"].rows.values(), key=lambda r: str(r.uuid)):
-            if not _ours(row):
-                seen.foreign_ports.add(row.name)
+            ext = _get(row, "external_ids")
+            name = _get(row, "name")
+            if ext.get(OWNER_KEY) != OWNER:
+                seen.foreign_ports.add(name)
                 continue
-            if row.name in seen.state.ports:
+            if name in seen.state.ports:
                 seen.duplicates.append(("Logical_Switch_Port", row.uuid))
                 continue
-            seen.state.ports[row.name] = PortRow(
-                name=row.name, switch=switch_of.get(row.uuid, ""), addresses=tuple(row.addresses),
-                port_security=tuple(row.port_security), external_ids=dict(row.external_ids),
-                options=dict(row.options), type=row.type, enabled=_opt(row.enabled),
-                parent_name=_opt(row.parent_name), tag=_opt(row.tag), tag_request=_opt(row.tag_request),
-                dhcpv4=dhcp_subnet.get(row.dhcpv4_options[0].uuid) if row.dhcpv4_options else None,
-                dhcpv6=dhcp_subnet.get(row.dhcpv6_options[0].uuid) if row.dhcpv6_options else None)
-            seen.up[row.name] = bool(_opt(row.up))
+            v4, v6 = _get(row, "dhcpv4_options"), _get(row, "dhcpv6_options")
+            seen.state.ports[name] = PortRow(
+                name=name, switch=switch_of.get(row.uuid, ""), addresses=tuple(_get(row, "addresses")),
+                port_security=tuple(_get(row, "port_security")), external_ids=ext,
+                options=_get(row, "options"), type=_get(row, "type"), enabled=_opt(_get(row, "enabled")),
+                parent_name=_opt(_get(row, "parent_name")), tag=_opt(_get(row, "tag")),
+                tag_request=_opt(_get(row, "tag_request")),
+                dhcpv4=dhcp_subnet.get(v4[0]) if v4 else None, dhcpv6=dhcp_subnet.get(v6[0]) if v6 else None)
+            seen.up[name] = bool(_opt(_get(row, "up")))
         return seen
 
-    def apply(self, plan: NbPlan, duplicates: list[tuple[str, Any]]) -> None:
-        """Apply the plan (and drop duplicate owned rows) in one Northbound transaction."""
+    def apply(self, plan: NbPlan, duplicates: list[tuple[str, Any]], seen: NbState) -> None:
+        """Apply the plan (and drop duplicate owned rows) in one Northbound transaction; `seen` is what the plan
+        was made against (columns equal there are not written)."""
         if not plan and not duplicates:
             return
         with self.nb.transaction(check_error=True) as txn:
-            txn.add(_Apply(self.nb, plan, duplicates))
+            txn.add(_Apply(self.nb, plan, duplicates, seen))
 
     def chassis(self) -> list[Chassis]:
         return _Read(self.sb, self._chassis).execute(check_error=True)  # type: ignore[no-any-return]

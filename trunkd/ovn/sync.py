@@ -120,17 +120,23 @@ class Syncer:
         t = result.mark("read", t)
         v = self.view
         want = nb.desired(v.networks.values(), v.subnets.values(), v.ports.values(), v.trunks.values())
+        t = result.mark("desired", t)
         seen = self.ovn.observe()
+        t = result.mark("observe", t)
         want = self._without_foreign(want, seen)
         plan = nb.diff(want, seen.state)
+        t = result.mark("diff", t)
         result.plan_size = len(plan) + len(seen.duplicates)
-        self.ovn.apply(plan, seen.duplicates)
+        self.ovn.apply(plan, seen.duplicates, seen.state)
         t = result.mark("nb", t)
         up = self.ovn.observe().up if plan or seen.duplicates else seen.up
+        t = result.mark("observe2", t)
         self._bind_subports(result)
+        t = result.mark("bind", t)
         result.ports_reported = self._report_ports(up)
+        t = result.mark("ports", t)
         self._report_trunks(result, up)
-        result.mark("report", t)
+        result.mark("trunks", t)
         return result
 
     @staticmethod
