@@ -243,6 +243,7 @@ def bench_neutron(count: int, verbose: bool = False) -> None:
         undo.append(stop_uwsgi)
         undo.append(lambda: print((run / "log" / "neutron-api.log").read_text()[-6000:]) if verbose else None)
         api = Api(f"http://127.0.0.1:{port}")
+        api.client.timeout = httpx.Timeout(900.0)  # Neutron takes minutes for a bulk create or an add of 500
         wait_for("Neutron answers", lambda: _answers(api), timeout=300, every=1)
         wait_for("the chassis shown as an OVN agent", lambda: [
             a for a in api.get("/v2.0/agents").json()["agents"] if a["host"] == chassis.name], timeout=120)
