@@ -23,6 +23,7 @@ from trunkd.ovn.ovn import Ovn
 from trunkd.ovn.sync import TYPES, Syncer
 
 log = logging.getLogger("trunkd.ovn")
+FEED_PAGE = 1000  # events per page: a bulk change (500 subports) is one pass, not five
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class OvnSync:
         config.state_dir.mkdir(parents=True, exist_ok=True)
         feed_client = httpx.Client(base_url=config.server, auth=api.auth, timeout=config.poll_wait + 30)
         self.feed = EventFeed(config.server, config.state_dir / "ovn-sync-cursor.json", resync=self._resync,
-                              resource_types=TYPES, client=feed_client)
+                              resource_types=TYPES, client=feed_client, page=FEED_PAGE)
         started = time.monotonic()
         self.ovn = Ovn(config.nb_connection, config.sb_connection)
         log.info("OVN NB %s and SB %s connected in %.3fs", config.nb_connection, config.sb_connection,

@@ -118,21 +118,15 @@ class Syncer:
         if {c.hostname for c in self.ovn.chassis()} != set(self.chassis):
             self.report_chassis()
         t = result.mark("read", t)
+        self._bind_subports(result)  # first: the subports' LSPs are then written once, bound
+        t = result.mark("bind", t)
         v = self.view
         want = nb.desired(v.networks.values(), v.subnets.values(), v.ports.values(), v.trunks.values())
         t = result.mark("desired", t)
-        seen = self.ovn.observe()
-        t = result.mark("observe", t)
-        want = self._without_foreign(want, seen)
-        plan = nb.diff(want, seen.state)
-        t = result.mark("diff", t)
+        seen, plan = self.ovn.sync(lambda seen: nb.diff(self._without_foreign(want, seen), seen.state))
         result.plan_size = len(plan) + len(seen.duplicates)
-        self.ovn.apply(plan, seen.duplicates, seen.state)
         t = result.mark("nb", t)
-        up = self.ovn.observe().up if plan or seen.duplicates else seen.up
-        t = result.mark("observe2", t)
-        self._bind_subports(result)
-        t = result.mark("bind", t)
+        up = seen.up  # an LSP written just now is not up yet; when it goes up, OVN's row event brings a pass
         result.ports_reported = self._report_ports(up)
         t = result.mark("ports", t)
         self._report_trunks(result, up)
