@@ -160,7 +160,7 @@ class OvnCentral:
 
     def start_northd(self) -> None:
         self._daemon("ovn-northd", ["ovn-northd", f"--ovnnb-db={self.nb}", f"--ovnsb-db={self.sb}"])
-        wait_for("ovn-northd active", lambda: "active" in self.northd_status(), timeout=20)
+        wait_for("ovn-northd active", lambda: "active" in self.northd_status(), timeout=60)
 
     def northd_status(self) -> str:
         ctl = next(self.workdir.glob(f"ovn-northd.{self.northd_pid()}.ctl"), None)
@@ -254,7 +254,7 @@ class OvnChassis(OvsHost):
                    f"external_ids:ovn-remote={self.central.sb}", "external_ids:ovn-encap-type=geneve",
                    f"external_ids:ovn-encap-ip={self.encap_ip}", "external_ids:ovn-bridge-datapath-type=netdev")
         self.start_controller()
-        wait_for(f"br-int on {self.name}", lambda: "br-int" in self.bridges(), timeout=20)
+        wait_for(f"br-int on {self.name}", lambda: "br-int" in self.bridges(), timeout=60)
         return self
 
     @property
@@ -270,7 +270,7 @@ class OvnChassis(OvsHost):
                        stderr=subprocess.DEVNULL, timeout=30)
         self.controller = True
         central = self.central
-        wait_for(f"chassis {self.name} in SB", lambda: self.name in central.chassis_names(), timeout=20)
+        wait_for(f"chassis {self.name} in SB", lambda: self.name in central.chassis_names(), timeout=60)
 
     def kill_controller(self) -> None:
         """kill -9 of ovn-controller: its Chassis row and bindings stay in SB, the flows stay in OVS."""
@@ -375,7 +375,7 @@ def ovn_rig(workdir: Path, chassis: int = 2) -> Iterator[Rig]:
             geneve_underlay(hosts[0], hosts[1], underlay(hosts[0], hosts[1], *ENCAP_IPS))
             for host, peer in ((hosts[0], hosts[1]), (hosts[1], hosts[0])):
                 wait_for(f"geneve tunnel {host.name} -> {peer.name}", lambda host=host, peer=peer: any(
-                    p.startswith("ovn-") for p in host.ports("br-int")), timeout=20)
+                    p.startswith("ovn-") for p in host.ports("br-int")), timeout=60)
         topo = Topology()
         undo.append(topo.close)
         yield Rig(workdir, central, hosts, topo)
