@@ -130,15 +130,15 @@ class OvnSync:
             with self.changed:
                 asked, changed = self.asked, self.pending
                 self.pending = {}
-            if full:
-                self.dirty = False
+            if full:  # the feed thread waits while dirty: the full pass covers the feed's past up to `head`
+                self.dirty = True
                 head = self._retrying("reading the feed head", self.feed.head)
                 if head is None:
                     return
-                ok = self._pass(None)
-                if ok and self.feed.cursor < head:
-                    self.feed.save(head)  # the full pass covered the feed's past
-                last_full = time.monotonic() if ok else last_full
+                if self._pass(None):
+                    if self.feed.cursor < head:
+                        self.feed.save(head)
+                    self.dirty, last_full = False, time.monotonic()
             else:
                 self._pass(changed)
             with self.changed:
