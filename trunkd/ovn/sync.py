@@ -118,8 +118,6 @@ class Syncer:
         if {c.hostname for c in self.ovn.chassis()} != set(self.chassis):
             self.report_chassis()
         t = result.mark("read", t)
-        self._bind_subports(result)  # first: the subports' LSPs are then written once, bound
-        t = result.mark("bind", t)
         v = self.view
         want = nb.desired(v.networks.values(), v.subnets.values(), v.ports.values(), v.trunks.values())
         t = result.mark("desired", t)
@@ -127,6 +125,8 @@ class Syncer:
         result.plan_size = len(plan) + len(seen.duplicates)
         t = result.mark("nb", t)
         up = seen.up  # an LSP written just now is not up yet; when it goes up, OVN's row event brings a pass
+        self._bind_subports(result)  # after NB: a subport's LSP already says trunk:subport, as Neutron writes it
+        t = result.mark("bind", t)
         result.ports_reported = self._report_ports(up)
         t = result.mark("ports", t)
         self._report_trunks(result, up)
