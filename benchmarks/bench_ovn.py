@@ -77,7 +77,7 @@ def bench_add(rounds: int, count: int, verbose: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp, cleanup() as undo, ovn_rig(Path(tmp) / "rig", chassis=1) as rig:
         workdir = Path(tmp)
         central, chassis = rig.central, rig.chassis[0]
-        server = ovn_server(central, workdir).start()
+        server = ovn_server(central, workdir).start(timeout=120)
         undo.append(lambda: server.stop(kill=True))
         sync = OvnSyncProc(central, server.url, workdir, resync_interval=60).start()
         undo.append(sync.stop)
@@ -140,7 +140,7 @@ def bench_cold(trunks: int, per_trunk: int, verbose: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp, cleanup() as undo, ovn_rig(Path(tmp) / "rig", chassis=1) as rig:
         workdir = Path(tmp)
         central = rig.central
-        server = ovn_server(central, workdir).start()
+        server = ovn_server(central, workdir).start(timeout=120)
         undo.append(lambda: server.stop(kill=True))
         api = Api(server.url)
         made = time.perf_counter()

@@ -77,7 +77,7 @@ def build_world(rig: Rig, workdir: Path, undo: list[Callable[[], None]]) -> Worl
     """Server, ovn-sync, networks, the trunk (parent bound to chassis 1) and every network's end on each chassis,
     all made through the API; returns once the trunk is ACTIVE. `undo` gets the steps that stop what started."""
     ch1 = rig.chassis[0]
-    server = ovn_server(rig.central, workdir).start()
+    server = ovn_server(rig.central, workdir).start(timeout=WAIT * 2)
     undo.append(lambda: server.stop(kill=True))
     api = Api(server.url)
     sync = OvnSyncProc(rig.central, server.url, workdir, resync_interval=30).start()
@@ -208,7 +208,8 @@ def dhcp_lease(w: World, tmp: Path) -> list[str]:
 
 
 def steady_stream(w: World, vlan: int, end: str, change: Callable[[], None], cover: float = 1.0) -> None:
-    """Frames on `vlan` every 5 ms while `change()` runs (and at least `cover` s): `end` must hear every one."""
+    """Frames on `vlan` every 5 ms while `change()` runs (and at least `cover` s and 40 frames): `end` must hear
+    every one."""
     ep = w.ends[end]
     ep.drain()
     marker, sent, stop = f"steady-{tag()}", [0], threading.Event()
@@ -224,7 +225,9 @@ def steady_stream(w: World, vlan: int, end: str, change: Callable[[], None], cov
     sender.start()
     try:
         change()
-        time.sleep(max(0.0, cover - (time.monotonic() - began)))
+        # the stream covers the whole change and counts for something even when the sender thread is starved
+        wait_for("the stream to cover the change", lambda: time.monotonic() - began >= cover and sent[0] >= 40,
+                 timeout=WAIT, every=0.05)
     finally:
         stop.set()
         sender.join()
