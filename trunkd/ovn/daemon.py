@@ -23,6 +23,7 @@ from trunkd.ovn.ovn import Ovn
 from trunkd.ovn.sync import TYPES, Syncer
 
 log = logging.getLogger("trunkd.ovn")
+FEED_PAGE = 1000  # events per page: a bulk change (500 subports) is one pass, not five
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class OvnSync:
         config.state_dir.mkdir(parents=True, exist_ok=True)
         feed_client = httpx.Client(base_url=config.server, auth=api.auth, timeout=config.poll_wait + 30)
         self.feed = EventFeed(config.server, config.state_dir / "ovn-sync-cursor.json", resync=self._resync,
-                              resource_types=TYPES, client=feed_client)
+                              resource_types=TYPES, client=feed_client, page=FEED_PAGE)
         started = time.monotonic()
         self.ovn = Ovn(config.nb_connection, config.sb_connection)
         log.info("OVN NB %s and SB %s connected in %.3fs", config.nb_connection, config.sb_connection,
@@ -129,15 +130,15 @@ class OvnSync:
             with self.changed:
                 asked, changed = self.asked, self.pending
                 self.pending = {}
-            if full:
-                self.dirty = False
+            if full:  # the feed thread waits while dirty: the full pass covers the feed's past up to `head`
+                self.dirty = True
                 head = self._retrying("reading the feed head", self.feed.head)
                 if head is None:
                     return
-                ok = self._pass(None)
-                if ok and self.feed.cursor < head:
-                    self.feed.save(head)  # the full pass covered the feed's past
-                last_full = time.monotonic() if ok else last_full
+                if self._pass(None):
+                    if self.feed.cursor < head:
+                        self.feed.save(head)
+                    self.dirty, last_full = False, time.monotonic()
             else:
                 self._pass(changed)
             with self.changed:

@@ -197,7 +197,8 @@ def port_row(port: Resource, subnets: dict[str, Resource], dhcp: dict[str, DhcpR
     host = port.get("binding:host_id") or ""
     if host and parent is None:
         options["requested-chassis"] = host
-    owner = port.get("device_owner") or ""
+    # the OVN trunk driver writes device_owner trunk:subport with parent_name and tag, in the same transaction
+    owner = SUBPORT_OWNER if parent else port.get("device_owner") or ""
     ext = {
         "neutron:port_name": port.get("name") or "",
         "neutron:device_id": port.get("device_id") or "",

@@ -221,6 +221,24 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                 setattr(row, column, value)
 
 
+class _Sync(command.BaseCommand):  # type: ignore[misc]
+    """Observe, plan and apply in the connection's own thread, in one transaction: the plan is made against
+    exactly the rows it changes, and no read waits for the connection lock (which the IDL thread, busy with a
+    flood of updates, would hardly ever give up)."""
+
+    def __init__(self, api: Any, observe: Callable[[], Observed], plan_for: Callable[[Observed], NbPlan]) -> None:
+        super().__init__(api)
+        self.observe = observe
+        self.plan_for = plan_for
+
+    def run_idl(self, txn: Any) -> None:
+        seen = self.observe()
+        plan = self.plan_for(seen)
+        if plan or seen.duplicates:
+            _Apply(self.api, plan, seen.duplicates, seen.state).run_idl(txn)
+        self.result = (seen, plan)
+
+
 def _helper(connection_string: str, schema: str, tables: dict[str, list[str]]) -> Any:
     helper = idlutils.get_schema_helper(connection_string, schema)
     for table, columns in tables.items():
@@ -322,6 +340,12 @@ class Ovn:
             return
         with self.nb.transaction(check_error=True) as txn:
             txn.add(_Apply(self.nb, plan, duplicates, seen))
+
+    def sync(self, plan_for: Callable[[Observed], NbPlan]) -> tuple[Observed, NbPlan]:
+        """Observe the owned rows, plan with `plan_for` and apply the plan, all in one Northbound transaction."""
+        with self.nb.transaction(check_error=True) as txn:
+            cmd = txn.add(_Sync(self.nb, self._observe, plan_for))
+        return cmd.result  # type: ignore[no-any-return]
 
     def chassis(self) -> list[Chassis]:
         return _Read(self.sb, self._chassis).execute(check_error=True)  # type: ignore[no-any-return]

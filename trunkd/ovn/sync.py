@@ -121,17 +121,11 @@ class Syncer:
         v = self.view
         want = nb.desired(v.networks.values(), v.subnets.values(), v.ports.values(), v.trunks.values())
         t = result.mark("desired", t)
-        seen = self.ovn.observe()
-        t = result.mark("observe", t)
-        want = self._without_foreign(want, seen)
-        plan = nb.diff(want, seen.state)
-        t = result.mark("diff", t)
+        seen, plan = self.ovn.sync(lambda seen: nb.diff(self._without_foreign(want, seen), seen.state))
         result.plan_size = len(plan) + len(seen.duplicates)
-        self.ovn.apply(plan, seen.duplicates, seen.state)
         t = result.mark("nb", t)
-        up = self.ovn.observe().up if plan or seen.duplicates else seen.up
-        t = result.mark("observe2", t)
-        self._bind_subports(result)
+        up = seen.up  # an LSP written just now is not up yet; when it goes up, OVN's row event brings a pass
+        self._bind_subports(result)  # after NB: a subport's LSP already says trunk:subport, as Neutron writes it
         t = result.mark("bind", t)
         result.ports_reported = self._report_ports(up)
         t = result.mark("ports", t)
