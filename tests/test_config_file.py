@@ -35,6 +35,10 @@ report_interval = 4.5
 [ovs]
 local_ip = 192.0.2.7
 bridge_mappings = physnet7:br-ex, physnet8:br-p8
+
+[ovn]
+ovn_nb_connection = tcp:192.0.2.9:6641
+ovn_sb_connection = ssl:192.0.2.9:6642
 """
 
 
@@ -57,7 +61,8 @@ def test_sample_is_current(tmp_path: Path) -> None:
 @pytest.fixture
 def conf_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("TRUNKD_PORT", "TRUNKD_DATABASE", "TRUNKD_WORKERS", "TRUNKD_NETWORK_VLAN_RANGES", "TRUNKD_DRIVERS",
-                "TRUNKD_CONFIG_FILES", "TRUNKD_AGENT_HOST", "TRUNKD_AGENT_LOCAL_IP", "TRUNKD_AGENT_REPORT_INTERVAL"):
+                "TRUNKD_CONFIG_FILES", "TRUNKD_AGENT_HOST", "TRUNKD_AGENT_LOCAL_IP", "TRUNKD_AGENT_REPORT_INTERVAL",
+                "TRUNKD_OVN_NB_CONNECTION", "TRUNKD_OVN_SB_CONNECTION"):
         monkeypatch.delenv(var, raising=False)
     path = tmp_path / "trunkd.conf"
     path.write_text(CONF.format(db=tmp_path / "file.db"))
@@ -119,3 +124,30 @@ def test_bad_file_is_refused(tmp_path: Path) -> None:
     for argv in (["serve", "--config-file", str(bad)], ["db", "upgrade", "--config-file", str(tmp_path / "none")]):
         run = subprocess.run([str(BIN / "trunkd"), *argv], capture_output=True, text=True)
         assert run.returncode == 2 and "cannot start" in run.stderr, run.stderr
+
+
+def test_ovn_sync_precedence(conf_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ovn-sync: Neutron's [ovn] names in the file, TRUNKD_OVN_* over them, flags over both; the agent's
+    [agent] options (server, intervals) as the agent reads them."""
+    from trunkd.ovn import command as ovn_command
+
+    def sync(argv: list[str]) -> object:
+        args = cli.parser().parse_args(["ovn-sync", *argv])
+        ovn_command.resolve(args, cli.config_files(args))
+        return args
+
+    args = sync([])
+    assert (args.ovn_nb_connection, args.ovn_sb_connection) == ("tcp:127.0.0.1:6641", "tcp:127.0.0.1:6642")
+    args = sync(["--config-file", str(conf_file)])
+    assert (args.ovn_nb_connection, args.ovn_sb_connection) == ("tcp:192.0.2.9:6641", "ssl:192.0.2.9:6642")
+    assert args.heartbeat_interval == 4.5
+    monkeypatch.setenv("TRUNKD_OVN_NB_CONNECTION", "unix:/run/ovn/ovnnb_db.sock")
+    args = sync(["--config-file", str(conf_file)])
+    assert (args.ovn_nb_connection, args.ovn_sb_connection) == ("unix:/run/ovn/ovnnb_db.sock", "ssl:192.0.2.9:6642")
+    args = sync(["--config-file", str(conf_file), "--ovn-nb-connection", "tcp:198.51.100.1:6641"])
+    assert args.ovn_nb_connection == "tcp:198.51.100.1:6641"
+    config = _serve_config(["--config-file", str(conf_file)])  # serve --drivers ovn reads the same options
+    assert (config.ovn_nb_connection, config.ovn_sb_connection) == ("unix:/run/ovn/ovnnb_db.sock",
+                                                                    "ssl:192.0.2.9:6642")
+    config = _serve_config(["--config-file", str(conf_file), "--ovn-sb-connection", "tcp:198.51.100.1:6642"])
+    assert config.ovn_sb_connection == "tcp:198.51.100.1:6642"

@@ -12,11 +12,11 @@ import pytest
 from tests.support import REPO, Api, Server, error_type
 
 
-def serve_fails(tmp_path: Path, drivers: str) -> str:
+def serve_fails(tmp_path: Path, drivers: str, *extra: str) -> str:
     """Run `trunkd serve --drivers …` and return its one-line complaint (it must exit non-zero)."""
     proc = subprocess.run(
         [sys.executable, "-m", "trunkd.cli", "serve", "--database", f"sqlite:///{tmp_path}/t.db",
-         "--port", "1", "--drivers", drivers],
+         "--port", "1", "--drivers", drivers, *extra],
         capture_output=True, text=True, timeout=60, cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"},
     )
     assert proc.returncode == 2, proc.stderr
@@ -58,3 +58,9 @@ def test_a_precommit_veto_leaves_no_row_and_no_event(make_server: Callable[..., 
     assert admin.put(f"/v2.0/trunks/{trunk['id']}/add_subports", {"sub_ports": [ok]}).status_code == 200
     kinds = [e["kind"] for e in admin.get("/v2.0/events", params={"after": head}).json()["events"]]
     assert kinds == ["trunk.created", "trunk.subports_added"]
+
+
+def test_serve_with_ovn_refuses_an_unreachable_northbound(tmp_path: Path) -> None:
+    line = serve_fails(tmp_path, "ovn", "--ovn-nb-connection", f"unix:{tmp_path}/nb.sock",
+                       "--ovn-sb-connection", f"unix:{tmp_path}/sb.sock")
+    assert f"driver 'ovn' failed its health check: OVN_Northbound at unix:{tmp_path}/nb.sock unreachable" in line

@@ -1,4 +1,4 @@
-"""Command line: `trunkd serve`, `trunkd agent`, `trunkd db upgrade`."""
+"""Command line: `trunkd serve`, `trunkd agent`, `trunkd ovn-sync`, `trunkd db upgrade`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from trunkd.domain.errors import StartupCheckFailed
 from trunkd.domain.limits import DEFAULT_LIMITS, Limits
 from trunkd.domain.ml2 import DEFAULTS as ML2_DEFAULTS
 from trunkd.domain.ml2 import ConfigError
+from trunkd.ovn import command as ovn_command
 
 LOG = logging.getLogger("trunkd")
 
@@ -44,7 +45,7 @@ def _config(args: argparse.Namespace) -> Config:
     config = replace(Config.load(files), config_files=files)
     overrides = {
         key: getattr(args, key)
-        for key in ("database", "host", "port", "workers")
+        for key in ("database", "host", "port", "workers", "ovn_nb_connection", "ovn_sb_connection")
         if getattr(args, key, None) is not None
     }
     if getattr(args, "drivers", None) is not None:
@@ -245,6 +246,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="listen port (env TRUNKD_PORT; default 9696)")
     s.add_argument("--workers", type=int, help="API processes (env TRUNKD_WORKERS; default 1)")
     s.add_argument("--drivers", help="comma-separated trunk drivers (env TRUNKD_DRIVERS; default ovs)")
+    s.add_argument("--ovn-nb-connection", help="OVN Northbound DB, with --drivers ovn ([ovn] ovn_nb_connection; "
+                                               "env TRUNKD_OVN_NB_CONNECTION; default tcp:127.0.0.1:6641)")
+    s.add_argument("--ovn-sb-connection", help="OVN Southbound DB, with --drivers ovn ([ovn] ovn_sb_connection; "
+                                               "env TRUNKD_OVN_SB_CONNECTION; default tcp:127.0.0.1:6642)")
     s.add_argument("--auth-strategy", choices=("noauth", "keystone"),
                    help="noauth (headers, the default) or keystone (tokens; env TRUNKD_AUTH_STRATEGY)")
     s.add_argument("--policy-file", help="policy.yaml overriding the default rules, re-read when it changes")
@@ -259,6 +264,7 @@ def parser() -> argparse.ArgumentParser:
                             help=f"env TRUNKD_{name.upper()}; default {getattr(DEFAULT_LIMITS, name)}")
 
     agent_command.add_parser(sub)
+    ovn_command.add_parser(sub)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -279,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure()
         if args.command == "agent":
             return agent_command.run(args, files)
+        if args.command == "ovn-sync":
+            return ovn_command.run(args, files)
         config = _config(args)
         if args.command == "serve":
             return serve(config)

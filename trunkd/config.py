@@ -28,6 +28,8 @@ class Config:
     port: int = 9696
     workers: int = 1
     drivers: tuple[str, ...] = ("ovs",)
+    ovn_nb_connection: str = "tcp:127.0.0.1:6641"  # [ovn], for --drivers ovn
+    ovn_sb_connection: str = "tcp:127.0.0.1:6642"
     agent_down_time: float = 75.0
     event_retention_seconds: float = 7 * 24 * 3600.0
     event_retention_count: int = 100_000
@@ -102,6 +104,8 @@ class Config:
             "TRUNKD_PORT": str(self.port),
             "TRUNKD_WORKERS": str(self.workers),
             "TRUNKD_DRIVERS": ",".join(self.drivers),
+            "TRUNKD_OVN_NB_CONNECTION": self.ovn_nb_connection,
+            "TRUNKD_OVN_SB_CONNECTION": self.ovn_sb_connection,
             "TRUNKD_AGENT_DOWN_TIME": str(self.agent_down_time),
             "TRUNKD_EVENT_RETENTION_SECONDS": str(self.event_retention_seconds),
             "TRUNKD_EVENT_RETENTION_COUNT": str(self.event_retention_count),
@@ -123,7 +127,8 @@ class Config:
 
 ENV = {  # Config field -> its TRUNKD_* variable (the ML2 options are TRUNKD_<NAME>)
     "database": "TRUNKD_DATABASE", "host": "TRUNKD_HOST", "port": "TRUNKD_PORT", "workers": "TRUNKD_WORKERS",
-    "drivers": "TRUNKD_DRIVERS", "agent_down_time": "TRUNKD_AGENT_DOWN_TIME",
+    "drivers": "TRUNKD_DRIVERS", "ovn_nb_connection": "TRUNKD_OVN_NB_CONNECTION",
+    "ovn_sb_connection": "TRUNKD_OVN_SB_CONNECTION", "agent_down_time": "TRUNKD_AGENT_DOWN_TIME",
     "event_retention_seconds": "TRUNKD_EVENT_RETENTION_SECONDS",
     "event_retention_count": "TRUNKD_EVENT_RETENTION_COUNT", "event_prune_interval": "TRUNKD_EVENT_PRUNE_INTERVAL",
     "auth_strategy": "TRUNKD_AUTH_STRATEGY", "metrics_auth": "TRUNKD_METRICS_AUTH",

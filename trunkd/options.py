@@ -62,6 +62,14 @@ SERVER_OPTS: dict[str, tuple[str | None, cfg.Opt]] = {
         help="Outbox events older than this are pruned (env TRUNKD_EVENT_RETENTION_SECONDS).")),
     "event_retention_count": ("events", cfg.IntOpt(
         "retention_count", default=100_000, help="Outbox events kept at most (env TRUNKD_EVENT_RETENTION_COUNT).")),
+    "ovn_nb_connection": ("ovn", cfg.StrOpt(
+        "ovn_nb_connection", default="tcp:127.0.0.1:6641",
+        help="OVN Northbound DB connection, for `serve --drivers ovn` and `ovn-sync` (env TRUNKD_OVN_NB_CONNECTION, "
+             "flag --ovn-nb-connection).")),
+    "ovn_sb_connection": ("ovn", cfg.StrOpt(
+        "ovn_sb_connection", default="tcp:127.0.0.1:6642",
+        help="OVN Southbound DB connection, for `serve --drivers ovn` and `ovn-sync` (env TRUNKD_OVN_SB_CONNECTION, "
+             "flag --ovn-sb-connection).")),
     "event_prune_interval": ("events", cfg.FloatOpt(
         "prune_interval", default=60.0, help="Seconds between prunes (env TRUNKD_EVENT_PRUNE_INTERVAL).")),
 }
@@ -154,10 +162,6 @@ OVS_EXTRA_OPTS = [
                      "bridges, created if missing (env TRUNKD_AGENT_BRIDGE_MAPPINGS, flag --bridge-mappings)."),
 ]
 
-OVN_OPTS = [  # for the coming `trunkd ovn-sync`
-    cfg.StrOpt("ovn_nb_connection", default="tcp:127.0.0.1:6641", help="OVN Northbound DB connection."),
-    cfg.StrOpt("ovn_sb_connection", default="tcp:127.0.0.1:6642", help="OVN Southbound DB connection."),
-]
 
 NOVA_OPTS = [  # Neutron's [nova] names (the notifier authenticates with keystoneauth's password plugin)
     cfg.StrOpt("region_name", help="Nova's region."),
@@ -207,7 +211,6 @@ def _grouped() -> dict[str | None, list[cfg.Opt]]:
     groups[None].extend(LOG_OPTS)
     groups[None].extend(LIMIT_OPTS)
     groups["ovs"].extend(OVS_EXTRA_OPTS)
-    groups["ovn"] = list(OVN_OPTS)
     groups["nova"] = _nova_opts()
     groups["notifications"] = list(NOTIFY_OPTS)
     for group, opts in messaging_opts.list_opts():

@@ -162,6 +162,7 @@ class Endpoint:
     mac: str
     sock: socket.socket | None = None
     ifname: str = "eth0"  # another name to listen on a wire's end inside a host's netns
+    ip: str = "192.0.2.1"  # the source IP of its frames (a port's fixed IP where port security checks it)
 
     def open(self) -> Endpoint:
         netns.pushns(self.ns)
@@ -175,11 +176,11 @@ class Endpoint:
         self.sock = s
         return self
 
-    def send(self, marker: str, vlan: int | None = None, dst: str = BROADCAST) -> None:
+    def send(self, marker: str, vlan: int | None = None, dst: str = BROADCAST, dst_ip: str = "192.0.2.2") -> None:
         frame = Ether(src=self.mac, dst=dst)
         if vlan is not None:
             frame = frame / Dot1Q(vlan=vlan)
-        frame = frame / IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=4000, dport=4000) / Raw(marker.encode())
+        frame = frame / IP(src=self.ip, dst=dst_ip) / UDP(sport=4000, dport=4000) / Raw(marker.encode())
         assert self.sock is not None
         self.sock.send(bytes(frame))
 
@@ -217,7 +218,7 @@ class Topology:
         self.namespaces: list[str] = []
         self.endpoints: list[Endpoint] = []
 
-    def endpoint(self, host: OvsHost, mac: str, mtu: int = 1500) -> Endpoint:
+    def endpoint(self, host: OvsHost, mac: str, mtu: int = 1500, ip: str = "192.0.2.1") -> Endpoint:
         name = f"tdns-{tag()}"
         tap = f"tap{tag()}"
         netns.create(name)
@@ -229,7 +230,7 @@ class Topology:
             idx = ns.link_lookup(ifname="eth0")[0]
             ns.link("set", index=idx, state="up", address=mac, mtu=mtu)
             ns.link("set", index=ns.link_lookup(ifname="lo")[0], state="up")
-        ep = Endpoint(name, tap, mac).open()
+        ep = Endpoint(name, tap, mac, ip=ip).open()
         self.endpoints.append(ep)
         return ep
 
@@ -356,14 +357,16 @@ def wait_status(api: Api, trunk_id: str, status: str, timeout: float = 30.0) -> 
 
 
 def exchange(sender: Endpoint, receivers: list[Endpoint], vlan: int | None, window: float = 0.5,
-             attempts: int = 3, expect: Endpoint | None = None) -> dict[str, list[int | None]]:
-    """Send one marked frame (re-sent up to `attempts` times until `expect` hears it); what each receiver got."""
+             attempts: int = 3, expect: Endpoint | None = None, dst: str = BROADCAST,
+             dst_ip: str = "192.0.2.2") -> dict[str, list[int | None]]:
+    """Send one marked frame to `dst` (re-sent up to `attempts` times until `expect` hears it); what each receiver
+    got."""
     for ep in receivers:
         ep.drain()
     heard: dict[str, list[int | None]] = {ep.ns: [] for ep in receivers}
     for _ in range(attempts):
         marker = f"trunkd-{tag()}"
-        sender.send(marker, vlan)
+        sender.send(marker, vlan, dst, dst_ip)
         time.sleep(window)
         for ep in receivers:
             heard[ep.ns] += ep.received(marker)

@@ -10,6 +10,7 @@ from trunkd.domain.status import TrunkStatus
 from trunkd.drivers.base import TrunkDriver
 
 OVS_AGENT_TYPE = "Open vSwitch agent"
+OVN_AGENT_TYPE = "OVN Controller agent"  # an SB Chassis, as `trunkd ovn-sync` shows it (Neutron's name)
 
 
 class NoopDriver(TrunkDriver):

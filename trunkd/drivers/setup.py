@@ -39,14 +39,18 @@ def check_drivers(drivers: list[TrunkDriver]) -> None:
         )
 
 
-def _load(name: str) -> TrunkDriver:
+def _load(name: str, config: Config) -> TrunkDriver:
     """A built-in driver by name, or any `package.module:factory` returning a TrunkDriver."""
+    if name == "ovn":
+        from trunkd.drivers.ovn import ovn
+
+        return ovn(config.ovn_nb_connection, config.ovn_sb_connection)
     if name in BUILTIN:
         return BUILTIN[name]()
     module_name, _, factory = name.partition(":")
     if not factory:
         raise errors.StartupCheckFailed(
-            msg=f"unknown trunk driver '{name}': choose from {sorted(BUILTIN)} or give module:factory"
+            msg=f"unknown trunk driver '{name}': choose from {sorted([*BUILTIN, 'ovn'])} or give module:factory"
         )
     try:
         make: Callable[[], object] = getattr(importlib.import_module(module_name), factory)
@@ -59,6 +63,6 @@ def _load(name: str) -> TrunkDriver:
 
 
 def load_drivers(config: Config) -> DriverRegistry:
-    drivers = [_load(name) for name in config.drivers]
+    drivers = [_load(name, config) for name in config.drivers]
     check_drivers(drivers)
     return DriverRegistry(drivers)

@@ -106,7 +106,8 @@ def bind_subports(env: Env, ctx: RequestContext, trunk_id: str, body: Any) -> tu
             agent = binding.reaching_agent(agents, net)
             if agent is None:
                 segment = " ".join(x for x in (net.network_type, net.physical_network) if x)
-                reason = f"no live Open vSwitch agent on host {host} reaches network {net.id} ({segment})"
+                reason = (f"no live Open vSwitch agent or OVN chassis on host {host} reaches network {net.id} "
+                          f"({segment})")
                 outcomes.append(Outcome(port_id, False, reason))
                 continue
             outcomes.append(Outcome(port_id, True))

@@ -1,0 +1,1 @@
+"""OVN back end tests: a real OVN central and chassis (tests/ovn/rig.py), frames through them."""
