@@ -9,7 +9,7 @@ from trunkd.agent.api import Resource, ServerApi, ServerError, _chunks
 
 OVN_AGENT_TYPE = "OVN Controller agent"  # Neutron's name for an ovn-controller (an SB Chassis)
 OVN_AGENT_BINARY = "ovn-controller"
-SYNC_AGENT_TYPE = "OVN sync"  # ovn-sync's own heartbeat: the server's OVN driver is healthy while it is alive
+SYNC_AGENT_TYPE = "OVN sync"  # ovn-sync's own heartbeat (configurations.active: holds the NB lock)
 SYNC_AGENT_BINARY = "trunkd-ovn-sync"
 COLLECTIONS = {"network": "networks", "subnet": "subnets", "port": "ports", "trunk": "trunks"}
 
