@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -246,3 +247,24 @@ def test_group_events_reach_every_host_and_port_events_carry_groups(member: Api,
     everything = admin.get("/v2.0/events", params={"after": cursor}).json()["events"]
     port_event = next(e for e in everything if e["resource_id"] == port["id"])
     assert port_event["state"]["security_groups"] == [sg["id"]]
+
+
+def test_concurrent_first_requests_of_a_project_make_one_default_group(server: Any, admin: Api) -> None:
+    """Eight first requests of a new project at once (ports and group lists): one default group, which every
+    port got (the default group's key decides the race; the losers' transactions are retried)."""
+    project = f"race-{uuid.uuid4().hex[:8]}"
+    net = admin.network(shared=True)
+    apis = [admin.as_(project, "member,reader") for _ in range(8)]
+
+    def first(i: int) -> Any:
+        api = apis[i]
+        if i % 2:
+            return api.get(GROUPS)
+        return api.post("/v2.0/ports", {"port": {"network_id": net["id"]}})
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(first, range(8)))
+    assert [r.status_code for r in answers] == [201, 200] * 4, [r.text for r in answers]
+    defaults = admin.get(GROUPS, params={"project_id": project, "name": "default"}).json()["security_groups"]
+    assert len(defaults) == 1
+    assert {tuple(r.json()["port"]["security_groups"]) for r in answers[::2]} == {(defaults[0]["id"],)}

@@ -72,7 +72,7 @@ def convert_port(value: Any) -> int | None:
         return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise errors.SecurityGroupInvalidPortValue(port=value) from None
     if not 0 <= number <= 65535:
         raise errors.SecurityGroupInvalidPortValue(port=value)
