@@ -32,9 +32,6 @@ IPV6_ONLY_PROTOCOLS = ("ipv6-encap", "ipv6-frag", "ipv6-icmp", "icmpv6", "ipv6-n
 ANY_PREFIXES = ("0.0.0.0/0", "::/0", None)
 DEFAULT_NAME = "default"
 DEFAULT_DESCRIPTION = "Default security group"
-# Neutron's quota defaults (quota_security_group, quota_security_group_rule)
-QUOTA_GROUPS = 10
-QUOTA_RULES = 100
 
 
 def _supported() -> str:
