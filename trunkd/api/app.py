@@ -26,6 +26,8 @@ from trunkd.api.routes import (
     networks,
     ports,
     subnetpools,
+    quotas,
+    security_groups,
     subnets,
     tags,
     trunk_agent,
@@ -92,7 +94,8 @@ def api_routes() -> list[BaseRoute]:
     """Every route the app serves (tests/test_fuzz.py checks each is in /openapi.json)."""
     return [
         *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-        *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *metrics.ROUTES, *ui.ROUTES,
+        *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *security_groups.ROUTES, *quotas.ROUTES,
+        *metrics.ROUTES, *ui.ROUTES,
         *openapi.ROUTES,
     ]
 

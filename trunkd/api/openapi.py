@@ -33,6 +33,7 @@ class Resource:
     tags: bool = True
     # how an attribute is shown when not as its write schema says (a pool's prefix lengths are strings)
     shown: Mapping[str, Schema] | None = None
+    update: bool = True
 
 
 RESOURCES = [
@@ -42,6 +43,8 @@ RESOURCES = [
     Resource("subnets", "subnet", A.SUBNET, tags=False),
     Resource("subnetpools", "subnetpool", A.SUBNETPOOL, shown={
         k: {"type": "string", "pattern": "^[0-9]+$"} for k in ("default_prefixlen", "min_prefixlen", "max_prefixlen")}),
+    Resource("security-groups", "security_group", A.SECURITY_GROUP),
+    Resource("security-group-rules", "security_group_rule", A.SECURITY_GROUP_RULE, tags=False, update=False),
 ]
 # the opt-in flags beyond Neutron (api/options.py), on the operations that read them
 FLAG: Schema = {"type": "boolean"}
@@ -75,6 +78,12 @@ SUBPORTS_BODY: Schema = {
 }
 TAGS: Schema = {"type": "array", "items": SCHEMAS[A.v.tag], "maxItems": L.MAX_TAGS}
 ID_PARAM: Schema = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 255}}
+PROJECT_PARAM: Schema = {"name": "project_id", "in": "path", "required": True,
+                         "schema": {"type": "string", "maxLength": 255}}
+QUOTA_LIMIT: Schema = {"type": "integer", "minimum": -1, "maximum": 2**31 - 1}
+QUOTA: Schema = {"type": "object", "properties": {k: QUOTA_LIMIT for k in ("security_group", "security_group_rule")}}
+QUOTA_BODY: Schema = {"type": "object", "properties": {**QUOTA["properties"], "force": {"type": "boolean"}},
+                      "additionalProperties": False}
 HOST_PARAM: Schema = {"name": "host", "in": "path", "required": True,
                       "schema": {"type": "string", "maxLength": 255}}
 
@@ -165,17 +174,18 @@ def _list_params(attrs: Mapping[str, A.Attr]) -> list[Schema]:
 
 def _resource_paths(res: Resource) -> dict[str, Schema]:
     one, many = res.singular, res.collection
+    key = many.replace("-", "_")  # the body's key (`security_groups` for /v2.0/security-groups)
     item = _resource_schema(res)
     create = _write_schema(res.attrs, create=True)
     body = {"anyOf": [_wrapped(one, create),
-                      _wrapped(many, {"type": "array", "items": create, "minItems": 1, "maxItems": L.MAX_BULK})]}
+                      _wrapped(key, {"type": "array", "items": create, "minItems": 1, "maxItems": L.MAX_BULK})]}
     some = _resource_schema(res, whole=False)
-    listed = _wrapped(many, {"type": "array", "items": some})
+    listed = _wrapped(key, {"type": "array", "items": some})
     paths: dict[str, Schema] = {
         f"/v2.0/{many}": {
             "get": _op(f"List {many}", 200, response=listed, params=_list_params(res.attrs)),
             "post": _op(f"Create one or more {many}", 201, body=body,
-                        response={"anyOf": [_wrapped(one, item), _wrapped(many, {"type": "array", "items": item})]}),
+                        response={"anyOf": [_wrapped(one, item), _wrapped(key, {"type": "array", "items": item})]}),
         },
         f"/v2.0/{many}/{{id}}": {
             "parameters": [ID_PARAM],
@@ -186,6 +196,8 @@ def _resource_paths(res: Resource) -> dict[str, Schema]:
             "delete": _op(f"Delete a {one}", 204),
         },
     }
+    if not res.update:
+        del paths[f"/v2.0/{many}/{{id}}"]["put"]
     if res.tags:
         tag_param = {"name": "tag", "in": "path", "required": True, "schema": SCHEMAS[A.v.tag]}
         tags_body = {"type": "object", "required": ["tags"], "additionalProperties": False,
@@ -311,6 +323,19 @@ def _other_paths() -> dict[str, Schema]:
             "parameters": [ID_PARAM],
             "get": _op("Show an agent", 200, response=_wrapped("agent", agent)),
             "delete": _op("Delete an agent", 204),
+        },
+        "/v2.0/quotas": {"get": _op("Projects whose quotas differ from the defaults", 200,
+                                    response=_wrapped("quotas", {"type": "array", "items": obj}))},
+        "/v2.0/quotas/{project_id}": {
+            "parameters": [PROJECT_PARAM],
+            "get": _op("A project's quotas", 200, response=_wrapped("quota", QUOTA)),
+            "put": _op("Set a project's quotas", 200, body=_wrapped("quota", QUOTA_BODY),
+                       response=_wrapped("quota", QUOTA)),
+            "delete": _op("Reset a project's quotas to the defaults", 204),
+        },
+        "/v2.0/quotas/{project_id}/default": {
+            "parameters": [PROJECT_PARAM],
+            "get": _op("The default quotas", 200, response=_wrapped("quota", QUOTA)),
         },
         "/v2.0/events": {"get": _op(
             "Event feed (long-poll)", 200,

@@ -8,8 +8,26 @@ from typing import Any
 
 from trunkd.api.query import select_fields
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Network, Port, Subnet, SubnetPool, SubPort, Trunk, TrunkDetails
-from trunkd.domain.views import network_dict, port_dict, subnet_dict, subnetpool_dict, trunk_dict
+from trunkd.domain.model import (
+    Network,
+    Port,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+    SubnetPool,
+    SubPort,
+    Trunk,
+    TrunkDetails,
+)
+from trunkd.domain.views import (
+    network_dict,
+    port_dict,
+    security_group_dict,
+    security_group_rule_dict,
+    subnet_dict,
+    subnetpool_dict,
+    trunk_dict,
+)
 
 
 def may_read(ctx: RequestContext, resource: str, attribute: str, project_id: str) -> bool:
@@ -72,3 +90,11 @@ def subnet(s: Subnet, fields: list[str] | None = None) -> dict[str, Any]:
 
 def subnetpool(p: SubnetPool, fields: list[str] | None = None) -> dict[str, Any]:
     return select_fields(subnetpool_dict(p), fields or [])
+
+
+def security_group(g: SecurityGroup, fields: list[str] | None = None) -> dict[str, Any]:
+    return select_fields(security_group_dict(g), fields or [])
+
+
+def security_group_rule(r: SecurityGroupRule, fields: list[str] | None = None) -> dict[str, Any]:
+    return select_fields(security_group_rule_dict(r), fields or [])

@@ -9,10 +9,18 @@ from typing import Any
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.limits import MAX_TAGS, valid_tag
-from trunkd.domain.views import network_dict, port_dict, subnet_dict, subnetpool_dict, trunk_dict
+from trunkd.domain.views import (
+    network_dict,
+    port_dict,
+    security_group_dict,
+    subnet_dict,
+    subnetpool_dict,
+    trunk_dict,
+)
 from trunkd.service.env import Env
 from trunkd.service.networks import visible_network
 from trunkd.service.ports import visible_port
+from trunkd.service.security_groups import visible_group
 from trunkd.service.subnetpools import visible_pool
 from trunkd.service.subnets import visible_subnet
 from trunkd.service.trunks import visible_trunk
@@ -35,6 +43,8 @@ KINDS = {
     "subnets": Taggable("subnet", visible_subnet, lambda u: u.subnets, subnet_dict, events.SUBNET_UPDATED),
     "subnetpools": Taggable("subnetpool", visible_pool, lambda u: u.subnetpools, subnetpool_dict,
                             events.SUBNETPOOL_UPDATED),
+    "security-groups": Taggable("security_group", visible_group, lambda u: u.security_groups, security_group_dict,
+                                events.SECURITY_GROUP_UPDATED),
 }
 
 

@@ -253,11 +253,68 @@ ip_free_ranges = Table(
     Column("last_offset", BigInteger, nullable=False),
 )
 
+security_groups = Table(
+    "security_groups",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    Column("stateful", Boolean, nullable=False, server_default=sa_true()),
+    *_standard_attributes(),
+)
+
+# Each project's default group: project_id is the key, so two requests racing to create it cannot both win.
+default_security_groups = Table(
+    "default_security_groups",
+    metadata,
+    Column("project_id", String(255), primary_key=True),
+    Column("security_group_id", ID, ForeignKey(security_groups.c.id, ondelete="CASCADE"), nullable=False,
+           unique=True),
+)
+
+security_group_rules = Table(
+    "security_group_rules",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("security_group_id", ID, ForeignKey(security_groups.c.id, ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("remote_group_id", ID, ForeignKey(security_groups.c.id, ondelete="CASCADE"), nullable=True,
+           index=True),
+    Column("remote_address_group_id", ID, nullable=True),
+    Column("direction", String(16), nullable=False),
+    Column("ethertype", String(40), nullable=False),
+    Column("protocol", String(40), nullable=True),
+    Column("port_range_min", Integer, nullable=True),
+    Column("port_range_max", Integer, nullable=True),
+    Column("remote_ip_prefix", String(255), nullable=True),
+    *_standard_attributes(),
+)
+
+# A port's groups, in the order given. A group in use cannot go (no cascade from the group side).
+security_group_port_bindings = Table(
+    "security_group_port_bindings",
+    metadata,
+    Column("port_id", ID, ForeignKey(ports.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("security_group_id", ID, ForeignKey(security_groups.c.id), primary_key=True, index=True),
+    Column("position", Integer, nullable=False, server_default="0"),
+)
+
+# Per-project quota limits that differ from the defaults (-1: unlimited).
+quotas = Table(
+    "quotas",
+    metadata,
+    Column("project_id", String(255), primary_key=True),
+    Column("resource", String(255), primary_key=True),
+    Column("limit", Integer, nullable=False),
+)
+
 network_tags = _tags_table("network", networks)
 subnet_tags = _tags_table("subnet", subnets)
 port_tags = _tags_table("port", ports)
 trunk_tags = _tags_table("trunk", trunks)
 subnetpool_tags = _tags_table("subnetpool", subnetpools)
+security_group_tags = _tags_table("security_group", security_groups)
 
 agents = Table(
     "agents",
@@ -304,6 +361,7 @@ consumer_cursors = Table(
 
 TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags,
               "subnetpools": subnetpool_tags}
+              "security_groups": security_group_tags}
 
 
 # MariaDB/MySQL: InnoDB (transactions, row locks, foreign keys), four-byte UTF-8, and binary comparison

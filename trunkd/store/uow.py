@@ -26,6 +26,8 @@ from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
 from trunkd.store.ports import PortRepo
 from trunkd.store.subnetpools import SubnetPoolRepo
+from trunkd.store.quotas import QuotaRepo
+from trunkd.store.security_groups import SecurityGroupRepo
 from trunkd.store.subnets import SubnetRepo
 from trunkd.store.trunks import TrunkRepo
 
@@ -61,6 +63,8 @@ class UnitOfWork:
         self.subnets = SubnetRepo(self.conn)
         self.subnetpools = SubnetPoolRepo(self.conn)
         self.trunks = TrunkRepo(self.conn)
+        self.security_groups = SecurityGroupRepo(self.conn)
+        self.quotas = QuotaRepo(self.conn)
         self.agents = AgentRepo(self.conn)
         self.cursors = CursorRepo(self.conn)
         self.outbox = OutboxRepo(self.conn)
