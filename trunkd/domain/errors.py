@@ -434,10 +434,6 @@ class InvalidCIDR(BadRequest):
     template = "Invalid CIDR %(input)s given as IP prefix."
 
 
-class OverQuota(Conflict):
-    template = "Quota exceeded for resources: %(overs)s."
-
-
 class SecurityGroupNotFound(NotFound):
     template = "Security group %(id)s does not exist"
 

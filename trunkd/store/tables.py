@@ -360,8 +360,7 @@ consumer_cursors = Table(
 )
 
 TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags,
-              "subnetpools": subnetpool_tags}
-              "security_groups": security_group_tags}
+              "subnetpools": subnetpool_tags, "security_groups": security_group_tags}
 
 
 # MariaDB/MySQL: InnoDB (transactions, row locks, foreign keys), four-byte UTF-8, and binary comparison

@@ -25,9 +25,9 @@ from trunkd.store.feed.outbox import OutboxRepo
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
 from trunkd.store.ports import PortRepo
-from trunkd.store.subnetpools import SubnetPoolRepo
 from trunkd.store.quotas import QuotaRepo
 from trunkd.store.security_groups import SecurityGroupRepo
+from trunkd.store.subnetpools import SubnetPoolRepo
 from trunkd.store.subnets import SubnetRepo
 from trunkd.store.trunks import TrunkRepo
 

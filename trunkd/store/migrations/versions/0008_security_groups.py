@@ -1,7 +1,7 @@
 """security groups, their rules, each project's default group, the ports' groups and quota limits
 
 Revision ID: security_groups
-Revises: external_net_dhcp_opts_svc_types
+Revises: subnet_pools
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "security_groups"
-down_revision = "external_net_dhcp_opts_svc_types"
+down_revision = "subnet_pools"
 branch_labels = None
 depends_on = None
 
