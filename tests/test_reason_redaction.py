@@ -59,7 +59,7 @@ def test_reasons_hide_hosts_from_members_and_readers(admin: Api, server: Server,
     # written by the server: DEGRADED, the stray subport's ERROR naming the host
     r = admin.put(f"/v2.0/trunks/{trunk['id']}/bind_subports")
     assert r.status_code == 200 and r.json()["trunk"]["status"] == "DEGRADED", r.text
-    check(admin, [member, reader], trunk["id"], parent["id"], host, "no live Open vSwitch agent on host")
+    check(admin, [member, reader], trunk["id"], parent["id"], host, "no live Open vSwitch agent or OVN chassis on host")
 
     # written by the server: BUILD "subports bound to <host>; wiring" (the example)
     r = admin.put(f"/v2.0/trunks/{trunk['id']}/bind_subports", {"sub_ports": [{"port_id": good["id"]}]})
