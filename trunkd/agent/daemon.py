@@ -35,13 +35,14 @@ class AgentConfig:
     bridge_mappings: tuple[tuple[str, str], ...] = ()  # (physnet, bridge), as --bridge-mappings lists them
     tunnel_bridge_port: str | None = None  # the underlay NIC the agent puts in `tunnel_bridge` with local_ip
     tunnel_bridge: str = DEFAULT_BRIDGE
+    firewall_driver: str = "openvswitch"  # or "noop": Neutron's [securitygroup] firewall_driver
     heartbeat_interval: float = 10.0
     resync_interval: float = 60.0  # full pass even without events: repairs drift made behind our back
     poll_wait: float = 30.0
 
     def configurations(self) -> dict[str, Any]:
         conf: dict[str, Any] = {"bridge_mappings": dict(self.bridge_mappings), "datapath_type": DATAPATH,
-                                "integration_bridge": "br-int",
+                                "integration_bridge": "br-int", "firewall_driver": self.firewall_driver,
                                 "tunnel_types": ["vxlan"] if self.local_ip else []}
         if self.local_ip:
             conf["tunneling_ip"] = self.local_ip
@@ -68,7 +69,8 @@ class Agent:
         self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
         log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
         self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip,
-                                     dict(config.bridge_mappings), self._underlay())
+                                     dict(config.bridge_mappings), self._underlay(),
+                                     firewall=config.firewall_driver == "openvswitch")
 
     def _underlay(self) -> Underlay | None:
         c = self.config

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from trunkd.agent import layout
+from trunkd.agent import firewall, layout
 from trunkd.agent.api import Resource, ServerApi, ServerError
 from trunkd.agent.switch import Switch
 from trunkd.agent.underlay import Underlay
@@ -39,7 +40,8 @@ class Reconciler:
     """Wires this host's trunks and ports; remembers which trunk revisions it has already settled."""
 
     def __init__(self, api: ServerApi, switch: Switch, host: str, local_ip: str | None = None,
-                 bridge_mappings: dict[str, str] | None = None, underlay: Underlay | None = None) -> None:
+                 bridge_mappings: dict[str, str] | None = None, underlay: Underlay | None = None,
+                 firewall: bool = False) -> None:
         self.api = api
         self.bridge_mappings = dict(bridge_mappings or {})
         self.underlay = underlay
@@ -49,6 +51,8 @@ class Reconciler:
         self.settled: dict[str, int] = {}  # trunk id -> revision after our last report
         self.peers: tuple[str, ...] = ()  # tunnel endpoints the last pass wired
         self.port_status_missing = False  # the server has no port-status call (logged once)
+        self.firewall = firewall
+        self.remote_groups: set[str] = set()  # remote groups the last pass's rules refer to
 
     def view(self) -> layout.HostView:
         """The server's view: ports bound here, trunks of parents bound here, their subports and networks."""
@@ -59,8 +63,38 @@ class Reconciler:
         ports.update({p["id"]: p for p in self.api.ports(missing)})
         networks = {n["id"]: n for n in self.api.networks({p["network_id"] for p in ports.values()})}
         self.peers = self.tunnel_peers()
+        groups, members = self.security(ports.values()) if self.firewall else ({}, {})
         return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers, self.bridge_mappings,
-                               (self.underlay.bridge, self.underlay.iface) if self.underlay else None)
+                               (self.underlay.bridge, self.underlay.iface) if self.underlay else None,
+                               self.firewall, groups, members)
+
+    def security(self, ports: Iterable[Resource]) -> tuple[dict[str, firewall.Group], dict[str, tuple[str, ...]]]:
+        """The security groups of these ports with their rules, and the addresses of every remote group's
+        members (fixed IPs and allowed address pairs of each port in it, wherever it is bound)."""
+        wanted = {g for p in ports if p.get("port_security_enabled", True) for g in p.get("security_groups") or ()}
+        if not wanted:
+            self.remote_groups = set()
+            return {}, {}
+        rules: dict[str, list[Resource]] = {}
+        try:
+            found = self.api.security_group_rules(wanted)
+        except ServerError as exc:
+            if exc.status_code != 404:
+                raise
+            log.warning("the server has no security groups (%s): ports filtered with none", exc)
+            self.remote_groups = set()
+            return {}, {}
+        for rule in found:
+            rules.setdefault(rule["security_group_id"], []).append(rule)
+        groups = {g["id"]: firewall.Group(g["id"], tuple(rules.get(g["id"], ())), bool(g.get("stateful", True)))
+                  for g in self.api.security_groups(wanted)}
+        self.remote_groups = firewall.remote_groups(groups.values())
+        members: dict[str, set[str]] = {r: set() for r in self.remote_groups}
+        for remote in sorted(self.remote_groups):
+            for port in self.api.ports_in_group(remote):
+                members[remote].update(ip["ip_address"] for ip in port.get("fixed_ips") or [])
+                members[remote].update(p["ip_address"] for p in port.get("allowed_address_pairs") or [])
+        return groups, {r: tuple(sorted(a)) for r, a in members.items()}
 
     def tunnel_peers(self) -> tuple[str, ...]:
         """Tunnel endpoints of the other live agents (none when this host does not tunnel)."""
@@ -115,6 +149,11 @@ class Reconciler:
         failure = ""
         try:
             self.switch.apply(plan)
+            if want.unnumbered and plan:  # ports made just now: their filters need their ofports
+                want = layout.build(view, self.switch.observe())
+            if want.unnumbered:
+                log.info("no ofport yet for %s: passing again", ", ".join(sorted(want.unnumbered)))
+                result.again = True
             if self.underlay is not None:
                 self.underlay.ensure(any(b.name == self.underlay.bridge for b in plan.add_bridges))
             if view.local_ip:
