@@ -22,6 +22,20 @@ log = logging.getLogger("trunkd.agent")
 # Our own status reports come back as trunk.status_changed; every change that needs wiring
 # arrives as another kind (subports added/removed, port bound/unbound), so these only wake us.
 IGNORED_KINDS = frozenset({"trunk.status_changed"})
+# What the firewall follows beyond this host's feed: groups and rules (written with no host) and ports
+# anywhere, whose joining or leaving a remote group changes that group's member addresses.
+SECURITY_TYPES = ("security_group", "security_group_rule", "port")
+
+
+def concerns_firewall(event: dict[str, Any], remote_groups: set[str]) -> bool:
+    """A group or rule change, or a port entering, leaving or changing inside a remote group."""
+    if event.get("resource_type") != "port":
+        return True
+    payload = event.get("payload") or event
+    named: set[str] = set()
+    for side in ("state", "previous"):
+        named.update((payload.get(side) or {}).get("security_groups") or ())
+    return bool(named & remote_groups)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,10 @@ class Agent:
         started = time.monotonic()
         self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
         log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
+        self.security_feed = EventFeed(
+            config.server, config.state_dir / f"security-cursor-{config.host}.json", resync=self._resync,
+            resource_types=SECURITY_TYPES,
+            client=httpx.Client(base_url=config.server, auth=self.api.auth, timeout=config.poll_wait + 30))
         self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip,
                                      dict(config.bridge_mappings), self._underlay(),
                                      firewall=config.firewall_driver == "openvswitch")
@@ -110,6 +128,8 @@ class Agent:
         (a plug, an unplug, a bridge recreated) and the --resync-interval timer for the full pass."""
         threads = [threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True),
                    threading.Thread(target=self._follow, name="feed", daemon=True)]
+        if self.config.firewall_driver == "openvswitch":
+            threads.append(threading.Thread(target=self._follow_security, name="security-feed", daemon=True))
         try:
             self._retrying("registration", self.heartbeat)
             head = self._retrying("reading the feed head", self.feed.head)
@@ -119,6 +139,7 @@ class Agent:
             self._pass(full=True)  # the first full pass covers the feed's past: follow from its head
             if self.feed.cursor < head:
                 self.feed.save(head)
+            self.security_feed.save(head)  # the full pass read every group and member: follow from here
             self.dirty, last_full = False, time.monotonic()
             for thread in threads:
                 thread.start()
@@ -161,6 +182,16 @@ class Agent:
                 if peers is not None and peers != self.reconciler.peers:
                     self.dirty = True
                     self.wake.set()
+
+    def _follow_security(self) -> None:
+        """Long-poll group, rule and port events of every host; a pass for those the firewall needs."""
+        while not self.stop.is_set():
+            events = self._retrying("polling security events", lambda: self.security_feed.poll(self._wait()))
+            if events is None:
+                return
+            if any(concerns_firewall(e, self.reconciler.remote_groups) for e in events):
+                self._await_pass()
+            self.security_feed.commit()
 
     def _await_pass(self) -> None:
         """Ask for a pass and wait until one that started after the ask has finished."""
