@@ -23,6 +23,7 @@ iptables driver does with NOTRACK. A port with `port_security_enabled` false is 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import zlib
 from collections import defaultdict
@@ -284,6 +285,13 @@ def group_flows(groups: Mapping[str, Group], numbers: Mapping[str, int],
 
 def port_flows(port: FilterPort, numbers: Mapping[str, int], stateful: bool) -> list[str]:
     """Classification, anti-spoofing, ingress dispatch and group evaluation of one filtered port."""
+    mine = tuple(sorted((g, numbers[g]) for g in set(port.groups) if g in numbers))
+    return list(_port_flows(port, mine, stateful))
+
+
+@functools.lru_cache(maxsize=8192)
+def _port_flows(port: FilterPort, numbers: tuple[tuple[str, int], ...], stateful: bool) -> tuple[str, ...]:
+    """port_flows, remembered: a pass recompiles only ports whose inputs changed."""
     o, z = port.ofport, port.zone
     reg = f"reg5={o}"
     flows = [f"table={T_CLASSIFY},priority={CLASSIFY_PRIORITY},in_port={o},"
@@ -339,12 +347,11 @@ def port_flows(port: FilterPort, numbers: Mapping[str, int], stateful: bool) -> 
     for table, groups_table, verdict in ((T_RULES_EGRESS, T_GROUP_EGRESS, T_VERDICT_EGRESS),
                                          (T_RULES_INGRESS, T_GROUP_INGRESS, T_VERDICT_INGRESS)):
         chain = [f"load:0->{REG_ALLOW}"]
-        for gid in sorted(set(port.groups)):
-            if gid in numbers:
-                chain += [f"load:{numbers[gid]}->{REG_GROUP}", f"resubmit(,{groups_table})"]
+        for _gid, num in numbers:
+            chain += [f"load:{num}->{REG_GROUP}", f"resubmit(,{groups_table})"]
         chain.append(f"resubmit(,{verdict})")
         flows.append(f"table={table},priority=45,{reg},actions={','.join(chain)}")
-    return flows
+    return tuple(flows)
 
 
 def unfiltered_flows(port: FilterPort) -> list[str]:

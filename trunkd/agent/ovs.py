@@ -211,9 +211,10 @@ def flow_key(flow: str) -> str:
 
 
 def flow_changes(old: list[str], new: list[str]) -> list[str]:
-    """Bundle lines turning the table `old` into `new`: added or changed flows, then removed ones."""
-    before = {flow_key(f): f for f in old}
-    after = {flow_key(f): f for f in new}
-    lines = [f"add {f}" for k, f in after.items() if before.get(k) != f]
-    lines += [f"delete_strict {k}" for k in before if k not in after]
-    return lines
+    """Bundle lines turning the table `old` into `new`: added or changed flows, then removed ones (a
+    changed flow is re-added under the same match, which replaces it)."""
+    before, after = set(old), set(new)
+    added = [f for f in new if f not in before]
+    readded = {flow_key(f) for f in added}
+    gone = sorted({flow_key(f) for f in before - after} - readded)
+    return [*(f"add {f}" for f in added), *(f"delete_strict {k}" for k in gone)]
