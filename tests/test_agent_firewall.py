@@ -184,3 +184,21 @@ def test_a_port_without_an_ofport_yet_is_named_for_another_pass_and_no_firewall_
     assert "tpi-" + "p" * 11 in want.unnumbered and not want.filtered
     off = layout.build(secured_view(firewall=False), layout.Observed())
     assert not any("table=7" in f or "table=8" in f for f in off.int_flows) and not off.filtered
+
+
+def test_new_ports_to_filter_start_on_the_dead_vlan_until_their_filters_are_in() -> None:
+    v = secured_view()
+    ports = dict(v.ports)
+    ports["b" * 36] = {**ports["b" * 36], "port_security_enabled": False, "security_groups": []}
+    v = dataclasses.replace(v, ports=ports)
+    seen = layout.Observed(foreign={"tap-e": ForeignPort("tap-e", "br-int", "e" * 36, None, "")})
+    want = layout.build(v, seen)
+    plan = layout.diff(want, seen)
+    first = layout.quarantine(plan, want, seen)
+    tags = {p.name: p.tag for p in first.add_ports}
+    assert tags["tpi-" + "p" * 11] == tags["spi-" + "a" * 11] == layout.DEAD_VLAN
+    assert tags["spi-" + "b" * 11] == want.local_vlans["net-b"], "an unfiltered port is not held"
+    assert first.tags["tap-e"].tag == layout.DEAD_VLAN and plan.tags["tap-e"].tag == want.local_vlans["net-a"]
+    settled = as_observed(want, {"tap-e": ForeignPort("tap-e", "br-int", "e" * 36, want.local_vlans["net-a"],
+                                                       "net-a", "access")})
+    assert layout.quarantine(layout.diff(want, settled), want, settled) == layout.diff(want, settled)

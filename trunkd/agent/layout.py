@@ -9,7 +9,7 @@ bridge joined to br-int by a patch pair with VLAN translation flows (trunkd.agen
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trunkd.agent import firewall as filtering
@@ -79,6 +79,7 @@ class Layout:
     phys_flows: dict[str, list[str]] = field(default_factory=dict)  # physical bridge -> its table
     filtered: set[str] = field(default_factory=set)  # port ids whose filter flows are in int_flows
     unnumbered: set[str] = field(default_factory=set)  # br-int ports to filter that have no ofport yet
+    filter_names: set[str] = field(default_factory=set)  # br-int ports (by name) to filter
 
 
 def _allocate(needed: Iterable[str], known: Mapping[str, int]) -> dict[str, int]:
@@ -221,6 +222,8 @@ def _firewall(view: HostView, seen: Observed, out: Layout, on_int: Mapping[str, 
             entries.append((name, view.ports[spec.ref]))
     ports: list[filtering.FilterPort] = []
     for name, port in entries:
+        if port.get("port_security_enabled", True):
+            out.filter_names.add(name)
         ofport = seen.ofports.get(name)
         if ofport is None:
             out.unnumbered.add(name)
@@ -269,6 +272,27 @@ def tunnel_flows(segments: Mapping[int, int], tunnels: list[str]) -> list[str]:
         if tunnels:
             flows.append(f"table=22,priority=1,dl_vlan={local},actions=strip_vlan,set_tunnel:{vni:#x},{outputs}")
     return flows
+
+
+def quarantine(plan: Plan, want: Layout, seen: Observed) -> Plan:
+    """The plan's first step when the firewall is on: a br-int port to filter that is new, untagged or
+    still on the dead VLAN goes (or stays) on the dead VLAN, hearing nothing, until its filter flows are
+    in; the reconciler then applies the rest (`diff` again). `plan` itself when nothing is held back."""
+    def dead(name: str) -> bool:
+        have = seen.ports.get(name) or seen.foreign.get(name)
+        return have is None or have.tag in (None, DEAD_VLAN)
+
+    touched = {p.name for p in (*plan.add_ports, *plan.change_ports)} | set(plan.tags)
+    held = {n for n in want.filter_names & touched if dead(n)}
+    if not held:
+        return plan
+    first = Plan(plan.add_bridges, plan.del_bridges, del_ports=plan.del_ports)
+    first.add_ports = [replace(p, tag=DEAD_VLAN) if p.name in held else p for p in plan.add_ports]
+    first.change_ports = [p for p in plan.change_ports if p.name not in held]
+    isolated = VlanSetting(DEAD_VLAN, "", "access")
+    first.tags = {n: isolated if n in held else s for n, s in plan.tags.items()
+                  if n not in held or seen.foreign[n].tag != DEAD_VLAN}
+    return first
 
 
 def diff(want: Layout, seen: Observed) -> Plan:

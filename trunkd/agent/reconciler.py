@@ -147,8 +147,10 @@ class Reconciler:
         t = result.mark("plan", t)
         result.plan_size = len(plan)
         failure = ""
+        first = plan
         try:
-            self.switch.apply(plan)
+            first = layout.quarantine(plan, want, seen) if view.firewall else plan
+            self.switch.apply(first)
             if want.unnumbered and plan:  # ports made just now: their filters need their ofports
                 want = layout.build(view, self.switch.observe())
             if want.unnumbered:
@@ -166,6 +168,8 @@ class Reconciler:
         if not failure:
             try:  # per-port drops by name: a port gone meanwhile fails this, the OVSDB event brings a pass
                 self.switch.replace_flows(layout.BR_INT, want.int_flows, force=full)
+                if first is not plan:  # the filters are in: now the held-back ports join their networks
+                    self.switch.apply(layout.diff(want, self.switch.observe()))
             except Exception as exc:
                 log.warning("br-int flows not replaced this pass: %s", exc)
                 result.again = True
