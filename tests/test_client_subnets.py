@@ -58,7 +58,7 @@ def test_terraform_style_flow_with_openstacksdk(server: Server, project: str, me
 
     with pytest.raises(exceptions.ConflictException):
         conn.network.delete_subnet(subnet)
-    with pytest.raises(exceptions.BadRequestException, match="security groups"):
+    with pytest.raises(exceptions.BadRequestException, match="security_groups"):
         conn.network.create_port(network_id=net.id, security_group_ids=["default"])
 
     conn.network.delete_trunk(trunk)

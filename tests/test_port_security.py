@@ -1,4 +1,4 @@
-"""port_security_enabled, allowed_address_pairs and the honest security_groups: [] (both engines)."""
+"""port_security_enabled, allowed_address_pairs and their rules with security_groups (both engines)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ def post_port(api: Api, network_id: str, **attrs: Any) -> Any:
     return api.post("/v2.0/ports", {"port": {"network_id": network_id, **attrs}})
 
 
-def test_extensions_list_port_security_and_address_pairs_but_not_security_groups(member: Api) -> None:
+def test_extensions_list_port_security_address_pairs_and_security_groups(member: Api) -> None:
     aliases = {e["alias"] for e in member.get("/v2.0/extensions").json()["extensions"]}
-    assert {"port-security", "allowed-address-pairs"} <= aliases
-    assert "security-group" not in aliases
-    assert member.get("/v2.0/extensions/security-group").status_code == 404
-    assert member.get("/v2.0/security-groups").status_code == 404
+    assert {"port-security", "allowed-address-pairs", "security-group", "stateful-security-group"} <= aliases
+    assert member.get("/v2.0/extensions/security-group").status_code == 200
+    assert member.get("/v2.0/security-groups").status_code == 200
 
 
 def test_port_security_defaults_to_the_networks(member: Api) -> None:
@@ -94,6 +93,9 @@ def test_address_pairs_need_port_security(member: Api) -> None:
     assert error_type(r) == "AddressPairAndPortSecurityRequired"
     assert member.get(path).json()["port"] == port
     r = member.put(path, {"port": {"port_security_enabled": False, "allowed_address_pairs": []}})
+    assert error_type(r) == "PortSecurityPortHasSecurityGroup"  # the default group it was given
+    r = member.put(path, {"port": {"port_security_enabled": False, "allowed_address_pairs": [],
+                                   "security_groups": []}})
     assert r.status_code == 200, r.text
     assert (r.json()["port"]["port_security_enabled"], r.json()["port"]["allowed_address_pairs"]) == (False, [])
     r = member.put(path, {"port": {"allowed_address_pairs": [{"ip_address": "10.0.0.2"}]}})
@@ -101,7 +103,7 @@ def test_address_pairs_need_port_security(member: Api) -> None:
     assert error_type(r) == "AddressPairAndPortSecurityRequired"
 
 
-def test_security_groups_only_as_an_empty_list(member: Api) -> None:
+def test_security_groups_empty_list_and_bad_values(member: Api) -> None:
     net = member.network()
     port = member.port(net["id"], security_groups=[])
     assert port["security_groups"] == []
@@ -109,12 +111,11 @@ def test_security_groups_only_as_an_empty_list(member: Api) -> None:
     r = member.put(f"/v2.0/ports/{port['id']}", {"port": {"security_groups": []}})
     assert r.status_code == 200
     assert r.json()["port"]["revision_number"] == port["revision_number"]
-    for value in (["8b3c2a1e-0000-4000-8000-000000000000"], ["default"], "x"):
+    for value, kind in ((["8b3c2a1e-0000-4000-8000-000000000000"], "SecurityGroupNotFound"),
+                        (["default"], "HTTPBadRequest"), ("x", "HTTPBadRequest")):
         for r in (post_port(member, net["id"], security_groups=value),
                   member.put(f"/v2.0/ports/{port['id']}", {"port": {"security_groups": value}})):
-            assert r.status_code == 400, r.text
-            assert error_type(r) == "InvalidInput"
-            assert "does not offer security groups" in r.json()["NeutronError"]["message"]
+            assert error_type(r) == kind, r.text
     assert [p["id"] for p in member.get("/v2.0/ports", params={"network_id": net["id"]}).json()["ports"]] == [
         port["id"]]
 

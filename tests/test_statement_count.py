@@ -187,4 +187,4 @@ def _statements_to_report_status(env: Env, count: int) -> int:
 def test_a_port_status_report_costs_the_same_statements_for_one_port_and_for_2048(env: Env) -> None:
     one, full = (_statements_to_report_status(env, n) for n in (1, 2048))
     assert one == full, (one, full)
-    assert one <= 10
+    assert one <= 12  # two port reads (before and after), each with tags, addresses and security groups

@@ -9,6 +9,7 @@ from typing import Any
 from trunkd.api import http_errors
 from trunkd.api import validators as v
 from trunkd.domain import errors
+from trunkd.domain import security_groups as sg
 from trunkd.domain.addressing import IPV6_MODES
 from trunkd.domain.context import RequestContext
 from trunkd.domain.limits import MAX_BULK
@@ -97,7 +98,7 @@ PORT: Mapping[str, Attr] = {
     "fixed_ips": Attr(post=True, put=True, check=v.fixed_ips, filter=_fixed_ip_filter),
     "port_security_enabled": Attr(post=True, put=True, check=v.boolean, filter=_bool_filter),
     "allowed_address_pairs": Attr(post=True, put=True, check=v.allowed_address_pairs),
-    "security_groups": Attr(post=True, put=True, check=v.security_groups),
+    "security_groups": Attr(post=True, put=True, check=v.security_groups, filter=_text),
     "device_id": Attr(post=True, put=True, default="", check=v.string(255), filter=_text, sort=True),
     "device_owner": Attr(post=True, put=True, default="", check=v.string(255), filter=_text, sort=True),
     "status": STATUS,
@@ -141,6 +142,51 @@ TRUNK: Mapping[str, Attr] = {
     "status_reason": READ_ONLY,
     "sub_ports": Attr(post=True, default=[], check=v.anything),
     "tags": READ_ONLY,
+}
+
+def _name_not_default(value: Any) -> str:
+    """Neutron's name_not_default: a string, and never `default` (the project's own group has that name)."""
+    name = v.string(255)(value)
+    if name.lower() == sg.DEFAULT_NAME:
+        raise errors.SecurityGroupDefaultAlreadyExists()
+    return name
+
+
+def _optional_id(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"'{value}' is not a valid string")
+    return value
+
+
+SECURITY_GROUP: Mapping[str, Attr] = {
+    **STANDARD,
+    "name": Attr(post=True, put=True, default="", check=_name_not_default, filter=_text, sort=True),
+    "stateful": Attr(post=True, put=True, default=True, check=v.boolean, filter=_bool_filter),
+    "shared": Attr(filter=_bool_filter),
+    "security_group_rules": READ_ONLY,
+    "tags": Attr(post=True, check=v.tag_list),
+}
+
+# in Neutron's attribute order, which is the order conversions run (and so which error a bad rule gets)
+SECURITY_GROUP_RULE: Mapping[str, Attr] = {
+    "id": ID,
+    "security_group_id": Attr(post=True, required=True, check=v.string(36), filter=_text, sort=True),
+    "remote_group_id": Attr(post=True, default=None, check=_optional_id, filter=_text, sort=True),
+    "direction": Attr(post=True, required=True, check=v.one_of(sg.INGRESS, sg.EGRESS), filter=_text, sort=True),
+    "protocol": Attr(post=True, default=None, check=sg.convert_protocol, filter=_text, sort=True),
+    "port_range_min": Attr(post=True, default=None, check=sg.convert_port, filter=v.to_int, sort=True),
+    "port_range_max": Attr(post=True, default=None, check=sg.convert_port, filter=v.to_int, sort=True),
+    "ethertype": Attr(post=True, default=sg.IPV4, check=sg.convert_ethertype, filter=_text, sort=True),
+    "remote_ip_prefix": Attr(post=True, default=None, check=sg.convert_ip_prefix, filter=_text, sort=True),
+    "project_id": PROJECT,
+    "tenant_id": PROJECT,
+    "description": Attr(post=True, default="", check=v.string(255), filter=_text),
+    "remote_address_group_id": Attr(post=True, default=None, check=_optional_id, filter=_text, sort=True),
+    "normalized_cidr": Attr(filter=_text),
+    "belongs_to_default_sg": Attr(filter=_bool_filter),
+    "revision_number": REVISION,
+    "created_at": READ_ONLY,
+    "updated_at": READ_ONLY,
 }
 
 AGENT: Mapping[str, Attr] = {

@@ -35,6 +35,15 @@ _EXTENSIONS: dict[str, tuple[str, str]] = {
     "standard-attr-timestamp": (
         "Resource timestamps", "Adds created_at and updated_at fields to resources with standard attributes."),
     "port-security": ("Port Security", "Provides port security"),
+    "security-group": ("security-group", "The security groups extension."),
+    "stateful-security-group": ("Stateful security group", "Indicates if the security group is stateful or not"),
+    "security-groups-normalized-cidr": ("Normalized CIDR field for security group rules",
+                                        "Add new field with normalized remote_ip_prefix cidr in SG rule"),
+    "port-security-groups-filtering": ("Port filtering on security groups",
+                                       "Provides security groups filtering when listing ports"),
+    "security-groups-rules-belongs-to-default-sg": (
+        "Security group rule belongs to the project's default security group",
+        "Flag to determine if the security group rule belongs to the project's default security group"),
     "allowed-address-pairs": ("Allowed Address Pairs", "Provides allowed address pairs"),
     "standard-attr-tag": (
         "Tag support for resources with standard attribute: subnet, trunk, network, port",

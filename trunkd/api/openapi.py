@@ -30,6 +30,7 @@ class Resource:
     singular: str
     attrs: Mapping[str, A.Attr]
     tags: bool = True
+    update: bool = True
 
 
 RESOURCES = [
@@ -37,6 +38,8 @@ RESOURCES = [
     Resource("ports", "port", A.PORT),
     Resource("trunks", "trunk", A.TRUNK),
     Resource("subnets", "subnet", A.SUBNET, tags=False),
+    Resource("security-groups", "security_group", A.SECURITY_GROUP),
+    Resource("security-group-rules", "security_group_rule", A.SECURITY_GROUP_RULE, tags=False, update=False),
 ]
 # the opt-in flags beyond Neutron (api/options.py), on the operations that read them
 FLAG: Schema = {"type": "boolean"}
@@ -178,6 +181,8 @@ def _resource_paths(res: Resource) -> dict[str, Schema]:
             "delete": _op(f"Delete a {one}", 204),
         },
     }
+    if not res.update:
+        del paths[f"/v2.0/{many}/{{id}}"]["put"]
     if res.tags:
         tag_param = {"name": "tag", "in": "path", "required": True, "schema": SCHEMAS[A.v.tag]}
         tags_body = {"type": "object", "required": ["tags"], "additionalProperties": False,

@@ -428,9 +428,14 @@ def allowed_address_pairs(value: Any) -> list[dict[str, str]]:
 
 
 def security_groups(value: Any) -> list[str]:
-    """trunkd has no security groups: only an empty list is honest."""
-    if value is None or value == []:
+    """Neutron's uuid_list (None is [], as convert_none_to_empty_list): UUIDs, no duplicates."""
+    if value is None:
         return []
-    raise errors.InvalidInput(error_message=(
-        "trunkd does not offer security groups (the security-group extension is not available); "
-        "security_groups accepts only []"))
+    if not isinstance(value, list):
+        raise ValueError(f"'{value}' is not a list")
+    for item in value:
+        uuid(item)
+    duplicates = sorted({str(v) for v in value if value.count(v) > 1})
+    if duplicates:
+        raise ValueError(f"Duplicate items in the list: '{', '.join(duplicates)}'")
+    return [str(v) for v in value]

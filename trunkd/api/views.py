@@ -8,8 +8,15 @@ from typing import Any
 
 from trunkd.api.query import select_fields
 from trunkd.domain.context import RequestContext
-from trunkd.domain.model import Network, Port, Subnet, Trunk, TrunkDetails
-from trunkd.domain.views import network_dict, port_dict, subnet_dict, trunk_dict
+from trunkd.domain.model import Network, Port, SecurityGroup, SecurityGroupRule, Subnet, Trunk, TrunkDetails
+from trunkd.domain.views import (
+    network_dict,
+    port_dict,
+    security_group_dict,
+    security_group_rule_dict,
+    subnet_dict,
+    trunk_dict,
+)
 
 
 def may_read(ctx: RequestContext, resource: str, attribute: str, project_id: str) -> bool:
@@ -51,3 +58,11 @@ def filterable(ctx: RequestContext, resource: str) -> Callable[[str], bool]:
 
 def subnet(s: Subnet, fields: list[str] | None = None) -> dict[str, Any]:
     return select_fields(subnet_dict(s), fields or [])
+
+
+def security_group(g: SecurityGroup, fields: list[str] | None = None) -> dict[str, Any]:
+    return select_fields(security_group_dict(g), fields or [])
+
+
+def security_group_rule(r: SecurityGroupRule, fields: list[str] | None = None) -> dict[str, Any]:
+    return select_fields(security_group_rule_dict(r), fields or [])

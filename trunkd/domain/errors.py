@@ -357,3 +357,119 @@ class SubPortUsedByInstance(Conflict):
         "Port %(port_id)s is owned by an instance (device_owner %(device_owner)s); "
         "an instance must be attached to the trunk's parent port, never to a subport."
     )
+
+
+# -- security groups (neutron.extensions.securitygroup, neutron_lib.exceptions.port_security) --------------
+class InvalidCIDR(BadRequest):
+    template = "Invalid CIDR %(input)s given as IP prefix."
+
+
+class OverQuota(Conflict):
+    template = "Quota exceeded for resources: %(overs)s."
+
+
+class SecurityGroupNotFound(NotFound):
+    template = "Security group %(id)s does not exist"
+
+
+class SecurityGroupRuleNotFound(NotFound):
+    template = "Security group rule %(id)s does not exist"
+
+
+class AddressGroupNotFound(NotFound):
+    template = "Address group %(address_group_id)s could not be found."
+
+
+class SecurityGroupInvalidPortRange(InvalidInput):
+    template = "For TCP/UDP protocols, port_range_min must be <= port_range_max"
+
+
+class SecurityGroupInvalidProtocolForPort(InvalidInput):
+    template = ("Ports cannot be specified for protocol %(protocol)s. "
+                "Ports are only supported for %(valid_port_protocols)s.")
+
+
+class SecurityGroupInvalidPortValue(InvalidInput):
+    template = "Invalid value for port %(port)s"
+
+
+class SecurityGroupInvalidIcmpValue(InvalidInput):
+    template = "Invalid value for ICMP %(field)s (%(attr)s) %(value)s. It must be 0 to 255."
+
+
+class SecurityGroupEthertypeConflictWithProtocol(InvalidInput):
+    template = "Invalid ethertype %(ethertype)s for protocol %(protocol)s."
+
+
+class SecurityGroupMissingIcmpType(InvalidInput):
+    template = "ICMP code (port-range-max) %(value)s is provided but ICMP type (port-range-min) is missing."
+
+
+class SecurityGroupRuleInvalidProtocol(InvalidInput):
+    template = ("Security group rule protocol %(protocol)s not supported. Only protocol values %(values)s "
+                "and integer representations [0 to 255] are supported.")
+
+
+class SecurityGroupRuleInvalidEtherType(InvalidInput):
+    template = "Security group rule for ethertype '%(ethertype)s' not supported. Allowed values are %(values)s."
+
+
+class SecurityGroupRulesNotSingleProject(InvalidInput):
+    template = "Multiple project_ids in bulk security group rule create not allowed"
+
+
+class SecurityGroupNotSingleGroupRules(InvalidInput):
+    template = "Only allowed to update rules for one security profile at a time"
+
+
+class SecurityGroupMultipleRemoteEntites(InvalidInput):
+    template = "Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided."
+
+
+class SecurityGroupProtocolRequiredWithPorts(InvalidInput):
+    template = "Must also specify protocol if port range is given."
+
+
+class SecurityGroupRuleParameterConflict(InvalidInput):
+    template = "Conflicting value ethertype %(ethertype)s for CIDR %(cidr)s"
+
+
+class SecurityGroupInUse(InUse):
+    template = "Security Group %(id)s %(reason)s."
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        params.setdefault("reason", "in use")
+        super().__init__(message, **params)
+
+
+class SecurityGroupCannotRemoveDefault(InUse):
+    template = "Insufficient rights for removing default security group."
+
+
+class SecurityGroupCannotUpdateDefault(InUse):
+    template = "Updating default security group not allowed."
+
+
+class SecurityGroupDefaultAlreadyExists(InUse):
+    template = "Default security group already exists."
+
+
+class DuplicateSecurityGroupRuleInPost(InUse):
+    template = "Duplicate Security Group Rule in POST."
+
+
+class SecurityGroupRuleExists(InUse):
+    template = "Security group rule already exists. Rule id is %(rule_id)s."
+
+
+class SecurityGroupConflict(Conflict):
+    template = "Error %(reason)s while attempting the operation."
+
+
+class PortSecurityPortHasSecurityGroup(InUse):
+    template = ("Port has security group associated. Cannot disable port security or IP address until "
+                "security group is removed.")
+
+
+class PortSecurityAndIPRequiredForSecurityGroups(InvalidInput):
+    template = "Port security must be enabled and port must have an IP address in order to use security groups."

@@ -152,6 +152,43 @@ class Port:
     allowed_address_pairs: list[dict[str, str]] = field(default_factory=list)
     fixed_ips: list[FixedIp] = field(default_factory=list)
     extra_dhcp_opts: list[dict[str, Any]] = field(default_factory=list)
+    security_groups: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SecurityGroupRule:
+    id: str
+    project_id: str
+    security_group_id: str
+    direction: str
+    ethertype: str
+    protocol: str | None
+    port_range_min: int | None
+    port_range_max: int | None
+    remote_ip_prefix: str | None
+    remote_group_id: str | None
+    remote_address_group_id: str | None
+    description: str
+    revision_number: int
+    created_at: datetime
+    updated_at: datetime
+    belongs_to_default_sg: bool = False  # read from the group, not stored
+    group_project_id: str = ""  # the project of its group (the read rules' owner), not stored
+
+
+@dataclass
+class SecurityGroup:
+    id: str
+    project_id: str
+    name: str
+    description: str
+    stateful: bool
+    revision_number: int
+    created_at: datetime
+    updated_at: datetime
+    tags: list[str] = field(default_factory=list)
+    rules: list[SecurityGroupRule] = field(default_factory=list)
+    is_default: bool = False  # the project's default group (read, not stored on the row)
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from trunkd.domain.model import Network, Port, Subnet, Trunk, TrunkDetails
+from trunkd.domain.model import Network, Port, SecurityGroup, SecurityGroupRule, Subnet, Trunk, TrunkDetails
+from trunkd.domain.security_groups import normalized_cidr
 
 
 def timestamp(value: datetime) -> str:
@@ -13,7 +14,7 @@ def timestamp(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _standard(resource: Network | Port | Subnet | Trunk) -> dict[str, Any]:
+def _standard(resource: Network | Port | Subnet | Trunk | SecurityGroup) -> dict[str, Any]:
     return {
         "description": resource.description,
         "revision_number": resource.revision_number,
@@ -83,7 +84,7 @@ def port_dict(port: Port, details: TrunkDetails | None = None) -> dict[str, Any]
             {"ip_address": p["ip_address"], "mac_address": p.get("mac_address") or port.mac_address}
             for p in port.allowed_address_pairs
         ],
-        "security_groups": [],
+        "security_groups": list(port.security_groups),
         "device_id": port.device_id,
         "device_owner": port.device_owner,
         "status": port.status,
@@ -116,4 +117,38 @@ def trunk_dict(trunk: Trunk) -> dict[str, Any]:
         "updated_at": timestamp(trunk.updated_at),
         "tenant_id": trunk.project_id,
         "tags": list(trunk.tags),
+    }
+
+
+def security_group_rule_dict(rule: SecurityGroupRule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "project_id": rule.project_id,
+        "tenant_id": rule.project_id,
+        "security_group_id": rule.security_group_id,
+        "ethertype": rule.ethertype,
+        "direction": rule.direction,
+        "protocol": rule.protocol,
+        "port_range_min": rule.port_range_min,
+        "port_range_max": rule.port_range_max,
+        "remote_ip_prefix": rule.remote_ip_prefix,
+        "remote_address_group_id": rule.remote_address_group_id,
+        "normalized_cidr": normalized_cidr(rule.remote_ip_prefix),
+        "remote_group_id": rule.remote_group_id,
+        "belongs_to_default_sg": rule.belongs_to_default_sg,
+        "description": rule.description,
+        "revision_number": rule.revision_number,
+        "created_at": timestamp(rule.created_at),
+        "updated_at": timestamp(rule.updated_at),
+    }
+
+
+def security_group_dict(group: SecurityGroup) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "stateful": group.stateful,
+        "shared": False,
+        "security_group_rules": [security_group_rule_dict(r) for r in group.rules],
+        **_standard(group),
     }

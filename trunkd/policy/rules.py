@@ -218,6 +218,42 @@ TRUNK_RULES = [
                 ADMIN_OR_PROJECT_MEMBER),
 ]
 
+SGS, SG = "/security-groups", "/security-groups/{id}"
+SG_RULES_PATH, SG_RULE_PATH = "/security-group-rules", "/security-group-rules/{id}"
+SG_OWNER_MEMBER = "role:member and rule:sg_owner"
+SG_OWNER_READER = "role:reader and rule:sg_owner"
+SG_READ = _or(ADMIN_OR_PROJECT_READER, "rule:shared_security_group")
+# neutron/conf/policies/security_group.py; reading groups and rules is also the service role's (trunkd's
+# agents read them to enforce them, as Neutron's agents do over RPC)
+SECURITY_GROUP_RULES = [
+    policy.RuleDefault("sg_owner", "project_id:%(security_group:project_id)s",
+                       description="Rule for security group owner access"),
+    policy.RuleDefault("admin_or_sg_owner", "rule:context_is_admin or project_id:%(security_group:project_id)s",
+                       description="Rule for admin or security group owner access"),
+    policy.RuleDefault("admin_owner_or_sg_owner", "rule:owner or rule:admin_or_sg_owner",
+                       description="Rule for resource owner, admin or security group owner access"),
+    policy.RuleDefault("shared_security_group", "field:security_groups:shared=True",
+                       description="Definition of a shared security group"),
+    policy.RuleDefault("rule_default_sg", "field:security_group_rules:belongs_to_default_sg=True",
+                       description="Definition of a security group rule that belongs to the project default "
+                                   "security group"),
+    _rule("create_default_security_group", _or(ADMIN_OR_SERVICE, PROJECT_READER),
+          "Create a default security group for a project. This rule is only used internally while creating "
+          "a default SG for a project.", _ops("POST", SGS)),
+    _rule("create_security_group", ADMIN_OR_PROJECT_MEMBER, "Create a security group", _ops("POST", SGS)),
+    _rule("get_security_group", _or(SG_READ, SERVICE), "Get a security group", _ops("GET", SGS, SG)),
+    _rule("update_security_group", ADMIN_OR_PROJECT_MEMBER, "Update a security group", _ops("PUT", SG)),
+    _rule("delete_security_group", ADMIN_OR_PROJECT_MEMBER, "Delete a security group", _ops("DELETE", SG)),
+    *_tag_rules("security_group", ADMIN_OR_PROJECT_MEMBER, SG_READ, ADMIN_OR_PROJECT_MEMBER,
+                ADMIN_OR_PROJECT_MEMBER),
+    _rule("create_security_group_rule", _or(ADMIN, SG_OWNER_MEMBER), "Create a security group rule",
+          _ops("POST", SG_RULES_PATH)),
+    _rule("get_security_group_rule", _or(ADMIN, SG_OWNER_READER, SERVICE), "Get a security group rule",
+          _ops("GET", SG_RULES_PATH, SG_RULE_PATH)),
+    _rule("delete_security_group_rule", _or(ADMIN, SG_OWNER_MEMBER), "Delete a security group rule",
+          _ops("DELETE", SG_RULE_PATH)),
+]
+
 # trunkd's own: what host agents call (with a service user's token) and operators use.
 AGENT_RULES = [
     _rule("get_events", ADMIN_OR_SERVICE, "Read the event feed", _ops("GET", "/events")),
@@ -234,4 +270,4 @@ AGENT_RULES = [
 
 def list_rules() -> list[policy.RuleDefault]:
     """Every rule trunkd registers (the `oslo.policy.policies` entry point)."""
-    return [*BASE, *NETWORK_RULES, *PORT_RULES, *SUBNET_RULES, *TRUNK_RULES, *AGENT_RULES]
+    return [*BASE, *NETWORK_RULES, *PORT_RULES, *SUBNET_RULES, *TRUNK_RULES, *SECURITY_GROUP_RULES, *AGENT_RULES]

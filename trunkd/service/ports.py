@@ -11,7 +11,9 @@ from trunkd.domain.context import RequestContext
 from trunkd.domain.events import port_event
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Network, Port, TrunkDetails, TrunkRole
+from trunkd.domain.security_groups import is_trusted
 from trunkd.service import binding, ipam, trunks
+from trunkd.service import security_groups as groups
 from trunkd.service.common import check_revision, readable, real_changes
 from trunkd.service.env import Env, scope
 from trunkd.service.networks import visible_network
@@ -75,12 +77,35 @@ def create_ports(env: Env, ctx: RequestContext, items: list[dict[str, Any]]) -> 
         made = [_create_one(env, uow, ctx, a, seen) for a in items]
         addresses = ipam.allocate(uow, [ipam.Request(p, a.get("fixed_ips"), scope(ctx))
                                         for p, a in zip(made, items, strict=True)])
+        _give_groups(env, uow, ctx, made, items)
         for port in made:
             port.fixed_ips = addresses[port.id]
             uow.record(port_event(events.PORT_CREATED, port))
         return made
 
     return env.db.transact(work, ctx.request_id)
+
+
+def _give_groups(env: Env, uow: UnitOfWork, ctx: RequestContext, made: list[Port],
+                 items: list[dict[str, Any]]) -> None:
+    """Each new port's security groups, as Neutron: those named (checked together, one query), else its
+    project's default group where port security is on; none for network-owned ports. One insert for all."""
+    defaults: dict[str, str | None] = {}
+    wanted: dict[str, tuple[str, list[str]]] = {}
+    for port, attrs in zip(made, items, strict=True):
+        named = attrs.get("security_groups")
+        if port.port_security_enabled and named is None and not is_trusted(port.device_owner):
+            if port.project_id not in defaults:
+                defaults[port.project_id] = groups.ensure_default(env, uow, ctx, port.project_id)
+            default = defaults[port.project_id]
+            port.security_groups = [default] if default else []
+        elif named and not port.port_security_enabled:
+            raise errors.PortSecurityAndIPRequiredForSecurityGroups()
+        elif named and not is_trusted(port.device_owner):
+            port.security_groups = list(named)
+            wanted[port.id] = (port.project_id, named)
+    groups.check_port_groups(uow, ctx, wanted)
+    uow.security_groups.bind({p.id: p.security_groups for p in made if p.security_groups})
 
 
 def _check_port_security(enabled: bool, pairs: list[dict[str, str]]) -> None:
@@ -168,6 +193,8 @@ def update_port(
         trunks.check_instance_rail(env, uow, port_id, str(changes.get("device_owner", "")))
         wanted = {**vars(port), **changes}
         _check_port_security(wanted["port_security_enabled"], wanted["allowed_address_pairs"])
+        groups.ensure_default(env, uow, ctx, port.project_id)
+        regrouped = _regroup(uow, ctx, port, attrs, bool(wanted["port_security_enabled"]))
         readdressed = False
         if "fixed_ips" in attrs:
             released, added = ipam.readdress(uow, port, attrs["fixed_ips"], scope(ctx))
@@ -181,7 +208,7 @@ def update_port(
             )
             if port.status != "DOWN":  # a new (or no) host has not plugged it yet: its agent reports ACTIVE
                 changes["status"] = "DOWN"
-        if not changes and not readdressed:
+        if not changes and not readdressed and not regrouped:
             return port, uow.ports.trunk_details([port_id]).get(port_id)
         uow.ports.update(port_id, changes)
         updated = visible_port(uow, ctx, port_id)
@@ -191,6 +218,24 @@ def update_port(
         return updated, uow.ports.trunk_details([port_id]).get(port_id)
 
     return env.db.transact(work, ctx.request_id)
+
+
+def _regroup(uow: UnitOfWork, ctx: RequestContext, port: Port, attrs: dict[str, Any], port_security: bool) -> bool:
+    """Neutron's port-security and security-group update rules; replaces the port's groups when the request
+    names others. Returns whether they changed."""
+    named = attrs.get("security_groups")
+    if not port_security:
+        if named:
+            raise errors.PortSecurityAndIPRequiredForSecurityGroups()
+        if "security_groups" not in attrs and port.security_groups:
+            raise errors.PortSecurityPortHasSecurityGroup()
+    if "security_groups" not in attrs or set(named or []) == set(port.security_groups):
+        return False
+    new = [] if is_trusted(str(attrs.get("device_owner", port.device_owner))) else list(named or [])
+    groups.check_port_groups(uow, ctx, {port.id: (port.project_id, new)})
+    uow.security_groups.unbind(port.id)
+    uow.security_groups.bind({port.id: new})
+    return True
 
 
 def merge_dhcp_opts(current: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:

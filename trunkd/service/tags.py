@@ -9,10 +9,11 @@ from typing import Any
 from trunkd.domain import errors, events
 from trunkd.domain.context import RequestContext
 from trunkd.domain.limits import MAX_TAGS, valid_tag
-from trunkd.domain.views import network_dict, port_dict, subnet_dict, trunk_dict
+from trunkd.domain.views import network_dict, port_dict, security_group_dict, subnet_dict, trunk_dict
 from trunkd.service.env import Env
 from trunkd.service.networks import visible_network
 from trunkd.service.ports import visible_port
+from trunkd.service.security_groups import visible_group
 from trunkd.service.subnets import visible_subnet
 from trunkd.service.trunks import visible_trunk
 from trunkd.store.uow import UnitOfWork
@@ -32,6 +33,8 @@ KINDS = {
     "ports": Taggable("port", visible_port, lambda u: u.ports, port_dict, events.PORT_UPDATED),
     "trunks": Taggable("trunk", visible_trunk, lambda u: u.trunks, trunk_dict, events.TRUNK_UPDATED),
     "subnets": Taggable("subnet", visible_subnet, lambda u: u.subnets, subnet_dict, events.SUBNET_UPDATED),
+    "security-groups": Taggable("security_group", visible_group, lambda u: u.security_groups, security_group_dict,
+                                events.SECURITY_GROUP_UPDATED),
 }
 
 

@@ -18,6 +18,9 @@ _SQLITE_UNIQUE = {
     "index 'uq_networks_segment'": "uq_networks_segment",
     "ip_allocations.subnet_id, ip_allocations.ip_address": "pk_ip_allocations",
     "networks.physical_network": "uq_networks_flat_physnet",
+    "default_security_groups.project_id": "pk_default_security_groups",
+    "security_group_port_bindings.port_id, security_group_port_bindings.security_group_id":
+        "pk_security_group_port_bindings",
 }
 
 

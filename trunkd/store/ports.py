@@ -21,6 +21,7 @@ from trunkd.store.resources import (
     update_many,
     update_row,
 )
+from trunkd.store.security_groups import SecurityGroupRepo
 from trunkd.store.tables import networks, port_claims, port_tags, ports, subports, trunks
 from trunkd.store.tags import TagRepo
 
@@ -74,12 +75,14 @@ class PortRepo:
         self.conn = conn
         self.tags = TagRepo(conn, port_tags)
         self.addresses = IpAllocationRepo(conn)
+        self.groups = SecurityGroupRepo(conn)
 
     def _hydrate(self, rows: Iterable[Any]) -> list[Port]:
         rows = list(rows)
         ids = [r.id for r in rows]
-        tags, fixed = self.tags.of(ids), self.addresses.of_ports(ids)
-        return [Port(**r._mapping, tags=tags.get(r.id, []), fixed_ips=fixed.get(r.id, [])) for r in rows]
+        tags, fixed, groups = self.tags.of(ids), self.addresses.of_ports(ids), self.groups.of_ports(ids)
+        return [Port(**r._mapping, tags=tags.get(r.id, []), fixed_ips=fixed.get(r.id, []),
+                     security_groups=groups.get(r.id, [])) for r in rows]
 
     def get(self, port_id: str, project_id: str | None = None, *, lock: bool = False) -> Port | None:
         row = row_by_id(self.conn, ports, port_id, lock=lock, scope=None if project_id is None else _OWN,
@@ -93,7 +96,8 @@ class PortRepo:
 
     def page(self, query: ListQuery, project_id: str | None) -> list[Port]:
         stmt = listing.apply_filters(select(ports), ports, port_tags, COLUMNS, query,
-                                     {"fixed_ips": _fixed_ips_filter})
+                                     {"fixed_ips": _fixed_ips_filter,
+                                      "security_groups": SecurityGroupRepo.ports_filter})
         visible = ports.c.project_id == project_id if project_id is not None else None
         if visible is not None:
             stmt = stmt.where(visible)
@@ -105,7 +109,8 @@ class PortRepo:
         return bool(self.conn.execute(select(exists().where(cond))).scalar())
 
     def insert(self, port: Port) -> None:
-        insert_row(self.conn, ports, {k: v for k, v in vars(port).items() if k not in ("tags", "fixed_ips")})
+        insert_row(self.conn, ports, {k: v for k, v in vars(port).items()
+                                      if k not in ("tags", "fixed_ips", "security_groups")})
 
     def update(self, port_id: str, values: dict[str, object]) -> None:
         update_row(self.conn, ports, port_id, values)

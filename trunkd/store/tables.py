@@ -207,10 +207,58 @@ ip_allocations = Table(
 )
 Index("ix_ip_allocations_subnet_offset", ip_allocations.c.subnet_id, ip_allocations.c.ip_offset)
 
+security_groups = Table(
+    "security_groups",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("name", String(255), nullable=False, server_default=""),
+    Column("stateful", Boolean, nullable=False, server_default=sa_true()),
+    *_standard_attributes(),
+)
+
+# Each project's default group: project_id is the key, so two requests racing to create it cannot both win.
+default_security_groups = Table(
+    "default_security_groups",
+    metadata,
+    Column("project_id", String(255), primary_key=True),
+    Column("security_group_id", ID, ForeignKey(security_groups.c.id, ondelete="CASCADE"), nullable=False,
+           unique=True),
+)
+
+security_group_rules = Table(
+    "security_group_rules",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("security_group_id", ID, ForeignKey(security_groups.c.id, ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("remote_group_id", ID, ForeignKey(security_groups.c.id, ondelete="CASCADE"), nullable=True,
+           index=True),
+    Column("remote_address_group_id", ID, nullable=True),
+    Column("direction", String(16), nullable=False),
+    Column("ethertype", String(40), nullable=False),
+    Column("protocol", String(40), nullable=True),
+    Column("port_range_min", Integer, nullable=True),
+    Column("port_range_max", Integer, nullable=True),
+    Column("remote_ip_prefix", String(255), nullable=True),
+    *_standard_attributes(),
+)
+
+# A port's groups, in the order given. A group in use cannot go (no cascade from the group side).
+security_group_port_bindings = Table(
+    "security_group_port_bindings",
+    metadata,
+    Column("port_id", ID, ForeignKey(ports.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("security_group_id", ID, ForeignKey(security_groups.c.id), primary_key=True, index=True),
+    Column("position", Integer, nullable=False, server_default="0"),
+)
+
 network_tags = _tags_table("network", networks)
 subnet_tags = _tags_table("subnet", subnets)
 port_tags = _tags_table("port", ports)
 trunk_tags = _tags_table("trunk", trunks)
+security_group_tags = _tags_table("security_group", security_groups)
 
 agents = Table(
     "agents",
@@ -255,7 +303,8 @@ consumer_cursors = Table(
     Column("updated_at", TIMESTAMP, nullable=False),
 )
 
-TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags}
+TAG_TABLES = {"networks": network_tags, "ports": port_tags, "trunks": trunk_tags, "subnets": subnet_tags,
+              "security_groups": security_group_tags}
 
 
 # MariaDB/MySQL: InnoDB (transactions, row locks, foreign keys), four-byte UTF-8, and binary comparison

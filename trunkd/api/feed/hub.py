@@ -15,11 +15,12 @@ import contextlib
 import logging
 import weakref
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
+from trunkd.domain.events import BROADCAST_TYPES
 from trunkd.service.env import Env
 from trunkd.service.feed.reading import new_heads
 from trunkd.store.feed.outbox import Head
@@ -40,7 +41,8 @@ class Waiter:
 
     def wants(self, head: Head) -> bool:
         return (head.seq > self.seen_through and (not self.types or head.resource_type in self.types)
-                and (self.host is None or head.host == self.host))
+                and (self.host is None or head.host == self.host
+                     or (head.host is None and head.resource_type in BROADCAST_TYPES)))
 
 
 _LIVE: weakref.WeakSet[EventHub] = weakref.WeakSet()
@@ -142,6 +144,12 @@ class EventHub:
         self._head = heads[-1].seq
         anyhost = self._by_host.get(None, set())
         for head in heads:
-            for waiter in (*self._by_host.get(head.host, ()), *anyhost) if head.host is not None else anyhost:
+            if head.host is not None:
+                waiters: Iterable[Waiter] = (*self._by_host.get(head.host, ()), *anyhost)
+            elif head.resource_type in BROADCAST_TYPES:  # every host's polls are sent these
+                waiters = [w for ws in self._by_host.values() for w in ws]
+            else:
+                waiters = anyhost
+            for waiter in waiters:
                 if not waiter.woken.is_set() and waiter.wants(head):
                     waiter.woken.set()

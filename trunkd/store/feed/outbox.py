@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
-from trunkd.domain.events import Event
+from trunkd.domain.events import BROADCAST_TYPES, Event
 from trunkd.store.clock import now
 from trunkd.store.tables import consumer_cursors, outbox
 
@@ -119,8 +119,9 @@ class OutboxRepo:
         stmt = select(outbox).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit)
         if resource_types:
             stmt = stmt.where(outbox.c.resource_type.in_(list(resource_types)))
-        if host is not None:
-            stmt = stmt.where(outbox.c.host == host)
+        if host is not None:  # the host's events, and those every host is sent (security groups: no host)
+            stmt = stmt.where((outbox.c.host == host)
+                              | (outbox.c.host.is_(None) & outbox.c.resource_type.in_(BROADCAST_TYPES)))
         return [dict(r._mapping) for r in self.conn.execute(stmt)]
 
     def heads_since(self, after: int, limit: int) -> list[Head]:
