@@ -308,18 +308,22 @@ def test_a_removed_rule_cuts_its_established_connections_and_leaves_others(world
     try:
         sports = {6000: 41000 + int(uuid.uuid4().int % 1000), 9999: 42000 + int(uuid.uuid4().int % 1000)}
 
-        def flow(dport: int) -> bool:  # one UDP conversation: n -> vm:dport, and the reply
+        def flow(dport: int) -> bool:
+            """One exchange of a UDP conversation n started: n -> vm:dport, then (only then) the reply (were
+            the instance to speak first, n's frames would be replies to *its* connection)."""
             m = mark()
-            there = arrives(w.eps["n"], w.vm, ip_frame(n, p, udp(dport, sports[dport]), m), m, attempts=1)
+            if not arrives(w.eps["n"], w.vm, ip_frame(n, p, udp(dport, sports[dport]), m), m, attempts=1):
+                return False
             m = mark()
-            back = arrives(w.vm, w.eps["n"], ip_frame(p, n, udp(sports[dport], dport), m), m, attempts=1)
-            return there and back
+            return arrives(w.vm, w.eps["n"], ip_frame(p, n, udp(sports[dport], dport), m), m, attempts=1)
 
         wait_for("udp 6000 established", lambda: flow(6000), timeout=10)
         assert flow(9999), "udp 9999 established"
     finally:
         assert w.api.delete(f"/v2.0/security-group-rules/{rid}").status_code == 204
     wait_for("the connection on 6000 cut", lambda: not flow(6000), timeout=10)
+    m = mark()
+    assert never(w.vm, w.eps["n"], ip_frame(p, n, udp(sports[6000], 6000), m), m), "its replies are cut too"
     assert flow(9999), "the connection on 9999 (its rule kept) still passes both ways"
 
 

@@ -95,7 +95,8 @@ class ServerApi:
         return r
 
     def _list(self, collection: str, params: dict[str, Any]) -> list[Resource]:
-        return list(self._call("GET", f"/v2.0/{collection}", params=params).json()[collection])
+        body = self._call("GET", f"/v2.0/{collection}", params=params).json()
+        return list(body[collection.replace("-", "_")])  # security-groups -> "security_groups"
 
     def _by_ids(self, collection: str, key: str, ids: Iterable[str]) -> list[Resource]:
         return [item for chunk in _chunks(ids) for item in self._list(collection, {key: chunk})]
