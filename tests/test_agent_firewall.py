@@ -62,6 +62,12 @@ def test_rule_matches_follow_neutrons_protocols_prefixes_and_icmp() -> None:
     assert fw.rule_matches(ingress(remote_ip_prefix="0.0.0.0/0")) == ["ip"], "any prefix matches everything"
 
 
+def test_an_unknown_protocol_allows_nothing_and_ip_means_any() -> None:
+    rules = (ingress(protocol="warp"), ingress(protocol="ip"))
+    flows = fw.build([filtered()], {"web": fw.Group("web", rules)}, {}).groups
+    assert [f.split(",", 3)[3] for f in flows] == ["ip,actions=load:1->NXM_NX_REG9[]"]
+
+
 def test_anti_spoofing_allows_only_the_ports_macs_and_addresses() -> None:
     port = filtered(addresses=("10.0.0.5", "2001:db8::5"), pairs=(("fa:16:3e:00:00:09", "10.0.1.0/24"),))
     flows = fw.build([port], {}, {}).ports["p1"]

@@ -160,11 +160,17 @@ def port_masks(low: int, high: int) -> list[str]:
     return out
 
 
+class UnknownProtocol(ValueError):
+    """A protocol name the compiler does not know: its rule allows nothing (never everything)."""
+
+
 def protocol_number(rule: Rule) -> int | None:
     proto = rule.get("protocol")
-    if proto in (None, "", "any"):
+    if proto in (None, "", "any", "ip"):  # "ip" (number 0 by name) is any IP protocol, as Neutron reads it
         return None
     text = str(proto).lower()
+    if not text.isdigit() and text not in PROTOCOLS:
+        raise UnknownProtocol(text)
     num = int(text) if text.isdigit() else PROTOCOLS[text]
     if num == 1 and rule.get("ethertype") == "IPv6":
         return 58  # Neutron: "icmp" with IPv6 means ICMPv6
@@ -261,7 +267,11 @@ def group_flows(groups: Mapping[str, Group], numbers: Mapping[str, int],
             table = T_GROUP_EGRESS if rule.get("direction") == "egress" else T_GROUP_INGRESS
             ethertype = "IPv6" if rule.get("ethertype") == "IPv6" else "IPv4"
             remote = rule.get("remote_group_id")
-            for match in rule_matches(rule):
+            try:
+                matches = rule_matches(rule)
+            except UnknownProtocol:
+                continue
+            for match in matches:
                 key = f"table={table},priority=70,reg8={numbers[gid]},{match}"
                 if remote:
                     cid = conj.id_for(gid, remote, str(rule.get("direction")), ethertype)
@@ -322,7 +332,7 @@ def _port_flows(port: FilterPort, numbers: tuple[tuple[str, int], ...], stateful
         ]
         flows += [f"{egress},priority=95,{reg},icmp6,dl_src={mac},ipv6_src=::,icmp_type={t},actions=NORMAL"
                   for t in UNSPECIFIED_V6_TYPES]
-        for vlan, strip in (("vlan_tci=0x1000/0x1000", "strip_vlan,"), ("vlan_tci=0x0000/0x1000", "")):
+        for vlan, strip in (("vlan_tci=0x1000/0x1000", "pop_vlan,"), ("vlan_tci=0x0000/0x1000", "")):
             flows.append(f"table={T_ACCEPT_OR_INGRESS},priority=100,reg6={z},{vlan},dl_dst={mac},"
                          f"actions=load:{o}->{REG_PORT},{strip}resubmit(,{T_BASE_INGRESS})")
     # an instance is no DHCP server and no router
