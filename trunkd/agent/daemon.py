@@ -75,6 +75,9 @@ class Agent:
         self.changed = threading.Condition()
         self.asked = 0  # passes asked for by the feed thread
         self.done = 0  # the last ask a finished pass covered
+        self.fast_asked = 0  # security refreshes asked for (groups, rules, members: the group tables only)
+        self.fast_done = 0
+        self.fast_members = False  # a refresh asked for reads the remote groups' members again
         config.state_dir.mkdir(parents=True, exist_ok=True)
         feed_client = httpx.Client(base_url=config.server, auth=self.api.auth, timeout=config.poll_wait + 30)
         self.feed = EventFeed(config.server, config.state_dir / f"cursor-{config.host}.json",
@@ -151,14 +154,20 @@ class Agent:
                     break
                 self.wake.clear()
                 with self.changed:
-                    asked = self.asked
+                    asked, fast_asked, members = self.asked, self.fast_asked, self.fast_members
+                    self.fast_members = False
                 full = self.dirty or time.monotonic() - last_full >= self.config.resync_interval
+                if not full and asked == self.done and fast_asked > self.fast_done and self._refresh(members):
+                    with self.changed:
+                        self.fast_done = fast_asked
+                        self.changed.notify_all()
+                    continue
                 self.dirty = False
                 self._pass(full)
                 if full:
                     last_full = time.monotonic()
                 with self.changed:
-                    self.done = asked
+                    self.done, self.fast_done = asked, fast_asked
                     self.changed.notify_all()
         finally:
             self.stop.set()
@@ -174,7 +183,8 @@ class Agent:
             events = self._retrying("polling events", lambda: self.feed.poll(self._wait()))
             if events is None:
                 return
-            if any(e["kind"] not in IGNORED_KINDS for e in events):
+            if any(e["kind"] not in IGNORED_KINDS and e.get("resource_type") not in SECURITY_TYPES[:2]
+                   for e in events):  # group and rule events: the security feed's (a refresh, not a pass)
                 self._await_pass()
             self.feed.commit()
             if self.config.local_ip:  # other hosts' agents are not in this host's feed: compare
@@ -189,9 +199,32 @@ class Agent:
             events = self._retrying("polling security events", lambda: self.security_feed.poll(self._wait()))
             if events is None:
                 return
-            if any(concerns_firewall(e, self.reconciler.remote_groups) for e in events):
-                self._await_pass()
+            wanted = [e for e in events if concerns_firewall(e, self.reconciler.remote_groups)]
+            if wanted:
+                self._await_refresh(members=any(e.get("resource_type") == "port" for e in wanted))
             self.security_feed.commit()
+
+    def _await_refresh(self, members: bool) -> None:
+        """Ask for a security refresh (or a pass) and wait until one that started after the ask is done."""
+        with self.changed:
+            self.fast_asked += 1
+            ticket = self.fast_asked
+            self.fast_members = self.fast_members or members
+            self.wake.set()
+            while self.fast_done < ticket and not self.stop.is_set():
+                self.changed.wait(1.0)
+
+    def _refresh(self, members: bool) -> bool:
+        """The group tables alone, after a group, rule or membership change; False: a pass is needed."""
+        started = time.monotonic()
+        try:
+            done = self.reconciler.refresh_security(members)
+        except (httpx.HTTPError, RuntimeError, OSError) as exc:
+            log.warning("security refresh failed, passing instead: %s", exc)
+            return False
+        if done:
+            log.info("security refresh in %.3fs", time.monotonic() - started)
+        return done
 
     def _await_pass(self) -> None:
         """Ask for a pass and wait until one that started after the ask has finished."""

@@ -112,7 +112,8 @@ class Firewall:
     """Desired flows: the ones shared by every port, and per port (so a caller can tell what changed)."""
 
     common: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # the group tables (74 and 84), nothing else there
+    numbers: dict[str, int] = field(default_factory=dict)  # group id -> its reg8 number
     ports: dict[str, list[str]] = field(default_factory=dict)  # port id -> its flows
 
     def flows(self) -> list[str]:
@@ -389,7 +390,7 @@ def build(ports: Iterable[FilterPort], groups: Mapping[str, Group],
     ports = list(ports)
     secured = [p for p in ports if p.secured]
     numbers = group_numbers(g for p in secured for g in p.groups if g in groups)
-    out = Firewall(common=common_flows(), groups=group_flows(groups, numbers, members))
+    out = Firewall(common=common_flows(), groups=group_flows(groups, numbers, members), numbers=numbers)
     for port in ports:
         if not port.secured:
             out.ports[port.port_id] = unfiltered_flows(port)
@@ -398,6 +399,10 @@ def build(ports: Iterable[FilterPort], groups: Mapping[str, Group],
         stateful = not known or any(g.stateful for g in known)
         out.ports[port.port_id] = port_flows(port, numbers, stateful)
     return out
+
+
+def is_group_flow(flow: str) -> bool:
+    return flow.startswith((f"table={T_GROUP_EGRESS},", f"table={T_GROUP_INGRESS},"))
 
 
 def remote_groups(groups: Iterable[Group]) -> set[str]:

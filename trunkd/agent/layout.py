@@ -80,6 +80,7 @@ class Layout:
     filtered: set[str] = field(default_factory=set)  # port ids whose filter flows are in int_flows
     unnumbered: set[str] = field(default_factory=set)  # br-int ports to filter that have no ofport yet
     filter_names: set[str] = field(default_factory=set)  # br-int ports (by name) to filter
+    group_numbers: dict[str, int] = field(default_factory=dict)  # security group -> its number in the flows
 
 
 def _allocate(needed: Iterable[str], known: Mapping[str, int]) -> dict[str, int]:
@@ -237,6 +238,7 @@ def _firewall(view: HostView, seen: Observed, out: Layout, on_int: Mapping[str, 
         if ports[-1].secured:
             out.filtered.add(port["id"])
     fw = filtering.build(ports, view.groups, view.members)
+    out.group_numbers = fw.numbers
     flows = fw.flows()
     if view.local_ip and PATCH_TUN in seen.ofports:
         flows += filtering.tagged_flows(PATCH_TUN, out.local_vlans.values())

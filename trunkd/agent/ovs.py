@@ -199,7 +199,7 @@ class OvsSwitch:
         env = {**os.environ, **({"OVS_RUNDIR": self.rundir} if self.rundir else {})}
         try:
             subprocess.run(["ovs-ofctl", "-O", protocol, *args], input=text, text=True, env=env, check=True,
-                           capture_output=True, timeout=self.timeout)
+                           capture_output=True, timeout=max(self.timeout, len(text) / 100_000))
         except subprocess.CalledProcessError as exc:
             raise RuntimeError(f"ovs-ofctl {args[0]} failed: {exc.stderr.strip()[:500]}") from exc
 

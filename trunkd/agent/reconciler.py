@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from trunkd.agent import firewall, layout
@@ -53,6 +53,7 @@ class Reconciler:
         self.port_status_missing = False  # the server has no port-status call (logged once)
         self.firewall = firewall
         self.remote_groups: set[str] = set()  # remote groups the last pass's rules refer to
+        self.last: tuple[layout.HostView, layout.Layout] | None = None  # the last pass that set br-int's flows
 
     def view(self) -> layout.HostView:
         """The server's view: ports bound here, trunks of parents bound here, their subports and networks."""
@@ -68,9 +69,11 @@ class Reconciler:
                                (self.underlay.bridge, self.underlay.iface) if self.underlay else None,
                                self.firewall, groups, members)
 
-    def security(self, ports: Iterable[Resource]) -> tuple[dict[str, firewall.Group], dict[str, tuple[str, ...]]]:
+    def security(self, ports: Iterable[Resource], known: Mapping[str, tuple[str, ...]] | None = None
+                 ) -> tuple[dict[str, firewall.Group], dict[str, tuple[str, ...]]]:
         """The security groups of these ports with their rules, and the addresses of every remote group's
-        members (fixed IPs and allowed address pairs of each port in it, wherever it is bound)."""
+        members (fixed IPs and allowed address pairs of each port in it, wherever it is bound); members of
+        remote groups in `known` are taken from there instead of read again."""
         wanted = {g for p in ports if p.get("port_security_enabled", True) for g in p.get("security_groups") or ()}
         if not wanted:
             self.remote_groups = set()
@@ -89,12 +92,29 @@ class Reconciler:
         groups = {g["id"]: firewall.Group(g["id"], tuple(rules.get(g["id"], ())), bool(g.get("stateful", True)))
                   for g in self.api.security_groups(wanted)}
         self.remote_groups = firewall.remote_groups(groups.values())
-        members: dict[str, set[str]] = {r: set() for r in self.remote_groups}
-        for remote in sorted(self.remote_groups):
+        members: dict[str, set[str]] = {r: set((known or {}).get(r, ())) for r in self.remote_groups}
+        for remote in sorted(self.remote_groups - set(known or {})):
             for port in self.api.ports_in_group(remote):
                 members[remote].update(ip["ip_address"] for ip in port.get("fixed_ips") or [])
                 members[remote].update(p["ip_address"] for p in port.get("allowed_address_pairs") or [])
         return groups, {r: tuple(sorted(a)) for r, a in members.items()}
+
+    def refresh_security(self, members: bool) -> bool:
+        """The fast path for a group, rule or membership change: read only groups, rules (and, with `members`,
+        the remote groups' members), rewrite only the group tables. False when it cannot stand in for a pass
+        (none has set br-int yet, or the set of groups changed): the caller then runs a pass."""
+        if self.last is None or not self.firewall:
+            return False
+        view, want = self.last
+        groups, found = self.security(view.ports.values(), None if members else view.members)
+        if set(groups) != set(view.groups):
+            return False
+        flows = [f for f in want.int_flows if not firewall.is_group_flow(f)]
+        flows += firewall.group_flows(groups, want.group_numbers, found)
+        self.last = None
+        self.switch.replace_flows(layout.BR_INT, flows)
+        self.last = (replace(view, groups=groups, members=found), replace(want, int_flows=flows))
+        return True
 
     def tunnel_peers(self) -> tuple[str, ...]:
         """Tunnel endpoints of the other live agents (none when this host does not tunnel)."""
@@ -167,7 +187,9 @@ class Reconciler:
             failure = f"wiring failed on host {self.host}: {exc}"
         if not failure:
             try:  # per-port drops by name: a port gone meanwhile fails this, the OVSDB event brings a pass
+                self.last = None
                 self.switch.replace_flows(layout.BR_INT, want.int_flows, force=full)
+                self.last = (view, want)
                 if first is not plan:  # the filters are in: now the held-back ports join their networks
                     self.switch.apply(layout.diff(want, self.switch.observe()))
             except Exception as exc:
