@@ -120,6 +120,8 @@ def run(count: int, rounds: int, verbose: bool = False) -> None:
             assert r.status_code == 201, r.text
             victim = r.json()["security_group_rule"]
             back.append(_timed("rule flow in place", lambda: match in _flows(host, 84)))
+        if verbose:
+            print("\n".join(x for x in agent.log.read_text().splitlines() if "trunkd.agent [-]" in x)[-4000:])
         print("rule deleted -> flow gone on every port (s): " + " / ".join(f"{t:.3f}" for t in gone)
               + f"  median {statistics.median(gone):.3f}")
         print("rule added -> flow in place on every port (s): " + " / ".join(f"{t:.3f}" for t in back)

@@ -25,17 +25,20 @@ IGNORED_KINDS = frozenset({"trunk.status_changed"})
 # What the firewall follows beyond this host's feed: groups and rules (written with no host) and ports
 # anywhere, whose joining or leaving a remote group changes that group's member addresses.
 SECURITY_TYPES = ("security_group", "security_group_rule", "port")
+MEMBER_KEYS = ("security_groups", "fixed_ips", "allowed_address_pairs")
 
 
 def concerns_firewall(event: dict[str, Any], remote_groups: set[str]) -> bool:
-    """A group or rule change, or a port entering, leaving or changing inside a remote group."""
+    """A group or rule change, or a port entering or leaving a remote group, or changing its addresses
+    there (not a status or binding change: those keep the members' addresses as they are)."""
     if event.get("resource_type") != "port":
         return True
     payload = event.get("payload") or event
-    named: set[str] = set()
-    for side in ("state", "previous"):
-        named.update((payload.get(side) or {}).get("security_groups") or ())
-    return bool(named & remote_groups)
+    state, previous = payload.get("state") or {}, payload.get("previous") or {}
+    named = set(state.get("security_groups") or ()) | set(previous.get("security_groups") or ())
+    if not named & remote_groups:
+        return False
+    return not (state and previous) or any(state.get(k) != previous.get(k) for k in MEMBER_KEYS)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ class Agent:
         log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)
         self.security_feed = EventFeed(
             config.server, config.state_dir / f"security-cursor-{config.host}.json", resync=self._resync,
-            resource_types=SECURITY_TYPES,
+            resource_types=SECURITY_TYPES, page=1000,  # one refresh per burst, not per 100 events
             client=httpx.Client(base_url=config.server, auth=self.api.auth, timeout=config.poll_wait + 30))
         self.reconciler = Reconciler(self.api, self.switch, config.host, config.local_ip,
                                      dict(config.bridge_mappings), self._underlay(),
