@@ -20,6 +20,7 @@ Reported:
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import tempfile
@@ -63,6 +64,19 @@ def _plug(host: OvsHost, ports: list[dict[str, Any]]) -> None:
         host.vsctl(*args)
 
 
+def _settled(api: Api, workdir: Path, host: str) -> None:
+    """Wait until the agent has handled every event so far (both its cursors at the feed's head): the rule
+    changes are then measured on an agent at rest, not behind the burst of the ports' creation."""
+    latest = int(api.get("/v2.0/events", params={"after": 2**62, "limit": 1}).json()["latest"])
+
+    def cursor(name: str) -> int:
+        path = workdir / f"{name}-{host}.json"
+        return int(json.loads(path.read_text())["after"]) if path.exists() else 0
+
+    wait_for("the agent caught up with the feed",
+             lambda: min(cursor("cursor"), cursor("security-cursor")) >= latest, timeout=600, every=0.5)
+
+
 def _timed(what: str, check: Any, timeout: float = 120.0) -> float:
     began = time.monotonic()
     wait_for(what, check, timeout=timeout, every=0.02)
@@ -102,6 +116,7 @@ def run(count: int, rounds: int, verbose: bool = False) -> None:
         _plug(host, ports)
         wait_for("every port filtered", lambda: _classified(host) >= count, timeout=600, every=0.5)
         first = time.monotonic() - began
+        _settled(api, workdir, host.name)
         members = _flows(host, 84).count("conjunction(") - 1
         print(f"{count} ports, one group of {total} rules (remote group: {members} member address flows); "
               f"{len(host.ofctl('dump-flows', 'br-int').splitlines()) - 1} flows on br-int")

@@ -84,7 +84,8 @@ class Agent:
         config.state_dir.mkdir(parents=True, exist_ok=True)
         feed_client = httpx.Client(base_url=config.server, auth=self.api.auth, timeout=config.poll_wait + 30)
         self.feed = EventFeed(config.server, config.state_dir / f"cursor-{config.host}.json",
-                              resync=self._resync, host=config.host, client=feed_client)
+                              resync=self._resync, host=config.host, client=feed_client,
+                              page=1000)  # passes are level-triggered: one per burst of events is enough
         started = time.monotonic()
         self.switch = OvsSwitch(config.ovsdb, config.ovs_rundir)
         log.info("OVSDB %s synced in %.3fs", config.ovsdb, time.monotonic() - started)

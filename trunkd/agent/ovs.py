@@ -179,8 +179,9 @@ class OvsSwitch:
             txn.add(api.add_port(bridge, iface, may_exist=False, external_ids=ids))
 
     def replace_flows(self, bridge: str, flows: list[str], force: bool = False) -> None:
-        """Make the bridge's flow table exactly `flows`. After a first full replace (ovs-ofctl compares
-        with the table and changes only what differs), only the difference from the flows this switch
+        """Make the bridge's flow table exactly `flows`, atomically (an OpenFlow 1.4 bundle: never half a
+        table). After a first full replace (ovs-ofctl compares with the table and changes only what differs,
+        so correct flows stay in place), only the difference from the flows this switch
         last set is sent, as one atomic OpenFlow bundle; `force` (a full pass repairing drift made behind
         the agent's back) compares with the table again."""
         last = self._flows.get(bridge)
@@ -188,7 +189,7 @@ class OvsSwitch:
             return
         self._flows.pop(bridge, None)  # unknown until this call succeeds: the next one compares in full
         if last is None or force:
-            self._ofctl(["replace-flows", bridge, "/dev/stdin"], "\n".join(flows) + "\n")
+            self._ofctl(["--bundle", "replace-flows", bridge, "/dev/stdin"], "\n".join(flows) + "\n", "OpenFlow14")
         else:
             lines = flow_changes(last, flows)
             if lines:
