@@ -78,19 +78,21 @@ class Reconciler:
         if not wanted:
             self.remote_groups = set()
             return {}, {}
-        rules: dict[str, list[Resource]] = {}
-        try:
-            found = self.api.security_group_rules(wanted)
+        try:  # a group carries its rules (security_group_rules), as Neutron shows it: one call
+            listed = self.api.security_groups(wanted)
         except ServerError as exc:
             if exc.status_code != 404:
                 raise
             log.warning("the server has no security groups (%s): ports filtered with none", exc)
             self.remote_groups = set()
             return {}, {}
-        for rule in found:
-            rules.setdefault(rule["security_group_id"], []).append(rule)
+        rules: dict[str, list[Resource]] = {g["id"]: list(g["security_group_rules"]) for g in listed
+                                            if "security_group_rules" in g}
+        if len(rules) < len(listed):  # a server that lists groups without their rules
+            for rule in self.api.security_group_rules({g["id"] for g in listed} - set(rules)):
+                rules.setdefault(rule["security_group_id"], []).append(rule)
         groups = {g["id"]: firewall.Group(g["id"], tuple(rules.get(g["id"], ())), bool(g.get("stateful", True)))
-                  for g in self.api.security_groups(wanted)}
+                  for g in listed}
         self.remote_groups = firewall.remote_groups(groups.values())
         members: dict[str, set[str]] = {r: set((known or {}).get(r, ())) for r in self.remote_groups}
         for remote in sorted(self.remote_groups - set(known or {})):
