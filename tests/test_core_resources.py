@@ -20,6 +20,9 @@ EXTENSIONS = {
     "standard-attr-timestamp", "standard-attr-tag", "tag-creation", "revision-if-match",
     "port-security", "allowed-address-pairs", "net-mtu-writable", "external-net", "extra_dhcp_opt",
     "subnet-service-types", "tag-ports-during-bulk-creation",
+    # security groups (issue 25)
+    "security-group", "stateful-security-group", "security-groups-normalized-cidr", "port-security-groups-filtering",
+    "security-groups-rules-belongs-to-default-sg", "quotas",
     # beyond Neutron (issue 13), always on; allocation and guard rails are listed when enabled
     "subport-desired-state", "dry-run", "port-delete-cascade", "subport-status", "metrics", "operator-ui",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -229,6 +230,36 @@ def test_quota_of_groups(member: Api) -> None:
     assert (r.status_code, error_type(r)) == (409, "OverQuota")
 
 
+def test_quotas_api_sets_shows_and_resets_limits(member: Api, admin: Api) -> None:
+    path = f"/v2.0/quotas/{member.project}"
+    assert member.get(path).json()["quota"] == {"security_group": 10, "security_group_rule": 100}
+    assert error_type(member.put(path, {"quota": {"security_group": 50}})) == "PolicyNotAuthorized"
+    assert error_type(member.get("/v2.0/quotas/someone-else")) == "PolicyNotAuthorized"
+    for value, kind in ((-2, "HTTPBadRequest"), (2**31, "HTTPBadRequest"), ("value", "InvalidInput"),
+                        (True, "InvalidInput")):
+        assert error_type(admin.put(path, {"quota": {"security_group": value, "force": True}})) == kind
+    assert error_type(admin.put(path, {"quota": {"network": 5}})) == "HTTPBadRequest"
+    member.get(GROUPS)  # the default group (1 group, 4 rules)
+    r = admin.put(path, {"quota": {"security_group_rule": 3}})
+    assert error_type(r) == "HTTPBadRequest" and "already used 4" in r.json()["NeutronError"]["message"]
+    r = admin.put(path, {"quota": {"security_group": 2, "security_group_rule": 5, "force": True}})
+    assert r.json()["quota"] == {"security_group": 2, "security_group_rule": 5}
+    assert member.get(path).json()["quota"] == {"security_group": 2, "security_group_rule": 5}
+    r = member.post(GROUPS, {"security_group": {"name": "two-more-rules"}})
+    assert (r.status_code, error_type(r)) == (409, "OverQuota")  # its 2 egress rules pass the rule quota
+    assert "security_group_rule" in r.json()["NeutronError"]["message"]
+    assert admin.put(path, {"quota": {"security_group_rule": -1}}).status_code == 200
+    group(member)
+    r = member.post(GROUPS, {"security_group": {"name": "third"}})
+    assert (r.status_code, error_type(r)) == (409, "OverQuota")
+    listed = admin.get("/v2.0/quotas").json()["quotas"]
+    assert {"project_id": member.project, "tenant_id": member.project, "security_group": 2,
+            "security_group_rule": -1} in listed
+    assert admin.delete(path).status_code == 204
+    assert member.get(path).json()["quota"] == {"security_group": 10, "security_group_rule": 100}
+    assert member.get(f"{path}/default").json()["quota"] == {"security_group": 10, "security_group_rule": 100}
+
+
 def test_group_events_reach_every_host_and_port_events_carry_groups(member: Api, admin: Api) -> None:
     cursor = admin.get("/v2.0/events", params={"after": 10**15, "limit": 1}).json()["latest"]
     sg = group(member)
@@ -246,3 +277,24 @@ def test_group_events_reach_every_host_and_port_events_carry_groups(member: Api,
     everything = admin.get("/v2.0/events", params={"after": cursor}).json()["events"]
     port_event = next(e for e in everything if e["resource_id"] == port["id"])
     assert port_event["state"]["security_groups"] == [sg["id"]]
+
+
+def test_concurrent_first_requests_of_a_project_make_one_default_group(server: Any, admin: Api) -> None:
+    """Eight first requests of a new project at once (ports and group lists): one default group, which every
+    port got (the default group's key decides the race; the losers' transactions are retried)."""
+    project = f"race-{uuid.uuid4().hex[:8]}"
+    net = admin.network(shared=True)
+    apis = [admin.as_(project, "member,reader") for _ in range(8)]
+
+    def first(i: int) -> Any:
+        api = apis[i]
+        if i % 2:
+            return api.get(GROUPS)
+        return api.post("/v2.0/ports", {"port": {"network_id": net["id"]}})
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(first, range(8)))
+    assert [r.status_code for r in answers] == [201, 200] * 4, [r.text for r in answers]
+    defaults = admin.get(GROUPS, params={"project_id": project, "name": "default"}).json()["security_groups"]
+    assert len(defaults) == 1
+    assert {tuple(r.json()["port"]["security_groups"]) for r in answers[::2]} == {(defaults[0]["id"],)}

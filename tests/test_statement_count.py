@@ -17,7 +17,7 @@ from trunkd.domain.context import RequestContext
 from trunkd.drivers.builtin import ovs
 from trunkd.drivers.registry import DriverRegistry
 from trunkd.policy.engine import OsloPolicy, make_conf
-from trunkd.service import networks, port_status, ports, subnets, trunks
+from trunkd.service import networks, port_status, ports, security_groups, subnets, trunks
 from trunkd.service.env import Env, Settings
 from trunkd.store import tables
 from trunkd.store.clock import now
@@ -188,3 +188,38 @@ def test_a_port_status_report_costs_the_same_statements_for_one_port_and_for_204
     one, full = (_statements_to_report_status(env, n) for n in (1, 2048))
     assert one == full, (one, full)
     assert one <= 12  # two port reads (before and after), each with tags, addresses and security groups
+
+
+def _group_statements_to_create_ports(env: Env, count: int, groups: int) -> int:
+    """Statements that read or write security groups while `count` ports, each naming `groups` groups (or none:
+    the default group), are created in one request."""
+    net_id = _network(env, None)
+    names = [security_groups.create_groups(env, ADMIN, [
+        {"project_id": ADMIN.project_id, "name": f"g{i}", "description": "", "stateful": True}])[0].id
+        for i in range(groups)]
+    item = {"project_id": ADMIN.project_id, "network_id": net_id, "name": "", "description": "",
+            "admin_state_up": True, "device_id": "", "device_owner": "", "binding:vnic_type": "normal",
+            **({"security_groups": names} if names else {})}
+    seen: list[str] = []
+
+    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(env.db.engine, "before_cursor_execute", count_statement)
+    try:
+        made = ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", count_statement)
+    assert all(len(p.security_groups) == max(groups, 1) for p in made)
+    return sum(1 for statement in seen if "security_group" in statement)
+
+
+def test_port_create_with_security_groups_costs_a_constant_number_of_statements(env: Env) -> None:
+    """Checking and binding the groups of 1 port with 1 group costs what 500 ports with 5 groups each cost; the
+    default group (made on first need) is found with one statement for any number of ports."""
+    one = _group_statements_to_create_ports(env, 1, 1)
+    many = _group_statements_to_create_ports(env, 500, 5)
+    assert one == many, (one, many)
+    assert one <= 3  # the groups' projects and statefulness, the bindings' insert (and the default group's id)
+    by_default = _group_statements_to_create_ports(env, 1, 0), _group_statements_to_create_ports(env, 500, 0)
+    assert by_default[0] == by_default[1] <= 3, by_default

@@ -1,6 +1,7 @@
 """Neutron's own API tests (tempest + neutron-tempest-plugin, unmodified) against trunkd in keystone mode:
-the 52 trunk tests pass; the wider core set (networks, ports, subnets, extra DHCP options, subnet pools)
-passes or is skipped by tempest, but for the known gaps listed in tests/upstream.py and the README. One run
+the 52 trunk tests pass; the wider core set (networks, ports, subnets, extra DHCP options, subnet pools) and the
+security group tests pass or are skipped by tempest, but for the known gaps listed in tests/upstream.py and the
+README. One run
 of the whole selection (tests/upstream.py, also `scripts/tempest`)."""
 
 from __future__ import annotations

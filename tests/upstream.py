@@ -33,7 +33,9 @@ TRUNK_REGEX = r"neutron_tempest_plugin\.api\..*[Tt]runk"
 # the wider core: networks, ports, subnets, extra DHCP options, subnet pools (and their admin tests)
 WIDER_REGEX = (r"neutron_tempest_plugin\.api\.(admin\.)?"
                r"test_(networks|ports|subnets|extra_dhcp_options|subnetpools)\.")
-REGEX = f"({TRUNK_REGEX})|({WIDER_REGEX})"
+# security groups: groups, rules, the port-security rules and the admin tests
+SECURITY_GROUP_REGEX = r"neutron_tempest_plugin\.api\.(admin\.)?test_security_groups(_negative)?\."
+REGEX = f"({TRUNK_REGEX})|({WIDER_REGEX})|({SECURITY_GROUP_REGEX})"
 # Known gaps of the wider set (README "Neutron's own API tests"): subnet pools are not served yet, and
 # trunkd refuses filters on attributes the caller may not read (a non-admin filtering on provider:*).
 KNOWN_GAPS = (

@@ -24,6 +24,7 @@ from trunkd.api.routes import (
     metrics,
     networks,
     ports,
+    quotas,
     security_groups,
     subnets,
     tags,
@@ -103,8 +104,8 @@ def create_app(env: Env, config: Config) -> Starlette:
     app = Starlette(
         routes=options.checked([
             *meta.ROUTES, *networks.ROUTES, *ports.ROUTES, *trunks.ROUTES, *trunk_agent.ROUTES, *tags.ROUTES,
-            *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *security_groups.ROUTES, *metrics.ROUTES, *ui.ROUTES,
-            *openapi.ROUTES,
+            *feed.ROUTES, *agents.ROUTES, *subnets.ROUTES, *security_groups.ROUTES, *quotas.ROUTES, *metrics.ROUTES,
+            *ui.ROUTES, *openapi.ROUTES,
         ]),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

@@ -203,7 +203,7 @@ def _bad(msg: str) -> http_errors.HTTPBadRequest:
     return http_errors.HTTPBadRequest(msg=msg)
 
 
-def _body_item(body: Any, resource: str) -> dict[str, Any]:
+def body_item(body: Any, resource: str) -> dict[str, Any]:
     """The resource object of a body, with the texts of Neutron's prepare_request_body."""
     if not body:
         raise _bad("Resource body required")
@@ -286,11 +286,11 @@ def parse_create(body: Any, resource: str, collection: str, attrs: Mapping[str, 
         # each item bare or wrapped in {resource: …}, as Neutron takes both
         return [parse_create_item(i[resource] if isinstance(i, dict) and resource in i else i, attrs, ctx)
                 for i in items], True
-    return [parse_create_item(_body_item(body, resource), attrs, ctx)], False
+    return [parse_create_item(body_item(body, resource), attrs, ctx)], False
 
 
 def parse_update(body: Any, resource: str, attrs: Mapping[str, Attr]) -> dict[str, Any]:
-    item = _body_item(body, resource)
+    item = body_item(body, resource)
     _check_known(item, attrs)
     for name in item:
         if not attrs[name].put:

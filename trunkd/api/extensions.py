@@ -36,6 +36,7 @@ _EXTENSIONS: dict[str, tuple[str, str]] = {
         "Resource timestamps", "Adds created_at and updated_at fields to resources with standard attributes."),
     "port-security": ("Port Security", "Provides port security"),
     "security-group": ("security-group", "The security groups extension."),
+    "quotas": ("Quota management support", "Expose functions for quotas management per project"),
     "stateful-security-group": ("Stateful security group", "Indicates if the security group is stateful or not"),
     "security-groups-normalized-cidr": ("Normalized CIDR field for security group rules",
                                         "Add new field with normalized remote_ip_prefix cidr in SG rule"),

@@ -73,6 +73,12 @@ SUBPORTS_BODY: Schema = {
 }
 TAGS: Schema = {"type": "array", "items": SCHEMAS[A.v.tag], "maxItems": L.MAX_TAGS}
 ID_PARAM: Schema = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 255}}
+PROJECT_PARAM: Schema = {"name": "project_id", "in": "path", "required": True,
+                         "schema": {"type": "string", "maxLength": 255}}
+QUOTA_LIMIT: Schema = {"type": "integer", "minimum": -1, "maximum": 2**31 - 1}
+QUOTA: Schema = {"type": "object", "properties": {k: QUOTA_LIMIT for k in ("security_group", "security_group_rule")}}
+QUOTA_BODY: Schema = {"type": "object", "properties": {**QUOTA["properties"], "force": {"type": "boolean"}},
+                      "additionalProperties": False}
 HOST_PARAM: Schema = {"name": "host", "in": "path", "required": True,
                       "schema": {"type": "string", "maxLength": 255}}
 
@@ -286,6 +292,19 @@ def _other_paths() -> dict[str, Schema]:
             "parameters": [ID_PARAM],
             "get": _op("Show an agent", 200, response=_wrapped("agent", agent)),
             "delete": _op("Delete an agent", 204),
+        },
+        "/v2.0/quotas": {"get": _op("Projects whose quotas differ from the defaults", 200,
+                                    response=_wrapped("quotas", {"type": "array", "items": obj}))},
+        "/v2.0/quotas/{project_id}": {
+            "parameters": [PROJECT_PARAM],
+            "get": _op("A project's quotas", 200, response=_wrapped("quota", QUOTA)),
+            "put": _op("Set a project's quotas", 200, body=_wrapped("quota", QUOTA_BODY),
+                       response=_wrapped("quota", QUOTA)),
+            "delete": _op("Reset a project's quotas to the defaults", 204),
+        },
+        "/v2.0/quotas/{project_id}/default": {
+            "parameters": [PROJECT_PARAM],
+            "get": _op("The default quotas", 200, response=_wrapped("quota", QUOTA)),
         },
         "/v2.0/events": {"get": _op(
             "Event feed (long-poll)", 200,

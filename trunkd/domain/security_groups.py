@@ -32,9 +32,6 @@ IPV6_ONLY_PROTOCOLS = ("ipv6-encap", "ipv6-frag", "ipv6-icmp", "icmpv6", "ipv6-n
 ANY_PREFIXES = ("0.0.0.0/0", "::/0", None)
 DEFAULT_NAME = "default"
 DEFAULT_DESCRIPTION = "Default security group"
-# Neutron's quota defaults (quota_security_group, quota_security_group_rule)
-QUOTA_GROUPS = 10
-QUOTA_RULES = 100
 
 
 def _supported() -> str:
@@ -72,7 +69,7 @@ def convert_port(value: Any) -> int | None:
         return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise errors.SecurityGroupInvalidPortValue(port=value) from None
     if not 0 <= number <= 65535:
         raise errors.SecurityGroupInvalidPortValue(port=value)

@@ -254,6 +254,16 @@ SECURITY_GROUP_RULES = [
           _ops("DELETE", SG_RULE_PATH)),
 ]
 
+QUOTAS_PATH, QUOTA_PATH = "/quotas", "/quotas/{id}"
+PROJECT_MANAGER = "role:manager and project_id:%(project_id)s"
+# neutron/conf/policies/quotas.py
+QUOTA_RULES = [
+    _rule("get_quota", _or(ADMIN, PROJECT_MANAGER), "Get a resource quota",
+          _ops("GET", QUOTAS_PATH, QUOTA_PATH)),
+    _rule("update_quota", ADMIN, "Update a resource quota", _ops("PUT", QUOTA_PATH)),
+    _rule("delete_quota", ADMIN, "Delete a resource quota", _ops("DELETE", QUOTA_PATH)),
+]
+
 # trunkd's own: what host agents call (with a service user's token) and operators use.
 AGENT_RULES = [
     _rule("get_events", ADMIN_OR_SERVICE, "Read the event feed", _ops("GET", "/events")),
@@ -270,4 +280,5 @@ AGENT_RULES = [
 
 def list_rules() -> list[policy.RuleDefault]:
     """Every rule trunkd registers (the `oslo.policy.policies` entry point)."""
-    return [*BASE, *NETWORK_RULES, *PORT_RULES, *SUBNET_RULES, *TRUNK_RULES, *SECURITY_GROUP_RULES, *AGENT_RULES]
+    return [*BASE, *NETWORK_RULES, *PORT_RULES, *SUBNET_RULES, *TRUNK_RULES, *SECURITY_GROUP_RULES, *QUOTA_RULES,
+            *AGENT_RULES]

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from trunkd.domain import errors, events
+from trunkd.domain import errors, events, quotas
 from trunkd.domain import security_groups as sg
 from trunkd.domain.context import RequestContext
 from trunkd.domain.listing import ListQuery
@@ -89,9 +89,11 @@ def _listed_project(ctx: RequestContext, query: ListQuery) -> str:
 
 
 def _check_quota(uow: UnitOfWork, project_id: str, groups: int = 0, rules: int = 0) -> None:
-    if groups and uow.security_groups.count(project_id) + groups > sg.QUOTA_GROUPS:
+    """The project's limits (its own or the defaults) against what it holds and what the request adds."""
+    limits = {**quotas.DEFAULTS, **uow.quotas.of(project_id)}
+    if groups and quotas.exceeded(limits["security_group"], uow.security_groups.count(project_id), groups):
         raise errors.OverQuota(overs=["security_group"])
-    if rules and uow.security_groups.count_rules(project_id) + rules > sg.QUOTA_RULES:
+    if rules and quotas.exceeded(limits["security_group_rule"], uow.security_groups.count_rules(project_id), rules):
         raise errors.OverQuota(overs=["security_group_rule"])
 
 

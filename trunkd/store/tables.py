@@ -254,6 +254,15 @@ security_group_port_bindings = Table(
     Column("position", Integer, nullable=False, server_default="0"),
 )
 
+# Per-project quota limits that differ from the defaults (-1: unlimited).
+quotas = Table(
+    "quotas",
+    metadata,
+    Column("project_id", String(255), primary_key=True),
+    Column("resource", String(255), primary_key=True),
+    Column("limit", Integer, nullable=False),
+)
+
 network_tags = _tags_table("network", networks)
 subnet_tags = _tags_table("subnet", subnets)
 port_tags = _tags_table("port", ports)

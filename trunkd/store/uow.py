@@ -23,6 +23,7 @@ from trunkd.store.feed.outbox import OutboxRepo
 from trunkd.store.integrity import constraint_name
 from trunkd.store.networks import NetworkRepo
 from trunkd.store.ports import PortRepo
+from trunkd.store.quotas import QuotaRepo
 from trunkd.store.security_groups import SecurityGroupRepo
 from trunkd.store.subnets import SubnetRepo
 from trunkd.store.trunks import TrunkRepo
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.subnets = SubnetRepo(self.conn)
         self.trunks = TrunkRepo(self.conn)
         self.security_groups = SecurityGroupRepo(self.conn)
+        self.quotas = QuotaRepo(self.conn)
         self.agents = AgentRepo(self.conn)
         self.cursors = CursorRepo(self.conn)
         self.outbox = OutboxRepo(self.conn)

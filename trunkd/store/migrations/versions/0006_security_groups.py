@@ -1,4 +1,4 @@
-"""security groups, their rules, each project's default group and the ports' groups
+"""security groups, their rules, each project's default group, the ports' groups and quota limits
 
 Revision ID: security_groups
 Revises: external_net_dhcp_opts_svc_types
@@ -103,7 +103,17 @@ def upgrade() -> None:
     )
 
 
+    op.create_table('quotas',
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('resource', sa.String(length=255), nullable=False),
+    sa.Column('limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'resource', name=op.f('pk_quotas')),
+    **MYSQL_TABLE,
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('quotas')
     op.drop_table('security_group_tags')
     op.drop_index(op.f('ix_security_group_port_bindings_security_group_id'),
                   table_name='security_group_port_bindings')
