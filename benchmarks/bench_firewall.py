@@ -2,11 +2,10 @@
 
     .venv/bin/python -m benchmarks.bench_firewall --ports 1000 --rounds 3
 
-Real server (SQLite), real `trunkd agent --firewall-driver openvswitch`, one host. One group with as many
-rules as Neutron's quota leaves (100 per project, of which the project's default group holds 4: the two egress
-rules a new group starts with, 93 ingress TCP ports and one ingress rule whose remote group is the group
-itself, so the remote group has every port as a member) on N ports bound to the host, each an OVS internal
-port on br-int with its iface-id (as a hypervisor plugs a tap).
+Real server (SQLite), real `trunkd agent --firewall-driver openvswitch`, one host. One group with 100 rules
+(the project's rule quota raised: the two egress rules a new group starts with, 97 ingress TCP ports and one
+ingress rule whose remote group is the group itself, so the remote group has every port as a member) on N
+ports bound to the host, each an OVS internal port on br-int with its iface-id (as a hypervisor plugs a tap).
 
 Reported:
 - first wiring: the N ports plugged -> every one classified into the firewall (its table-0 flow in place);
@@ -100,10 +99,11 @@ def run(count: int, rounds: int, verbose: bool = False) -> None:
         net = api.network(name="fw-bench")
         api.subnet(net["id"], cidr="10.40.0.0/20", gateway_ip=None)
         group = api.post("/v2.0/security-groups", {"security_group": {"name": "web"}}).json()["security_group"]
-        # Neutron's quota: 100 rules per project, the project's default group holding 4 of them
-        used = len(api.get("/v2.0/security-group-rules").json()["security_group_rules"])
+        # Neutron's default quota (100 rules per project, 4 of them in the project's default group) raised
+        r = api.put(f"/v2.0/quotas/{group['project_id']}", {"quota": {"security_group_rule": 1000}})
+        assert r.status_code == 200, r.text
         rules = [{"security_group_id": group["id"], "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-                  "port_range_min": 1000 + i, "port_range_max": 1000 + i} for i in range(100 - used - 1)]
+                  "port_range_min": 1000 + i, "port_range_max": 1000 + i} for i in range(97)]
         rules.append({"security_group_id": group["id"], "direction": "ingress", "ethertype": "IPv4",
                       "protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_group_id": group["id"]})
         made = _bulk(api, "security-group-rules", rules)
