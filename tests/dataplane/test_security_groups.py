@@ -327,6 +327,32 @@ def test_a_removed_rule_cuts_its_established_connections_and_leaves_others(world
     assert flow(9999), "the connection on 9999 (its rule kept) still passes both ways"
 
 
+def test_a_stateless_group_lets_no_reply_back_that_its_rules_do_not_allow(world: World) -> None:
+    needs_groups(world)
+    w, j, n = world, world.ports["j"], world.ports["n"]
+    r = w.api.post("/v2.0/security-groups", {"security_group": {"name": f"sl-{tag()}", "stateful": False}})
+    assert r.status_code == 201, r.text
+    stateless = r.json()["security_group"]["id"]  # starts with Neutron's egress rules, as any group
+    r = w.api.put(f"/v2.0/ports/{j['id']}", {"port": {"security_groups": [stateless]}})
+    assert r.status_code == 200, r.text
+    try:
+        def exchange_from_j() -> tuple[bool, bool]:
+            sport = 43000 + int(uuid.uuid4().int % 1000)
+            m = mark()
+            out = arrives(w.eps["j"], w.eps["n"], ip_frame(j, n, UDP(sport=sport, dport=7000), m), m, attempts=1)
+            m = mark()
+            back = arrives(w.eps["n"], w.eps["j"], ip_frame(n, j, UDP(sport=7000, dport=sport), m), m, attempts=1)
+            return out, back
+
+        wait_for("j's egress passes, with no conntrack its reply does not",
+                 lambda: exchange_from_j() == (True, False), timeout=10)
+        rule(w.api, stateless, protocol="udp", port_range_min=1, port_range_max=65535)
+        wait_for("the ingress rule lets the reply in", lambda: exchange_from_j() == (True, True), timeout=10)
+    finally:
+        r = w.api.put(f"/v2.0/ports/{j['id']}", {"port": {"security_groups": [w.groups["other"]]}})
+        assert r.status_code == 200, r.text
+
+
 def test_port_security_disabled_means_no_filtering(world: World) -> None:
     w, s, sub = world, world.ports["s"], world.ports["sub"]
     body: dict[str, Any] = {"port_security_enabled": False}
