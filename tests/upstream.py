@@ -184,7 +184,8 @@ def trunkd_with_keystone(keystone: Keystone, workdir: Path) -> Iterator[Server]:
     workdir.mkdir(parents=True, exist_ok=True)
     conf = authtoken_config(keystone, workdir / "trunkd.conf", "trunkd")
     with throwaway_database("sqlite", workdir) as url:
-        server = Server(url, workdir, args=["--auth-strategy", "keystone", "--config-file", str(conf)]).start()
+        # a loaded machine (Keystone and tempest beside it) can take more than the default 30 s to start it
+        server = Server(url, workdir, args=["--auth-strategy", "keystone", "--config-file", str(conf)]).start(120)
         try:
             yield server
         finally:

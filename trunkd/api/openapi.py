@@ -166,17 +166,18 @@ def _list_params(attrs: Mapping[str, A.Attr]) -> list[Schema]:
 
 def _resource_paths(res: Resource) -> dict[str, Schema]:
     one, many = res.singular, res.collection
+    key = many.replace("-", "_")  # the body's key (`security_groups` for /v2.0/security-groups)
     item = _resource_schema(res)
     create = _write_schema(res.attrs, create=True)
     body = {"anyOf": [_wrapped(one, create),
-                      _wrapped(many, {"type": "array", "items": create, "minItems": 1, "maxItems": L.MAX_BULK})]}
+                      _wrapped(key, {"type": "array", "items": create, "minItems": 1, "maxItems": L.MAX_BULK})]}
     some = _resource_schema(res, whole=False)
-    listed = _wrapped(many, {"type": "array", "items": some})
+    listed = _wrapped(key, {"type": "array", "items": some})
     paths: dict[str, Schema] = {
         f"/v2.0/{many}": {
             "get": _op(f"List {many}", 200, response=listed, params=_list_params(res.attrs)),
             "post": _op(f"Create one or more {many}", 201, body=body,
-                        response={"anyOf": [_wrapped(one, item), _wrapped(many, {"type": "array", "items": item})]}),
+                        response={"anyOf": [_wrapped(one, item), _wrapped(key, {"type": "array", "items": item})]}),
         },
         f"/v2.0/{many}/{{id}}": {
             "parameters": [ID_PARAM],
