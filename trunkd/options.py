@@ -145,6 +145,12 @@ AGENT_OPTS: dict[str, tuple[str | None, cfg.Opt, str]] = {
     "tunnel_bridge": ("ovs", cfg.StrOpt("underlay_bridge", default="br-phy",
                                         help="The underlay bridge made for underlay_port "
                                              "(env TRUNKD_AGENT_TUNNEL_BRIDGE)."), "TRUNKD_AGENT_TUNNEL_BRIDGE"),
+    "firewall_driver": ("securitygroup", cfg.StrOpt("firewall_driver", default="openvswitch",
+                                                    choices=["openvswitch", "noop"],
+                                                    help="openvswitch: enforce port security and security "
+                                                         "groups on br-int; noop: no filtering, and ports say "
+                                                         "port_filter false (env TRUNKD_AGENT_FIREWALL_DRIVER)."),
+                        "TRUNKD_AGENT_FIREWALL_DRIVER"),
     "os_auth_url": ("agent_auth", cfg.StrOpt("auth_url", help="Keystone URL of the agent's service user; "
                                                                "unset: noauth (env OS_AUTH_URL)."), "OS_AUTH_URL"),
     "os_username": ("agent_auth", cfg.StrOpt("username", help="env OS_USERNAME"), "OS_USERNAME"),

@@ -285,6 +285,9 @@ class AgentProc:
     proc: subprocess.Popen[bytes] | None = None
     resync_interval: float = 30.0
     extra: tuple[str, ...] = ()  # more agent flags, e.g. ("--bridge-mappings", "physnet1:br-ex")
+    # The wiring tests send raw frames from made-up addresses: they run the agent without a firewall;
+    # tests/dataplane/test_security_groups.py runs it with "openvswitch" (the agent's default).
+    firewall: str = "noop"
 
     @property
     def log(self) -> Path:
@@ -295,7 +298,7 @@ class AgentProc:
                "--ovsdb", self.host.db, "--ovs-rundir", str(self.host.rundir)]
         if self.local_ip:
             cmd += ["--local-ip", self.local_ip]
-        return [*cmd, *self.extra, *extra]
+        return [*cmd, "--firewall-driver", self.firewall, *self.extra, *extra]
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(REPO)}

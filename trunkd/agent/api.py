@@ -95,7 +95,8 @@ class ServerApi:
         return r
 
     def _list(self, collection: str, params: dict[str, Any]) -> list[Resource]:
-        return list(self._call("GET", f"/v2.0/{collection}", params=params).json()[collection])
+        body = self._call("GET", f"/v2.0/{collection}", params=params).json()
+        return list(body[collection.replace("-", "_")])  # security-groups -> "security_groups"
 
     def _by_ids(self, collection: str, key: str, ids: Iterable[str]) -> list[Resource]:
         return [item for chunk in _chunks(ids) for item in self._list(collection, {key: chunk})]
@@ -115,6 +116,17 @@ class ServerApi:
 
     def networks(self, ids: Iterable[str]) -> list[Resource]:
         return self._by_ids("networks", "id", ids)
+
+    def security_groups(self, ids: Iterable[str]) -> list[Resource]:
+        return self._by_ids("security-groups", "id", ids) if ids else []
+
+    def security_group_rules(self, group_ids: Iterable[str]) -> list[Resource]:
+        return self._by_ids("security-group-rules", "security_group_id", group_ids) if group_ids else []
+
+    def ports_in_group(self, group_id: str) -> list[Resource]:
+        """Every port in the group (a remote group's members), only the fields that give addresses."""
+        fields = ["id", "fixed_ips", "allowed_address_pairs", "security_groups"]
+        return self._list("ports", {"security_groups": group_id, "fields": fields})
 
     def agents(self) -> list[Resource]:
         return self._list("agents", {"agent_type": AGENT_TYPE})

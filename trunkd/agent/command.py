@@ -77,6 +77,9 @@ def add_parser(sub: Any) -> None:
     a.add_argument("--tunnel-bridge",
                    help="the underlay bridge made for --tunnel-bridge-port ([ovs] underlay_bridge; "
                         "env TRUNKD_AGENT_TUNNEL_BRIDGE; default br-phy)")
+    a.add_argument("--firewall-driver", choices=["openvswitch", "noop"],
+                   help="openvswitch (default): enforce port security and security groups; noop: no filtering "
+                        "([securitygroup] firewall_driver; env TRUNKD_AGENT_FIREWALL_DRIVER)")
     a_sub = a.add_subparsers(dest="agent_command")
     p = a_sub.add_parser("plug", help="attach an interface for a port, as a hypervisor does")
     p.add_argument("port_id")
@@ -139,7 +142,7 @@ def run(args: argparse.Namespace, files: tuple[str, ...] = ()) -> int:
     config = AgentConfig(
         host=host, server=args.server, ovsdb=args.ovsdb, ovs_rundir=args.ovs_rundir, local_ip=args.local_ip,
         bridge_mappings=tuple(mappings.items()), tunnel_bridge_port=args.tunnel_bridge_port,
-        tunnel_bridge=args.tunnel_bridge,
+        tunnel_bridge=args.tunnel_bridge, firewall_driver=args.firewall_driver,
         state_dir=Path(args.state_dir), heartbeat_interval=args.heartbeat_interval,
         resync_interval=args.resync_interval,
     )

@@ -9,9 +9,10 @@ bridge joined to br-int by a patch pair with VLAN translation flows (trunkd.agen
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from trunkd.agent import firewall as filtering
 from trunkd.agent import provider
 from trunkd.agent.switch import BridgeSpec, Observed, Plan, PortSpec, VlanSetting
 from trunkd.domain.ovs_names import (
@@ -56,6 +57,9 @@ class HostView:
     peers: tuple[str, ...] = ()  # other hosts' tunnel endpoints
     bridge_mappings: Mapping[str, str] = field(default_factory=dict)  # physnet -> physical bridge
     underlay: tuple[str, str] | None = None  # (tunnel bridge, its NIC) when the agent builds the underlay
+    firewall: bool = False  # enforce port security and security groups (the `openvswitch` firewall)
+    groups: Mapping[str, filtering.Group] = field(default_factory=dict)  # every group the ports name
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # remote group -> member addresses
 
     def bound_here(self, port: Resource) -> bool:
         return port.get("binding:host_id") == self.host and port.get("binding:vif_type") == "ovs"
@@ -73,6 +77,10 @@ class Layout:
     plugged: set[str] = field(default_factory=set)  # trunk ids whose parent's interface is on their bridge
     int_ports: dict[str, str] = field(default_factory=dict)  # port id of a br-int hypervisor port -> its network
     phys_flows: dict[str, list[str]] = field(default_factory=dict)  # physical bridge -> its table
+    filtered: set[str] = field(default_factory=set)  # port ids whose filter flows are in int_flows
+    unnumbered: set[str] = field(default_factory=set)  # br-int ports to filter that have no ofport yet
+    filter_names: set[str] = field(default_factory=set)  # br-int ports (by name) to filter
+    group_numbers: dict[str, int] = field(default_factory=dict)  # security group -> its number in the flows
 
 
 def _allocate(needed: Iterable[str], known: Mapping[str, int]) -> dict[str, int]:
@@ -176,10 +184,13 @@ def build(view: HostView, seen: Observed) -> Layout:
             out.ports[spt] = _patch(spt, tbr, spi, int(sub["segmentation_id"]), port["id"], vlan_mode="access")
             out.ports[spi] = _patch(spi, BR_INT, spt, lv[port["network_id"]], port["id"], port["network_id"])
 
-    phys = provider.build(view.bridge_mappings, view.networks, lv, seen, BR_INT)
+    forward = f"resubmit(,{filtering.T_ACCEPT_OR_INGRESS})" if view.firewall else "NORMAL"
+    phys = provider.build(view.bridge_mappings, view.networks, lv, seen, BR_INT, forward)
     out.bridges.update(phys.bridges)
     out.ports.update(phys.ports)
     out.int_flows = [*phys.int_flows, *out.int_flows]
+    if view.firewall:
+        out.int_flows += _firewall(view, seen, out, on_int)
     out.phys_flows = phys.phys_flows
 
     if view.underlay:  # the NIC in a netdev bridge whose internal port gets the tunnel IP (agent/underlay.py)
@@ -200,6 +211,38 @@ def build(view: HostView, seen: Observed) -> Layout:
                     if n in view.networks and view.networks[n].get("provider:network_type") in TUNNEL_TYPES}
         out.tun_flows = tunnel_flows(segments, tunnels)
     return out
+
+
+def _firewall(view: HostView, seen: Observed, out: Layout, on_int: Mapping[str, str]) -> list[str]:
+    """The firewall's flows for every br-int port a frame of a known network enters by (taps, the
+    trunks' tpi-/spi- patches, patch-tun), keyed on their ofports (trunkd.agent.firewall)."""
+    entries: list[tuple[str, Resource]] = [(name, view.ports[seen.foreign[name].iface_id])
+                                           for name, net in sorted(on_int.items()) if net]
+    for name, spec in sorted(out.ports.items()):
+        if spec.bridge == BR_INT and spec.type == "patch" and spec.ref in view.ports and spec.net:
+            entries.append((name, view.ports[spec.ref]))
+    ports: list[filtering.FilterPort] = []
+    for name, port in entries:
+        if port.get("port_security_enabled", True):
+            out.filter_names.add(name)
+        ofport = seen.ofports.get(name)
+        if ofport is None:
+            out.unnumbered.add(name)
+            continue
+        ports.append(filtering.FilterPort(
+            port_id=f"{port['id']}@{name}", ofport=ofport, zone=out.local_vlans[port["network_id"]],
+            mac=port["mac_address"], addresses=tuple(ip["ip_address"] for ip in port.get("fixed_ips") or []),
+            pairs=tuple((p.get("mac_address") or port["mac_address"], p["ip_address"])
+                        for p in port.get("allowed_address_pairs") or []),
+            groups=tuple(port.get("security_groups") or ()), secured=bool(port.get("port_security_enabled", True))))
+        if ports[-1].secured:
+            out.filtered.add(port["id"])
+    fw = filtering.build(ports, view.groups, view.members)
+    out.group_numbers = fw.numbers
+    flows = fw.flows()
+    if view.local_ip and PATCH_TUN in seen.ofports:
+        flows += filtering.tagged_flows(PATCH_TUN, out.local_vlans.values())
+    return flows
 
 
 def int_flows(dead_ports: list[str]) -> list[str]:
@@ -231,6 +274,27 @@ def tunnel_flows(segments: Mapping[int, int], tunnels: list[str]) -> list[str]:
         if tunnels:
             flows.append(f"table=22,priority=1,dl_vlan={local},actions=strip_vlan,set_tunnel:{vni:#x},{outputs}")
     return flows
+
+
+def quarantine(plan: Plan, want: Layout, seen: Observed) -> Plan:
+    """The plan's first step when the firewall is on: a br-int port to filter that is new, untagged or
+    still on the dead VLAN goes (or stays) on the dead VLAN, hearing nothing, until its filter flows are
+    in; the reconciler then applies the rest (`diff` again). `plan` itself when nothing is held back."""
+    def dead(name: str) -> bool:
+        have = seen.ports.get(name) or seen.foreign.get(name)
+        return have is None or have.tag in (None, DEAD_VLAN)
+
+    touched = {p.name for p in (*plan.add_ports, *plan.change_ports)} | set(plan.tags)
+    held = {n for n in want.filter_names & touched if dead(n)}
+    if not held:
+        return plan
+    first = Plan(plan.add_bridges, plan.del_bridges, del_ports=plan.del_ports)
+    first.add_ports = [replace(p, tag=DEAD_VLAN) if p.name in held else p for p in plan.add_ports]
+    first.change_ports = [p for p in plan.change_ports if p.name not in held]
+    isolated = VlanSetting(DEAD_VLAN, "", "access")
+    first.tags = {n: isolated if n in held else s for n, s in plan.tags.items()
+                  if n not in held or seen.foreign[n].tag != DEAD_VLAN}
+    return first
 
 
 def diff(want: Layout, seen: Observed) -> Plan:

@@ -95,11 +95,14 @@ class OvsSwitch:
         cols = ["_uuid", "name", "tag", "vlan_mode", "trunks", "external_ids", "other_config", "interfaces"]
         ports = self.api.db_list("Port", columns=cols).execute(check_error=True)
         ifaces = {i["_uuid"]: i for i in self.api.db_list(
-            "Interface", columns=["_uuid", "name", "type", "options", "external_ids"]).execute(check_error=True)}
+            "Interface", columns=["_uuid", "name", "type", "options", "external_ids", "ofport"]
+        ).execute(check_error=True)}
         bridges = self.api.db_list(
             "Bridge", columns=["name", "ports", "external_ids", "fail_mode"]).execute(check_error=True)
         bridge_of = {p: b["name"] for b in bridges for p in b["ports"]}
         seen = Observed(all_bridges={b["name"] for b in bridges})
+        seen.ofports = {i["name"]: i["ofport"] for i in ifaces.values()
+                        if isinstance(i["ofport"], int) and i["ofport"] > 0}
         for b in bridges:
             if b["external_ids"].get(OWNER_KEY) == OWNER:
                 seen.bridges[b["name"]] = BridgeSpec(b["name"], b["external_ids"].get(REF_KEY, ""),
@@ -176,12 +179,43 @@ class OvsSwitch:
             txn.add(api.add_port(bridge, iface, may_exist=False, external_ids=ids))
 
     def replace_flows(self, bridge: str, flows: list[str], force: bool = False) -> None:
-        """Make the bridge's flow table exactly `flows` (ovs-ofctl changes only what differs); unless `force`
-        (a full pass repairing drift), a table set to the same flows last time is not read again."""
-        if not force and self._flows.get(bridge) == flows:
+        """Make the bridge's flow table exactly `flows`, atomically (an OpenFlow 1.4 bundle: never half a
+        table). After a first full replace (ovs-ofctl compares with the table and changes only what differs,
+        so correct flows stay in place), only the difference from the flows this switch
+        last set is sent, as one atomic OpenFlow bundle; `force` (a full pass repairing drift made behind
+        the agent's back) compares with the table again."""
+        last = self._flows.get(bridge)
+        if last == flows and not force:
             return
+        self._flows.pop(bridge, None)  # unknown until this call succeeds: the next one compares in full
+        if last is None or force:
+            self._ofctl(["--bundle", "replace-flows", bridge, "/dev/stdin"], "\n".join(flows) + "\n", "OpenFlow14")
+        else:
+            lines = flow_changes(last, flows)
+            if lines:
+                self._ofctl(["--bundle", "add-flows", bridge, "/dev/stdin"], "\n".join(lines) + "\n", "OpenFlow14")
+        self._flows[bridge] = list(flows)
+
+    def _ofctl(self, args: list[str], text: str, protocol: str = "OpenFlow13") -> None:
         env = {**os.environ, **({"OVS_RUNDIR": self.rundir} if self.rundir else {})}
-        subprocess.run(["ovs-ofctl", "-O", "OpenFlow13", "replace-flows", bridge, "/dev/stdin"],
-                       input="\n".join(flows) + "\n", text=True, env=env, check=True,
-                       capture_output=True, timeout=self.timeout)
-        self._flows[bridge] = flows
+        try:
+            subprocess.run(["ovs-ofctl", "-O", protocol, *args], input=text, text=True, env=env, check=True,
+                           capture_output=True, timeout=max(self.timeout, len(text) / 100_000))
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"ovs-ofctl {args[0]} failed: {exc.stderr.strip()[:500]}") from exc
+
+
+def flow_key(flow: str) -> str:
+    """A flow's table, priority and match (what identifies it in OpenFlow), from our own flow text."""
+    key = flow.split(",actions=", 1)[0]
+    return key if key.startswith("table=") else "table=0," + key
+
+
+def flow_changes(old: list[str], new: list[str]) -> list[str]:
+    """Bundle lines turning the table `old` into `new`: added or changed flows, then removed ones (a
+    changed flow is re-added under the same match, which replaces it)."""
+    before, after = set(old), set(new)
+    added = [f for f in new if f not in before]
+    readded = {flow_key(f) for f in added}
+    gone = sorted({flow_key(f) for f in before - after} - readded)
+    return [*(f"add {f}" for f in added), *(f"delete_strict {k}" for k in gone)]

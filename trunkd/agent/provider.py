@@ -81,8 +81,10 @@ def segment(network: Mapping[str, object]) -> tuple[str, str, int | None] | None
 
 
 def build(mappings: Mapping[str, str], networks: Mapping[str, Mapping[str, object]],
-          local_vlans: Mapping[str, int], seen: Observed, int_bridge: str) -> ProviderLayout:
-    """Physical bridges, patch pairs and translation flows for the networks wired on this host."""
+          local_vlans: Mapping[str, int], seen: Observed, int_bridge: str, forward: str = "NORMAL"
+          ) -> ProviderLayout:
+    """Physical bridges, patch pairs and translation flows for the networks wired on this host; a frame
+    translated onto br-int continues with `forward` (NORMAL, or the firewall's ingress dispatch)."""
     out = ProviderLayout()
     if not mappings:
         return out
@@ -102,16 +104,21 @@ def build(mappings: Mapping[str, str], networks: Mapping[str, Mapping[str, objec
             vlan = seg[2]
             if vlan is None:  # flat: untagged on the wire
                 int_flows.append(f"priority=3,in_port={int_peer},vlan_tci=0x0000/0x1fff,"
-                                 f"actions=push_vlan:0x8100,mod_vlan_vid:{local},NORMAL")
+                                 f"actions=push_vlan:0x8100,mod_vlan_vid:{local},{_then(forward, local)}")
                 phys.append(f"priority=4,in_port={phys_peer},dl_vlan={local},actions=strip_vlan,NORMAL")
             else:
                 int_flows.append(f"priority=3,in_port={int_peer},dl_vlan={vlan},"
-                                 f"actions=mod_vlan_vid:{local},NORMAL")
+                                 f"actions=mod_vlan_vid:{local},{_then(forward, local)}")
                 phys.append(f"priority=4,in_port={phys_peer},dl_vlan={local},"
                             f"actions=mod_vlan_vid:{vlan},NORMAL")
         out.phys_flows[bridge] = phys
     out.int_flows = int_flows
     return out
+
+
+def _then(forward: str, local: int) -> str:
+    """After translation: NORMAL, or (firewall) the frame's network in reg6 and on to `forward`."""
+    return forward if forward == "NORMAL" else f"load:{local}->NXM_NX_REG6[],{forward}"
 
 
 def reachable(mappings: Mapping[str, str], network: Mapping[str, object]) -> bool:

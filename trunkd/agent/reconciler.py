@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from trunkd.agent import layout
+from trunkd.agent import firewall, layout
 from trunkd.agent.api import Resource, ServerApi, ServerError
 from trunkd.agent.switch import Switch
 from trunkd.agent.underlay import Underlay
@@ -39,7 +40,8 @@ class Reconciler:
     """Wires this host's trunks and ports; remembers which trunk revisions it has already settled."""
 
     def __init__(self, api: ServerApi, switch: Switch, host: str, local_ip: str | None = None,
-                 bridge_mappings: dict[str, str] | None = None, underlay: Underlay | None = None) -> None:
+                 bridge_mappings: dict[str, str] | None = None, underlay: Underlay | None = None,
+                 firewall: bool = False) -> None:
         self.api = api
         self.bridge_mappings = dict(bridge_mappings or {})
         self.underlay = underlay
@@ -49,6 +51,9 @@ class Reconciler:
         self.settled: dict[str, int] = {}  # trunk id -> revision after our last report
         self.peers: tuple[str, ...] = ()  # tunnel endpoints the last pass wired
         self.port_status_missing = False  # the server has no port-status call (logged once)
+        self.firewall = firewall
+        self.remote_groups: set[str] = set()  # remote groups the last pass's rules refer to
+        self.last: tuple[layout.HostView, layout.Layout] | None = None  # the last pass that set br-int's flows
 
     def view(self) -> layout.HostView:
         """The server's view: ports bound here, trunks of parents bound here, their subports and networks."""
@@ -59,8 +64,59 @@ class Reconciler:
         ports.update({p["id"]: p for p in self.api.ports(missing)})
         networks = {n["id"]: n for n in self.api.networks({p["network_id"] for p in ports.values()})}
         self.peers = self.tunnel_peers()
+        groups, members = self.security(ports.values()) if self.firewall else ({}, {})
         return layout.HostView(self.host, ports, trunks, networks, self.local_ip, self.peers, self.bridge_mappings,
-                               (self.underlay.bridge, self.underlay.iface) if self.underlay else None)
+                               (self.underlay.bridge, self.underlay.iface) if self.underlay else None,
+                               self.firewall, groups, members)
+
+    def security(self, ports: Iterable[Resource], known: Mapping[str, tuple[str, ...]] | None = None
+                 ) -> tuple[dict[str, firewall.Group], dict[str, tuple[str, ...]]]:
+        """The security groups of these ports with their rules, and the addresses of every remote group's
+        members (fixed IPs and allowed address pairs of each port in it, wherever it is bound); members of
+        remote groups in `known` are taken from there instead of read again."""
+        wanted = {g for p in ports if p.get("port_security_enabled", True) for g in p.get("security_groups") or ()}
+        if not wanted:
+            self.remote_groups = set()
+            return {}, {}
+        try:  # a group carries its rules (security_group_rules), as Neutron shows it: one call
+            listed = self.api.security_groups(wanted)
+        except ServerError as exc:
+            if exc.status_code != 404:
+                raise
+            log.warning("the server has no security groups (%s): ports filtered with none", exc)
+            self.remote_groups = set()
+            return {}, {}
+        rules: dict[str, list[Resource]] = {g["id"]: list(g["security_group_rules"]) for g in listed
+                                            if "security_group_rules" in g}
+        if len(rules) < len(listed):  # a server that lists groups without their rules
+            for rule in self.api.security_group_rules({g["id"] for g in listed} - set(rules)):
+                rules.setdefault(rule["security_group_id"], []).append(rule)
+        groups = {g["id"]: firewall.Group(g["id"], tuple(rules.get(g["id"], ())), bool(g.get("stateful", True)))
+                  for g in listed}
+        self.remote_groups = firewall.remote_groups(groups.values())
+        members: dict[str, set[str]] = {r: set((known or {}).get(r, ())) for r in self.remote_groups}
+        for remote in sorted(self.remote_groups - set(known or {})):
+            for port in self.api.ports_in_group(remote):
+                members[remote].update(ip["ip_address"] for ip in port.get("fixed_ips") or [])
+                members[remote].update(p["ip_address"] for p in port.get("allowed_address_pairs") or [])
+        return groups, {r: tuple(sorted(a)) for r, a in members.items()}
+
+    def refresh_security(self, members: bool) -> bool:
+        """The fast path for a group, rule or membership change: read only groups, rules (and, with `members`,
+        the remote groups' members), rewrite only the group tables. False when it cannot stand in for a pass
+        (none has set br-int yet, or the set of groups changed): the caller then runs a pass."""
+        if self.last is None or not self.firewall:
+            return False
+        view, want = self.last
+        groups, found = self.security(view.ports.values(), None if members else view.members)
+        if set(groups) != set(view.groups):
+            return False
+        flows = [f for f in want.int_flows if not firewall.is_group_flow(f)]
+        flows += firewall.group_flows(groups, want.group_numbers, found)
+        self.last = None
+        self.switch.replace_flows(layout.BR_INT, flows)
+        self.last = (replace(view, groups=groups, members=found), replace(want, int_flows=flows))
+        return True
 
     def tunnel_peers(self) -> tuple[str, ...]:
         """Tunnel endpoints of the other live agents (none when this host does not tunnel)."""
@@ -113,8 +169,15 @@ class Reconciler:
         t = result.mark("plan", t)
         result.plan_size = len(plan)
         failure = ""
+        first = plan
         try:
-            self.switch.apply(plan)
+            first = layout.quarantine(plan, want, seen) if view.firewall else plan
+            self.switch.apply(first)
+            if want.unnumbered and plan:  # ports made just now: their filters need their ofports
+                want = layout.build(view, self.switch.observe())
+            if want.unnumbered:
+                log.info("no ofport yet for %s: passing again", ", ".join(sorted(want.unnumbered)))
+                result.again = True
             if self.underlay is not None:
                 self.underlay.ensure(any(b.name == self.underlay.bridge for b in plan.add_bridges))
             if view.local_ip:
@@ -126,7 +189,11 @@ class Reconciler:
             failure = f"wiring failed on host {self.host}: {exc}"
         if not failure:
             try:  # per-port drops by name: a port gone meanwhile fails this, the OVSDB event brings a pass
+                self.last = None
                 self.switch.replace_flows(layout.BR_INT, want.int_flows, force=full)
+                self.last = (view, want)
+                if first is not plan:  # the filters are in: now the held-back ports join their networks
+                    self.switch.apply(layout.diff(want, self.switch.observe()))
             except Exception as exc:
                 log.warning("br-int flows not replaced this pass: %s", exc)
                 result.again = True

@@ -72,6 +72,7 @@ class Observed:
     all_bridges: set[str] = field(default_factory=set)  # every bridge, so an operator's br-ex is used as is
     ports: dict[str, PortSpec] = field(default_factory=dict)  # owned, by name
     foreign: dict[str, ForeignPort] = field(default_factory=dict)  # by port name
+    ofports: dict[str, int] = field(default_factory=dict)  # OpenFlow port number of every port with one
 
 
 @dataclass

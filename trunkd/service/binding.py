@@ -21,9 +21,10 @@ from trunkd.store.uow import UnitOfWork
 UNBOUND = "unbound"
 BINDING_FAILED = "binding_failed"
 OVS_DATAPATH_SYSTEM = "system"
-# the host does not filter yet (no security groups on the data plane): Neutron's sg_enabled is False
-PORT_FILTER = False
 BINDING_AGENT_TYPES = (OVS_AGENT_TYPE, OVN_AGENT_TYPE)
+FILTERING_DRIVERS = ("openvswitch",)  # the agent's firewall_driver values that enforce security groups
+# ovn-sync writes port_security (anti-spoofing) but no ACLs yet: security groups are not enforced on OVN
+OVN_PORT_FILTER = False
 
 
 def reaching_agent(agents: Iterable[Agent], network: Network) -> Agent | None:
@@ -39,7 +40,9 @@ def ovs_vif_details(configurations: dict[str, Any], vnic_type: str = "normal",
     """binding:vif_details of a normal (not vhost-user) OVS port, as Neutron's driver builds them."""
     hybrid = bool(configurations.get("ovs_hybrid_plug", False))  # trunkd's agent never plugs through a bridge
     datapath = configurations.get("datapath_type", OVS_DATAPATH_SYSTEM)
-    details: dict[str, Any] = {"port_filter": PORT_FILTER, "connectivity": "l2", "ovs_hybrid_plug": hybrid}
+    # port_filter: true exactly when the host's agent enforces port security and security groups
+    filtering = configurations.get("firewall_driver") in FILTERING_DRIVERS
+    details: dict[str, Any] = {"port_filter": filtering, "connectivity": "l2", "ovs_hybrid_plug": hybrid}
     if datapath == OVS_DATAPATH_SYSTEM and vnic_type != "direct" and not hybrid:
         details["ovs_create_tap"] = True  # Neutron's [OVS_DRIVER] ovs_create_tap defaults to True
     details["datapath_type"] = datapath
@@ -54,7 +57,7 @@ def ovn_vif_details(configurations: dict[str, Any]) -> dict[str, Any]:
     """binding:vif_details of a normal port on an OVN chassis, as ML2/OVN builds them: ovs_create_tap from
     [ovn] ovs_create_tap (default True), the chassis' bridge and datapath type (ovn-bridge,
     ovn-bridge-datapath-type; '' when the chassis does not say)."""
-    return {"port_filter": PORT_FILTER, "connectivity": "l2", "ovs_create_tap": True,
+    return {"port_filter": OVN_PORT_FILTER, "connectivity": "l2", "ovs_create_tap": True,
             "bridge_name": configurations.get("ovn-bridge", "br-int"),
             "datapath_type": configurations.get("datapath-type", ""), "bound_drivers": {"0": "ovn"}}
 
