@@ -114,7 +114,7 @@ class Server:
         return [sys.executable, "-m", "trunkd.cli", "serve", "--database", self.database,
                 "--host", "127.0.0.1", "--port", str(self.port), *self.args]
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 120.0) -> Server:  # a bound: start-up takes 20-40 s at load 15+
         env = {**os.environ, "TRUNKD_LOG_LEVEL": "warning", "PYTHONPATH": str(REPO), **TEST_SERVER_ENV,
                **self.env}
         with open(self.log, "ab") as log:

@@ -48,6 +48,10 @@ class UnitOfWork:
             self._lock.acquire()
         try:
             self.conn: Connection = self.db.engine.connect().execution_options(write=self.write)
+            if not self.write and self.db.autocommit_reads:
+                # READ COMMITTED gives each statement its own snapshot inside a transaction too: a read
+                # outside one sees the same, without the BEGIN and COMMIT round trips
+                self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
             self.conn.begin()
         except BaseException:
             if self._lock is not None:
@@ -114,6 +118,8 @@ class Database:
         # SQLite has one writer at a time anyway: queue this process's writers on a lock rather
         # than in SQLite's busy handler, whose sleeps (up to 100 ms) make the tail latency.
         self.writer_lock = threading.Lock() if is_sqlite(self.engine) else None
+        # SQLite's read transaction is one snapshot for all its statements: keep it there
+        self.autocommit_reads = self.engine.dialect.name == "postgresql"
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(self, write=False)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from trunkd.domain.events import Event
 from trunkd.store.clock import now
-from trunkd.store.tables import consumer_cursors, outbox
+from trunkd.store.engine import json_text
+from trunkd.store.tables import TIMESTAMP, consumer_cursors, outbox
 
 # Serialises outbox writers on PostgreSQL so sequence order is commit order: a consumer that
 # has read up to N never later finds an event below N commit.
@@ -19,8 +20,22 @@ NOTIFY_CHANNEL = "trunkd_events"
 
 
 _APPEND = insert(outbox).returning(outbox.c.seq)
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_NOTIFY = text("SELECT pg_notify(:c, :s)")
+# PostgreSQL: the lock, the rows (one JSON parameter, in event order) and the NOTIFY in one statement,
+# one round trip. Every row joins the lock's one row, so the lock is held before a sequence number is
+# drawn; the notification is delivered at commit, as NOTIFY always is.
+_PG_APPEND = text("""
+WITH locked AS (SELECT pg_advisory_xact_lock(:k)),
+appended AS (
+    INSERT INTO outbox (created_at, kind, resource_type, resource_id, project_id, host, request_id, payload)
+    SELECT :created, e.kind, e.resource_type, e.resource_id, e.project_id, e.host, :request_id, e.payload
+    FROM locked, ROWS FROM (json_to_recordset(CAST(:events AS json)) AS (
+        kind text, resource_type text, resource_id text, project_id text, host text, payload json
+    )) WITH ORDINALITY AS e(kind, resource_type, resource_id, project_id, host, payload, position)
+    ORDER BY e.position
+    RETURNING seq
+)
+SELECT max(seq), pg_notify(:c, max(seq)::text) FROM appended
+""").bindparams(bindparam("created", type_=TIMESTAMP))
 
 
 class Head(NamedTuple):
@@ -77,10 +92,16 @@ class OutboxRepo:
 
     def append(self, events: Sequence[Event], request_id: str) -> int:
         """Insert the events; return the last sequence number written."""
-        postgres = self.conn.dialect.name == "postgresql"
-        if postgres:
-            self.conn.execute(_LOCK, {"k": _PG_OUTBOX_LOCK})
         created = now()
+        if self.conn.dialect.name == "postgresql":
+            rows_json = json_text([
+                {"kind": e.kind, "resource_type": e.resource_type, "resource_id": e.resource_id,
+                 "project_id": e.project_id, "host": e.host, "payload": {"state": e.state, "previous": e.previous}}
+                for e in events
+            ])
+            params = {"k": _PG_OUTBOX_LOCK, "created": created, "request_id": request_id, "events": rows_json,
+                      "c": NOTIFY_CHANNEL}
+            return int(self.conn.execute(_PG_APPEND, params).scalar_one())
         if self.conn.dialect.name == "mysql":
             first = _reserve(self.conn, len(events))
             self.conn.execute(insert(outbox), [
@@ -105,8 +126,6 @@ class OutboxRepo:
         ]
         # RETURNING rather than a second query for max(seq); writers are serialised, so it is the max
         last: int = max(self.conn.execute(_APPEND, rows[0] if len(rows) == 1 else rows).scalars().all())
-        if postgres:
-            self.conn.execute(_NOTIFY, {"c": NOTIFY_CHANNEL, "s": str(last)})
         return last
 
     def read(
