@@ -71,8 +71,11 @@ class UnitOfWork:
 
     def commit(self) -> int | None:
         """Write the outbox rows, commit, then wake feed listeners. Returns the last seq."""
-        last = self.outbox.append(self._events, self.request_id) if self._events else None
-        self.conn.commit()
+        if self._events and self.db.pipelined_commit:
+            last: int | None = self.outbox.append_and_commit(self._events, self.request_id)
+        else:
+            last = self.outbox.append(self._events, self.request_id) if self._events else None
+            self.conn.commit()
         self._committed = True
         if last is not None:
             self.db.notify_committed(last)
@@ -120,6 +123,8 @@ class Database:
         self.writer_lock = threading.Lock() if is_sqlite(self.engine) else None
         # SQLite's read transaction is one snapshot for all its statements: keep it there
         self.autocommit_reads = self.engine.dialect.name == "postgresql"
+        # PostgreSQL: the outbox append and the COMMIT go out together (psycopg pipeline mode)
+        self.pipelined_commit = self.engine.dialect.name == "postgresql"
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(self, write=False)
