@@ -39,7 +39,7 @@ from tests.support import Server, throwaway_database
 
 HERE = Path(__file__).resolve().parent
 NEUTRON_VENV = Path(os.environ.get("NEUTRON_VENV", HERE / ".neutron-venv"))
-NEUTRON_RUN = Path(os.environ.get("NEUTRON_RUN", HERE / ".neutron-run-mixed"))
+NEUTRON_RUN = Path(os.environ.get("NEUTRON_RUN", HERE / ".neutron-run" / "mixed"))
 NEUTRON_PORT = int(os.environ.get("NEUTRON_PORT", "19697"))
 NEUTRON_DB = os.environ.get("NEUTRON_DB", "neutron_bench_mixed")
 SUBPORTS = 5
