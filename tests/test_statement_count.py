@@ -262,3 +262,41 @@ def test_port_create_with_security_groups_costs_a_constant_number_of_statements(
     assert one <= 3  # the groups' projects and statefulness, the bindings' insert (and the default group's id)
     by_default = _group_statements_to_create_ports(env, 1, 0), _group_statements_to_create_ports(env, 500, 0)
     assert by_default[0] == by_default[1] <= 3, by_default
+
+
+def test_postgresql_round_trips_per_request(tmp_path: Path) -> None:
+    """Round trips to PostgreSQL, counted by a proxy (benchmarks/roundtrips.py), once psycopg has prepared
+    the statements: a read is its statements alone (no pre-ping, no BEGIN/COMMIT), a write's outbox
+    append goes out with its COMMIT."""
+    from sqlalchemy.engine import make_url
+
+    from benchmarks.roundtrips import proxied
+    from tests.conftest import require_engine
+
+    require_engine("postgresql")
+    with throwaway_database("postgresql", tmp_path) as url:
+        upgrade(url)
+        target = make_url(url)
+        with proxied((target.host or "127.0.0.1", target.port or 5432)) as proxy:
+            db = Database(target.set(port=proxy.port).render_as_string(hide_password=False))
+            env = Env(db=db, policy=OsloPolicy(make_conf()), drivers=DriverRegistry([ovs()]), settings=Settings())
+            parents = _ports(env, 6)
+            counts: dict[str, list[int]] = {"create": [], "get": [], "delete": []}
+
+            def counted(kind: str, fn):  # type: ignore[no-untyped-def]
+                before = proxy.round_trips
+                result = fn()
+                counts[kind].append(proxy.round_trips - before)
+                return result
+
+            for parent in parents:  # bounded: six of each; the first three prepare the statements
+                trunk = counted("create", lambda p=parent: trunks.create_trunks(env, ADMIN, [{
+                    "project_id": ADMIN.project_id, "port_id": p, "name": "", "description": "",
+                    "admin_state_up": True, "sub_ports": []}])[0])
+                counted("get", lambda t=trunk: trunks.get_trunk(env, ADMIN, t.id))
+                counted("delete", lambda t=trunk: trunks.delete_trunk(env, ADMIN, t.id, None))
+            db.dispose()
+    steady = {kind: seen[-2:] for kind, seen in counts.items()}
+    # BEGIN, lock ports, read ports, claim, trunk row, outbox+COMMIT / trunk, subports, tags /
+    # BEGIN, trunk, subports, tags, parent's binding, delete trunk, release claims, outbox+COMMIT
+    assert steady == {"create": [6, 6], "get": [3, 3], "delete": [8, 8]}, counts

@@ -4,7 +4,7 @@
 # MariaDB. Neutron goes into its own virtualenv (benchmarks/.neutron-venv, git-ignored), never the
 # repo's .venv. Its database (neutron_bench) is dropped and re-created with RESET_DB=1.
 #   NEUTRON_VENV (default benchmarks/.neutron-venv), NEUTRON_RUN (benchmarks/.neutron-run),
-#   NEUTRON_PORT (19696), PYTHON (python3; Neutron 29 needs 3.10-3.12)
+#   NEUTRON_PORT (19696), NEUTRON_DB (neutron_bench), PYTHON (python3; Neutron 29 needs 3.10-3.12)
 #   VENV_ONLY=1: only the virtualenv (what the in-process run needs; MariaDB is left alone)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -13,7 +13,7 @@ VENV="$(realpath -m "${NEUTRON_VENV:-$BENCH/.neutron-venv}")"
 RUN="$(realpath -m "${NEUTRON_RUN:-$BENCH/.neutron-run}")"
 PORT="${NEUTRON_PORT:-19696}"
 PY="${PYTHON:-python3}"
-DB=neutron_bench
+DB="${NEUTRON_DB:-neutron_bench}"
 
 install_venv() {
   if [ ! -x "$VENV/bin/python" ]; then

@@ -11,8 +11,8 @@ _NO_RULES = Rules(validators={})  # status moves need no membership rules
 
 
 def host_of(uow: UnitOfWork, trunk: Trunk) -> str | None:
-    parent = uow.ports.get(trunk.port_id)
-    return (parent.host_id or None) if parent else None
+    parent = uow.ports.binding(trunk.port_id)  # one column's worth: not the port with tags and addresses
+    return (parent[0] or None) if parent else None
 
 
 def _save(uow: UnitOfWork, trunk: Trunk, change: StatusChange) -> Trunk:

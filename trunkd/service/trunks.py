@@ -163,9 +163,8 @@ def _save_membership(env: Env, uow: UnitOfWork, trunk: Trunk, change: Membership
         uow.trunks.retag_subports(trunk.id, [n for _, n in changes.retagged])
     if changes.added:
         uow.trunks.add_subports(trunk.id, changes.added)
-    uow.trunks.update(trunk.id, {"status": change.status.value, "status_reason": change.status_reason})
-    updated = uow.trunks.get(trunk.id, sub_ports=change.sub_ports)
-    assert updated is not None
+    updated = uow.trunks.update_known(trunk, {"status": change.status.value, "status_reason": change.status_reason},
+                                      change.sub_ports)
     for operation, payload, event in membership_events(updated, trunk, host_of(uow, trunk), changes):
         env.drivers.precommit(operation, payload)
         uow.record(event)

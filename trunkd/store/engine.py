@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+import select
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 from trunkd.domain.limits import STATEMENT_TIMEOUT_MS
 
 DEFAULT_URL = "sqlite:///trunkd.db"
+# Connections per process: as many as the thread pool that runs the use cases (anyio's default
+# limiter, 40 threads), so no request ever waits for a connection, plus a few for the background
+# jobs' threads. PostgreSQL's max_connections must cover workers x (POOL_SIZE + POOL_OVERFLOW).
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
+# psycopg prepares a statement server-side after this many executions on a connection; keep up to
+# PREPARED_MAX of them per connection (our statements are built once, so their texts repeat).
+PREPARE_THRESHOLD = 2
+PREPARED_MAX = 512
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -57,7 +68,7 @@ def json_value(text: str | bytes) -> Any:
         return json.loads(text)
 
 
-def make_engine(url: str = DEFAULT_URL, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str = DEFAULT_URL, *, pool_size: int = POOL_SIZE) -> Engine:
     url = normalise_url(url)
     codec: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": json_value}
     if make_url(url).get_backend_name() == "sqlite":
@@ -65,14 +76,36 @@ def make_engine(url: str = DEFAULT_URL, *, pool_size: int = 10) -> Engine:
         _configure_sqlite(engine)
         return engine
     if make_url(url).get_backend_name() in ("mysql", "mariadb"):
-        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        engine = create_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW, pool_pre_ping=True,
                                pool_recycle=3600, isolation_level="READ COMMITTED", **codec)
         _configure_mysql(engine)
         return engine
     # statement_timeout: a query (a hostile filter, a lock wait) ends after this even when its client has gone
     options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         connect_args={"options": options}, **codec)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW,
+                           connect_args={"options": options, "prepare_threshold": PREPARE_THRESHOLD}, **codec)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.prepared_max = PREPARED_MAX
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        """A liveness check without a round trip (instead of pool_pre_ping's SELECT): an idle
+        connection has nothing to read, so a readable socket means the server closed it (restart,
+        pg_terminate_backend: an error message then EOF). The pool then opens a fresh one."""
+        if dbapi_conn.closed or _readable(dbapi_conn.pgconn.socket):
+            raise DisconnectionError("the server closed this idle connection")
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()  # not select.select: a busy server's descriptors pass 1024
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -70,6 +70,22 @@ def update_row(conn: Connection, table: Table, row_id: str, values: Mapping[str,
     conn.execute(stmt, {**_update_params(values), "row_id": row_id})
 
 
+@functools.cache
+def _update_returning(table: Table, keys: tuple[str, ...], columns: tuple[ColumnElement[Any], ...]) -> Update:
+    return _update(table, keys, False).returning(*columns)
+
+
+def update_row_returning(conn: Connection, table: Table, row_id: str, values: Mapping[str, Any],
+                         columns: Sequence[ColumnElement[Any]]) -> Row[Any] | None:
+    """update_row, answering the row as it now is (`columns`) in the same statement where the database
+    can (UPDATE … RETURNING: SQLite, PostgreSQL); MariaDB has none for UPDATE, so a read follows there."""
+    if conn.dialect.name in ("mysql", "mariadb"):
+        update_row(conn, table, row_id, values)
+        return row_by_id(conn, table, row_id, columns=columns)
+    stmt = _update_returning(table, tuple(sorted(values)), tuple(columns))
+    return conn.execute(stmt, {**_update_params(values), "row_id": row_id}).first()
+
+
 def bump_revision(conn: Connection, table: Table, row_id: str) -> None:
     update_row(conn, table, row_id, {})
 

@@ -12,7 +12,14 @@ from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import SubPort, Trunk, TrunkRole
 from trunkd.store import listing
 from trunkd.store.id_lists import IDS, in_ids
-from trunkd.store.resources import delete_row, insert_row, insert_tuples, row_by_id, update_row
+from trunkd.store.resources import (
+    delete_row,
+    insert_row,
+    insert_tuples,
+    row_by_id,
+    update_row,
+    update_row_returning,
+)
 from trunkd.store.tables import port_claims, subports, trunk_tags, trunks
 from trunkd.store.tags import TagRepo
 
@@ -142,6 +149,13 @@ class TrunkRepo:
 
     def update(self, trunk_id: str, values: dict[str, object]) -> None:
         update_row(self.conn, trunks, trunk_id, values)
+
+    def update_known(self, trunk: Trunk, values: dict[str, object], sub_ports: list[SubPort]) -> Trunk:
+        """Update the (locked) trunk and answer it as stored now, in one statement where the database
+        can: its tags are `trunk`'s (this does not change them), its subports `sub_ports` (stored order)."""
+        row = update_row_returning(self.conn, trunks, trunk.id, values, _TRUNK_FIELDS)
+        assert row is not None, trunk.id
+        return Trunk(**dict(zip(row._fields, row, strict=True)), sub_ports=sub_ports, tags=list(trunk.tags))
 
     def delete(self, trunk: Trunk) -> None:
         """The trunk, its subport rows and every claim it held, in one go."""

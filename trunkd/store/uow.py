@@ -53,6 +53,10 @@ class UnitOfWork:
             self._lock.acquire()
         try:
             self.conn: Connection = self.db.engine.connect().execution_options(write=self.write)
+            if not self.write and self.db.autocommit_reads:
+                # READ COMMITTED gives each statement its own snapshot inside a transaction too: a read
+                # outside one sees the same, without the BEGIN and COMMIT round trips
+                self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
             self.conn.begin()
         except BaseException:
             if self._lock is not None:
@@ -75,8 +79,11 @@ class UnitOfWork:
 
     def commit(self) -> int | None:
         """Write the outbox rows, commit, then wake feed listeners. Returns the last seq."""
-        last = self.outbox.append(self._events, self.request_id) if self._events else None
-        self.conn.commit()
+        if self._events and self.db.pipelined_commit:
+            last: int | None = self.outbox.append_and_commit(self._events, self.request_id)
+        else:
+            last = self.outbox.append(self._events, self.request_id) if self._events else None
+            self.conn.commit()
         self._committed = True
         if last is not None:
             self.db.notify_committed(last)
@@ -137,6 +144,10 @@ class Database:
         # SQLite has one writer at a time anyway: queue this process's writers on a lock rather
         # than in SQLite's busy handler, whose sleeps (up to 100 ms) make the tail latency.
         self.writer_lock = threading.Lock() if is_sqlite(self.engine) else None
+        # SQLite's read transaction is one snapshot for all its statements: keep it there
+        self.autocommit_reads = self.engine.dialect.name == "postgresql"
+        # PostgreSQL: the outbox append and the COMMIT go out together (psycopg pipeline mode)
+        self.pipelined_commit = self.engine.dialect.name == "postgresql"
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(self, write=False)

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import psycopg
 from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from trunkd.domain.events import BROADCAST_TYPES, Event
 from trunkd.store.clock import now
+from trunkd.store.engine import json_text
 from trunkd.store.tables import consumer_cursors, outbox
 
 # Serialises outbox writers on PostgreSQL so sequence order is commit order: a consumer that
@@ -19,8 +22,23 @@ NOTIFY_CHANNEL = "trunkd_events"
 
 
 _APPEND = insert(outbox).returning(outbox.c.seq)
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_NOTIFY = text("SELECT pg_notify(:c, :s)")
+# PostgreSQL: the lock, the rows (one JSON parameter, in event order) and the NOTIFY in one statement.
+# Every row joins the lock's one row, so the lock is held before a sequence number is drawn; the
+# notification is delivered at commit, as NOTIFY always is. Sent with the COMMIT in one pipeline
+# (append_and_commit): one round trip for both.
+_PG_APPEND_SQL = """
+WITH locked AS (SELECT pg_advisory_xact_lock(%(k)s)),
+appended AS (
+    INSERT INTO outbox (created_at, kind, resource_type, resource_id, project_id, host, request_id, payload)
+    SELECT %(created)s, e.kind, e.resource_type, e.resource_id, e.project_id, e.host, %(request_id)s, e.payload
+    FROM locked, ROWS FROM (json_to_recordset(CAST(%(events)s AS json)) AS (
+        kind text, resource_type text, resource_id text, project_id text, host text, payload json
+    )) WITH ORDINALITY AS e(kind, resource_type, resource_id, project_id, host, payload, position)
+    ORDER BY e.position
+    RETURNING seq
+)
+SELECT max(seq), pg_notify(%(c)s, max(seq)::text) FROM appended
+"""
 
 
 class Head(NamedTuple):
@@ -77,9 +95,6 @@ class OutboxRepo:
 
     def append(self, events: Sequence[Event], request_id: str) -> int:
         """Insert the events; return the last sequence number written."""
-        postgres = self.conn.dialect.name == "postgresql"
-        if postgres:
-            self.conn.execute(_LOCK, {"k": _PG_OUTBOX_LOCK})
         created = now()
         if self.conn.dialect.name == "mysql":
             first = _reserve(self.conn, len(events))
@@ -105,9 +120,31 @@ class OutboxRepo:
         ]
         # RETURNING rather than a second query for max(seq); writers are serialised, so it is the max
         last: int = max(self.conn.execute(_APPEND, rows[0] if len(rows) == 1 else rows).scalars().all())
-        if postgres:
-            self.conn.execute(_NOTIFY, {"c": NOTIFY_CHANNEL, "s": str(last)})
         return last
+
+    def append_and_commit(self, events: Sequence[Event], request_id: str) -> int:
+        """PostgreSQL: append the events and commit in one pipeline (one round trip, not two). Returns
+        the last sequence number. A failure of either comes as SQLAlchemy's error, as from execute()."""
+        raw: Any = self.conn.connection.dbapi_connection  # psycopg.Connection, inside our transaction
+        params = {"k": _PG_OUTBOX_LOCK, "created": now(), "request_id": request_id, "c": NOTIFY_CHANNEL,
+                  "events": json_text([
+                      {"kind": e.kind, "resource_type": e.resource_type, "resource_id": e.resource_id,
+                       "project_id": e.project_id, "host": e.host,
+                       "payload": {"state": e.state, "previous": e.previous}}
+                      for e in events])}
+        try:
+            cursor = raw.cursor()
+            with raw.pipeline():  # both queued, sent and answered at the pipeline's end (its one sync)
+                cursor.execute(_PG_APPEND_SQL, params)
+                raw.execute("COMMIT", prepare=False)  # not raw.commit(): that syncs on its own
+            row = cursor.fetchone()
+        except psycopg.Error as exc:
+            if self.conn.dialect.is_disconnect(exc, raw, None):  # type: ignore[arg-type]
+                self.conn.invalidate(exc)
+            raise DBAPIError.instance(_PG_APPEND_SQL, params, exc, psycopg.Error,
+                                      dialect=self.conn.dialect) from exc
+        self.conn.commit()  # SQLAlchemy's own bookkeeping: the connection is already idle, nothing is sent
+        return int(row[0])
 
     def read(
         self,
