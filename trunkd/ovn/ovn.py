@@ -208,8 +208,15 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
             old = None
         if old is None or old.external_ids != g.external_ids:
             row.external_ids = g.external_ids
-        if old is None or old.ports != g.ports:
+        if old is None:
             row.ports = [ports[n] for n in sorted(g.ports) if n in ports]
+        elif old.ports != g.ports:  # only the change: a big group (neutron_pg_drop) is not rewritten whole
+            for n in sorted(old.ports - g.ports):
+                if n in ports:
+                    row.delvalue("ports", ports[n])
+            for n in sorted(g.ports - old.ports):
+                if n in ports:
+                    row.addvalue("ports", ports[n])
         if old is not None and old.acls == g.acls:
             return
         kept: dict[AclRow, Any] = {}
