@@ -80,3 +80,33 @@ def test_diff_leaves_equal_rows_and_revision_only_changes_alone() -> None:
     del seen.ports["b"]
     plan = nb.diff(want, seen)
     assert plan.del_ports == ["stale"] and [r.name for r in plan.put_ports] == ["b"]
+
+
+def test_security_group_port_groups_and_acls_as_ml2_ovn() -> None:
+    sg, sg_id = "pg_1234_ab", "1234-ab"
+    rules = [
+        {"id": "r1", "security_group_id": sg_id, "direction": "ingress", "ethertype": "IPv6", "protocol": "58",
+         "port_range_min": 128, "port_range_max": None, "remote_ip_prefix": "fd00::/64",
+         "normalized_cidr": "fd00::/64", "remote_group_id": None},
+        {"id": "r2", "security_group_id": sg_id, "direction": "egress", "ethertype": "IPv4", "protocol": "tcp",
+         "port_range_min": 80, "port_range_max": None, "remote_ip_prefix": None, "remote_group_id": sg_id},
+        {"id": "r3", "security_group_id": "gone", "direction": "egress", "ethertype": "IPv4"},
+    ]
+    ports = [port("a", security_groups=[sg_id]), port("dhcp", device_owner="network:dhcp", security_groups=[]),
+             port("open", port_security_enabled=False, security_groups=[])]
+    state = nb.desired([NET], [SUBNET4, SUBNET6], ports, [], [{"id": sg_id, "stateful": True}], rules)
+    assert set(state.port_groups) == {"neutron_pg_drop", sg}
+    drop, group = state.port_groups["neutron_pg_drop"], state.port_groups[sg]
+    assert drop.ports == {"a"} and group.ports == {"a"}  # trusted and port-security-off ports in neither
+    assert group.external_ids == {"neutron:security_group_id": sg_id, nb.OWNER_KEY: nb.OWNER}
+    assert {(a.direction, a.priority, a.action, a.match) for a in group.acls} == {
+        ("to-lport", 1002, "allow-related", f"outport == @{sg} && ip6 && ip6.src == fd00::/64 && icmp6"
+                                            " && icmp6.type == 128"),
+        ("from-lport", 1002, "allow-related", f"inport == @{sg} && ip4 && ip4.dst == ${sg}_ip4 && tcp"
+                                              " && tcp.dst >= 80")}
+    assert {(a.direction, a.priority, a.action) for a in drop.acls} == {("from-lport", 1000, "drop"),
+                                                                       ("to-lport", 1000, "drop")}
+    assert nb.diff(state, state).put_port_groups == []  # idempotent
+    seen = nb.NbState(port_groups={**state.port_groups, "pg_stale": replace(group, name="pg_stale")})
+    plan = nb.diff(state, seen)
+    assert plan.del_port_groups == ["pg_stale"] and not plan.put_port_groups

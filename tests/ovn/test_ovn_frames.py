@@ -7,10 +7,15 @@ The instance is on chassis 1; each network has an end on chassis 1 and one on ch
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
 
 from tests.dataplane.support import cleanup, wait_for
 from tests.ovn.rig import Rig
@@ -159,3 +164,48 @@ def test_ovn_controller_kill9_mid_change_converges(world: World) -> None:
     converged(w)
     add_d(w)
     converged(w)
+
+
+def test_a_subports_security_group_lets_in_only_its_ports(world: World) -> None:
+    """Port_Group and ACLs enforced on a trunk subport: with a group allowing TCP 22 and UDP 53 in, those reach
+    the instance on VLAN 100; TCP 23 and UDP 54 are dropped."""
+    w = world
+    r = w.api.post("/v2.0/security-groups", {"security_group": {"name": "ssh-dns"}})
+    assert r.status_code == 201, r.text
+    group = r.json()["security_group"]["id"]
+    for proto, port in (("tcp", 22), ("udp", 53)):
+        r = w.api.post("/v2.0/security-group-rules", {"security_group_rule": {
+            "security_group_id": group, "direction": "ingress", "ethertype": "IPv4", "protocol": proto,
+            "port_range_min": port, "port_range_max": port}})
+        assert r.status_code == 201, r.text
+    sub = w.subs["a"]
+    before = w.api.get(f"/v2.0/ports/{sub['id']}").json()["port"]["security_groups"]
+    end = w.ends["a1"]
+
+    def passes(l4: Any) -> bool:
+        marker = f"sg-{uuid.uuid4().hex[:10]}"
+        frame = (Ether(src=end.mac, dst=w.parent["mac_address"]) / IP(src=end.ip, dst="192.0.2.99") / l4
+                 / Raw(marker.encode()))
+        w.vm.drain()
+        assert end.sock is not None
+        for _ in range(3):
+            end.sock.send(bytes(frame))
+            time.sleep(0.3)
+            got = w.vm.received(marker)
+            if got:
+                assert got == [100]  # tagged with the subport's VLAN
+                return True
+        return False
+
+    r = w.api.put(f"/v2.0/ports/{sub['id']}", {"port": {"security_groups": [group]}})
+    assert r.status_code == 200, r.text
+    try:
+        wait_for("TCP 22 let in by the group", lambda: passes(TCP(sport=40000, dport=22, flags="S")), timeout=WAIT)
+        assert passes(UDP(sport=40001, dport=53))
+        assert not passes(TCP(sport=40002, dport=23, flags="S"))
+        assert not passes(UDP(sport=40003, dport=54))
+    finally:
+        r = w.api.put(f"/v2.0/ports/{sub['id']}", {"port": {"security_groups": before}})
+        assert r.status_code == 200, r.text
+    wait_for("TCP 23 in again with the open group", lambda: passes(TCP(sport=40004, dport=23, flags="S")),
+             timeout=WAIT)

@@ -182,7 +182,7 @@ def test_chassis_is_an_agent_and_binds_with_ml2_ovn_vif_details(admin: Api, rig:
     port = admin.port()
     bound = bind(admin, port["id"], host)
     assert bound["binding:vif_type"] == "ovs"
-    assert bound["binding:vif_details"] == {"port_filter": False, "connectivity": "l2", "ovs_create_tap": True,
+    assert bound["binding:vif_details"] == {"port_filter": True, "connectivity": "l2", "ovs_create_tap": True,
                                             "bridge_name": "br-int", "datapath_type": "netdev",
                                             "bound_drivers": {"0": "ovn"}}
     wait_for("requested-chassis on the LSP", lambda: (lsp(rig, port["id"]) or {}).get("options") == {
@@ -346,3 +346,135 @@ def test_a_chassis_is_an_agent_while_it_is_registered(admin: Api, rig: Rig) -> N
     assert bind(admin, admin.port(other["id"])["id"], name)["binding:vif_type"] == "binding_failed"
     central.sbctl("chassis-del", name)
     wait_for("the agent gone with its chassis", lambda: agent() is None)
+
+
+# -- security groups as ML2/OVN writes them (neutron/common/ovn/acl.py) ---------------------------------------
+RULE_KEY = "neutron:security_group_rule_id"
+
+
+def pg_name(group_id: str) -> str:
+    return "pg_" + group_id.replace("-", "_")
+
+
+def group(api: Api, **attrs: Any) -> dict[str, Any]:
+    r = api.post("/v2.0/security-groups", {"security_group": {"name": "sg", **attrs}})
+    assert r.status_code == 201, r.text
+    return dict(r.json()["security_group"])
+
+
+def rule(api: Api, group_id: str, **attrs: Any) -> dict[str, Any]:
+    r = api.post("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": group_id, **attrs}})
+    assert r.status_code == 201, r.text
+    return dict(r.json()["security_group_rule"])
+
+
+def acl_of(rig: Rig, rule_id: str) -> dict[str, Any] | None:
+    rows = nb_rows(rig.central, "ACL", f'external_ids:"{RULE_KEY}"={rule_id}')
+    assert len(rows) <= 1, rows
+    return rows[0] if rows else None
+
+
+def members(rig: Rig, name: str) -> set[str]:
+    """The LSP names in a Port_Group (empty when it does not exist)."""
+    row = nb_row(rig.central, "Port_Group", name)
+    if row is None:
+        return set()
+    names = {r["_uuid"]: r["name"] for r in nb_rows(rig.central, "Logical_Switch_Port")}
+    return {names[u] for u in setof(row["ports"]) if u in names}
+
+
+def test_security_groups_are_port_groups_and_acls_as_ml2_ovn(admin: Api, rig: Rig) -> None:
+    net = admin.network()
+    admin.subnet(net["id"], cidr="10.40.0.0/24")
+    sg, extra, loose = group(admin), group(admin, name="extra"), group(admin, name="loose", stateful=False)
+    ssh = rule(admin, sg["id"], direction="ingress", ethertype="IPv4", protocol="tcp", port_range_min=22,
+               port_range_max=22, remote_ip_prefix="10.1.0.0/16")
+    udp6 = rule(admin, sg["id"], direction="egress", ethertype="IPv6", protocol="udp", port_range_min=1000,
+                port_range_max=2000)
+    ping = rule(admin, sg["id"], direction="ingress", ethertype="IPv4", protocol="icmp", port_range_min=8,
+                port_range_max=0, remote_group_id=sg["id"])
+    other = rule(admin, loose["id"], direction="ingress", ethertype="IPv4", protocol="47")
+    a = admin.port(net["id"], security_groups=[sg["id"]])
+    b = admin.port(net["id"], security_groups=[sg["id"], extra["id"]])
+    c = admin.port(net["id"], port_security_enabled=False, security_groups=[])
+    s = admin.port(net["id"], security_groups=[loose["id"]])  # stateless and stateful groups never mix on a port
+    pg, pg_extra, pg_loose = pg_name(sg["id"]), pg_name(extra["id"]), pg_name(loose["id"])
+    wait_for("the groups' Port_Groups filled", lambda: members(rig, pg) == {a["id"], b["id"]}
+             and members(rig, pg_extra) == {b["id"]} and members(rig, pg_loose) == {s["id"]}, timeout=20)
+
+    row = nb_row(rig.central, "Port_Group", pg)
+    assert row is not None and row["external_ids"]["neutron:security_group_id"] == sg["id"]
+    drop = nb_row(rig.central, "Port_Group", "neutron_pg_drop")
+    assert drop is not None
+    assert {a["id"], b["id"], s["id"]} <= members(rig, "neutron_pg_drop")
+    assert c["id"] not in members(rig, "neutron_pg_drop")
+    drops = [r for r in nb_rows(rig.central, "ACL") if r["_uuid"] in setof(drop["acls"])]
+    assert sorted((r["direction"], r["priority"], r["action"], r["match"]) for r in drops) == [
+        ("from-lport", 1000, "drop", "inport == @neutron_pg_drop && ip"),
+        ("to-lport", 1000, "drop", "outport == @neutron_pg_drop && ip")]
+
+    want = {
+        ssh["id"]: ("to-lport", "allow-related", f"outport == @{pg} && ip4 && ip4.src == 10.1.0.0/16 && tcp"
+                                                 " && tcp.dst == 22"),
+        udp6["id"]: ("from-lport", "allow-related", f"inport == @{pg} && ip6 && udp && udp.dst >= 1000"
+                                                    " && udp.dst <= 2000"),
+        ping["id"]: ("to-lport", "allow-related", f"outport == @{pg} && ip4 && ip4.src == ${pg}_ip4 && icmp4"
+                                                  " && icmp4.type == 8 && icmp4.code == 0"),
+        other["id"]: ("to-lport", "allow-stateless", f"outport == @{pg_loose} && ip4 && ip.proto == 47"),
+    }
+    for rule_id, (direction, action, match) in want.items():
+        acl = wait_for(f"ACL of rule {rule_id}", lambda rule_id=rule_id: acl_of(rig, rule_id))
+        assert (acl["direction"], acl["priority"], acl["action"], acl["match"]) == (direction, 1002, action, match)
+    # a new group's default egress rules are ACLs of its Port_Group too
+    acls = setof(nb_row(rig.central, "Port_Group", pg)["acls"])  # type: ignore[index]
+    assert len(acls) == len(admin.get("/v2.0/security-group-rules",
+                                      params={"security_group_id": sg["id"]}).json()["security_group_rules"])
+
+    # a rule deleted: its ACL goes; a port leaving a group leaves its Port_Group; port security off: out of all
+    assert admin.delete(f"/v2.0/security-group-rules/{ssh['id']}").status_code == 204
+    wait_for("the deleted rule's ACL gone", lambda: acl_of(rig, ssh["id"]) is None)
+    assert admin.put(f"/v2.0/ports/{b['id']}", {"port": {"security_groups": [extra["id"]]}}).status_code == 200
+    wait_for("b left the group", lambda: members(rig, pg) == {a["id"]} and members(rig, pg_extra) == {b["id"]})
+    r = admin.put(f"/v2.0/ports/{b['id']}", {"port": {"port_security_enabled": False, "security_groups": []}})
+    assert r.status_code == 200, r.text
+    wait_for("b in no Port_Group", lambda: b["id"] not in members(rig, "neutron_pg_drop")
+             and not members(rig, pg_extra))
+    assert a["id"] in members(rig, "neutron_pg_drop")
+
+
+def test_restart_repairs_port_groups_and_acls(admin: Api, rig: Rig, sync: OvnSync) -> None:
+    central = rig.central
+    net = admin.network()
+    admin.subnet(net["id"], cidr="10.41.0.0/24")
+    sg, gone, steady = group(admin), group(admin, name="gone"), group(admin, name="steady")
+    web = rule(admin, sg["id"], direction="ingress", ethertype="IPv4", protocol="tcp", port_range_min=80,
+               port_range_max=80)
+    p = admin.port(net["id"], security_groups=[sg["id"]])
+    pg = pg_name(sg["id"])
+    wait_for("the Port_Groups written", lambda: members(rig, pg) == {p["id"]} and acl_of(rig, web["id"])
+             and nb_row(central, "Port_Group", pg_name(gone["id"])) is not None
+             and nb_row(central, "Port_Group", pg_name(steady["id"])) is not None, timeout=20)
+    before = version(rig, "Port_Group", pg_name(steady["id"]))
+    sync.stop()
+    try:
+        acl = acl_of(rig, web["id"])
+        assert acl is not None
+        central.nbctl("remove", "Port_Group", pg, "acls", acl["_uuid"])
+        row = lsp(rig, p["id"])
+        assert row is not None
+        central.nbctl("remove", "Port_Group", "neutron_pg_drop", "ports", row["_uuid"])
+        stale = "pg_" + str(uuid.uuid4()).replace("-", "_")
+        central.nbctl("create", "Port_Group", f"name={stale}", "external_ids:trunkd-owner=ovn-sync")
+        foreign = "pg_" + str(uuid.uuid4()).replace("-", "_")
+        central.nbctl("create", "Port_Group", f"name={foreign}")
+        assert admin.delete(f"/v2.0/security-groups/{gone['id']}").status_code == 204
+    finally:
+        sync.start()
+    wait_for("the removed ACL recreated", lambda: acl_of(rig, web["id"]) is not None)
+    wait_for("the port back in neutron_pg_drop", lambda: p["id"] in members(rig, "neutron_pg_drop"))
+    wait_for("the stale and the deleted group's Port_Groups removed", lambda: nb_row(central, "Port_Group", stale)
+             is None and nb_row(central, "Port_Group", pg_name(gone["id"])) is None)
+    assert nb_row(central, "Port_Group", foreign) is not None  # not ovn-sync's: left alone
+    assert members(rig, pg) == {p["id"]}
+    assert version(rig, "Port_Group", pg_name(steady["id"])) == before  # correct: never rewritten
+    central.nbctl("destroy", "Port_Group", foreign)

@@ -73,6 +73,19 @@ def fixed_ip(port: dict[str, Any]) -> str:
     return str(port["fixed_ips"][0]["ip_address"]) if port["fixed_ips"] else "192.0.2.1"
 
 
+def open_group(api: Api) -> str:
+    """A security group letting every IPv4 and IPv6 packet in (a new group already lets everything out): the
+    ends have addresses no group would know, and port security (anti-spoofing) stays on."""
+    r = api.post("/v2.0/security-groups", {"security_group": {"name": f"open-{tag()}"}})
+    assert r.status_code == 201, r.text
+    group_id = str(r.json()["security_group"]["id"])
+    for ethertype in ("IPv4", "IPv6"):
+        r = api.post("/v2.0/security-group-rules", {"security_group_rule": {
+            "security_group_id": group_id, "direction": "ingress", "ethertype": ethertype}})
+        assert r.status_code == 201, r.text
+    return group_id
+
+
 def build_world(rig: Rig, workdir: Path, undo: list[Callable[[], None]]) -> World:
     """Server, ovn-sync, networks, the trunk (parent bound to chassis 1) and every network's end on each chassis,
     all made through the API; returns once the trunk is ACTIVE. `undo` gets the steps that stop what started."""
@@ -93,16 +106,18 @@ def build_world(rig: Rig, workdir: Path, undo: list[Callable[[], None]]) -> Worl
         if a["alive"]} == {c.name for c in rig.chassis}, timeout=WAIT)
     nets = {n: api.network(name=f"ovn-{n}-{tag()}") for n in NETS}
     api.subnet(nets["p"]["id"], cidr="10.60.0.0/24", gateway_ip="10.60.0.1")
-    parent = api.port(nets["p"]["id"], name="parent", **{"binding:host_id": ch1.name})
+    groups = [open_group(api)]  # these tests prove the VLAN plumbing: every port's group lets all IP in
+    parent = api.port(nets["p"]["id"], name="parent", security_groups=groups, **{"binding:host_id": ch1.name})
     mac = parent["mac_address"]
-    subs = {n: api.port(nets[n]["id"], name=f"sub-{n}", mac_address=mac) for n in "abd"}
+    subs = {n: api.port(nets[n]["id"], name=f"sub-{n}", mac_address=mac, security_groups=groups) for n in "abd"}
     trunk = api.trunk(parent["id"], sub_ports=[
         {"port_id": subs[n]["id"], "segmentation_type": "vlan", "segmentation_id": vlan}
         for n, vlan in TRUNK_NETS.items()])
     ends: dict[str, Endpoint] = {}
     for i, chassis in enumerate(rig.chassis, start=1):
         for n in NETS:
-            port = api.port(nets[n]["id"], name=f"end-{n}{i}", **{"binding:host_id": chassis.name})
+            port = api.port(nets[n]["id"], name=f"end-{n}{i}", security_groups=groups,
+                            **{"binding:host_id": chassis.name})
             ends[f"{n}{i}"] = rig.endpoint(chassis, port["id"], port["mac_address"], ip=fixed_ip(port))
     vm = rig.endpoint(ch1, parent["id"], mac, ip=fixed_ip(parent))
     w = World(rig, server, api, syncs, nets, parent, subs, trunk, vm, ends, workdir)

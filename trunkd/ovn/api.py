@@ -11,7 +11,8 @@ OVN_AGENT_TYPE = "OVN Controller agent"  # Neutron's name for an ovn-controller 
 OVN_AGENT_BINARY = "ovn-controller"
 SYNC_AGENT_TYPE = "OVN sync"  # ovn-sync's own heartbeat (configurations.active: holds the NB lock)
 SYNC_AGENT_BINARY = "trunkd-ovn-sync"
-COLLECTIONS = {"network": "networks", "subnet": "subnets", "port": "ports", "trunk": "trunks"}
+COLLECTIONS = {"network": "networks", "subnet": "subnets", "port": "ports", "trunk": "trunks",
+               "security_group": "security-groups", "security_group_rule": "security-group-rules"}
 
 
 class OvnSyncApi(ServerApi):

@@ -3,8 +3,9 @@
 Pure: resources in (Neutron wire format, as the API lists them), rows out. The names, columns and
 external_ids keys are those of Neutron 29's ML2/OVN (ovn_client.py: `_gen_network_parameters`,
 `create_provnet_port`, `_get_port_options`, `get_external_ids_from_port`, `_get_ovn_dhcp_options`;
-the OVN trunk driver's `_set_binding_profile`). Security groups (Port_Group `pg_<id>`, ACLs) are not written
-yet: `security_group_ids` is the seam (the key is filled, nothing enforces it).
+the OVN trunk driver's `_set_binding_profile`). Security groups are Port_Groups with their ACLs (acls.py):
+`pg_<group id>` per group, holding the LSPs of its ports with port security on, and `neutron_pg_drop` holding
+every such port.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from trunkd.ovn import acls
 
 Resource = dict[str, Any]
 
@@ -60,11 +63,29 @@ class DhcpRow:
     external_ids: dict[str, str]
 
 
+@dataclass(frozen=True)
+class AclRow:
+    direction: str
+    priority: int
+    match: str
+    action: str
+    external_ids: tuple[tuple[str, str], ...]  # sorted items (a hashable map)
+
+
+@dataclass(frozen=True)
+class PortGroupRow:
+    name: str
+    external_ids: dict[str, str]
+    ports: frozenset[str]  # LSP names
+    acls: frozenset[AclRow]
+
+
 @dataclass
 class NbState:
     switches: dict[str, SwitchRow] = field(default_factory=dict)
     ports: dict[str, PortRow] = field(default_factory=dict)
     dhcp: dict[str, DhcpRow] = field(default_factory=dict)  # by subnet id
+    port_groups: dict[str, PortGroupRow] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,10 +98,13 @@ class NbPlan:
     del_ports: list[str] = field(default_factory=list)
     del_dhcp: list[str] = field(default_factory=list)
     del_switches: list[str] = field(default_factory=list)
+    put_port_groups: list[PortGroupRow] = field(default_factory=list)
+    del_port_groups: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return sum(len(x) for x in (self.put_switches, self.put_dhcp, self.put_ports, self.del_ports,
-                                    self.del_dhcp, self.del_switches))
+                                    self.del_dhcp, self.del_switches, self.put_port_groups,
+                                    self.del_port_groups))
 
 
 def switch_name(network_id: str) -> str:
@@ -208,7 +232,7 @@ def port_row(port: Resource, subnets: dict[str, Resource], dhcp: dict[str, DhcpR
         "neutron:subnet_pool_addr_scope4": "",
         "neutron:subnet_pool_addr_scope6": "",
         "neutron:network_name": switch_name(port["network_id"]),
-        "neutron:security_group_ids": " ".join(port.get("security_groups") or []),  # seam: no ACLs yet
+        "neutron:security_group_ids": " ".join(port.get("security_groups") or []),
         "neutron:revision_number": str(port.get("revision_number", 0)),
         "neutron:vnic_type": port.get("binding:vnic_type") or "normal",
         "neutron:port_capabilities": "",
@@ -221,9 +245,47 @@ def port_row(port: Resource, subnets: dict[str, Resource], dhcp: dict[str, DhcpR
         parent_name=parent[0] if parent else None, tag=parent[1] if parent else None, dhcpv4=v4, dhcpv6=v6)
 
 
+def acl_row(direction: str, priority: int, match: str, action: str, ids: dict[str, str]) -> AclRow:
+    return AclRow(direction, priority, match, action, tuple(sorted(marked(ids).items())))
+
+
+def port_groups(groups: Iterable[Resource], rules: Iterable[Resource], ports: Iterable[Resource],
+                lsps: dict[str, PortRow]) -> dict[str, PortGroupRow]:
+    """`neutron_pg_drop` and one `pg_<id>` per group, with their members (ports that have an LSP, port security
+    on and are not trusted `network:*` ports) and ACLs (one per rule, the group's `stateful` choosing the
+    action)."""
+    by_id = {g["id"]: g for g in groups}
+    members: dict[str, set[str]] = {g: set() for g in by_id}
+    drop: set[str] = set()
+    for port in ports:
+        if port["id"] not in lsps or not port.get("port_security_enabled", True) or acls.trusted(port):
+            continue
+        drop.add(port["id"])
+        for g in port.get("security_groups") or []:
+            if g in members:
+                members[g].add(port["id"])
+    rule_acls: dict[str, set[AclRow]] = {g: set() for g in by_id}
+    for rule in rules:
+        group = by_id.get(rule.get("security_group_id", ""))
+        if group is None:
+            continue
+        pg = acls.port_group_name(group["id"])
+        rule_acls[group["id"]].add(acl_row(
+            acls.rule_direction(rule), acls.PRIORITY_ALLOW, acls.rule_match(rule, pg),
+            acls.rule_action(group.get("stateful", True) is not False), {acls.RULE_KEY: rule["id"]}))
+    out = {acls.PG_DROP: PortGroupRow(acls.PG_DROP, marked({}), frozenset(drop), frozenset(
+        acl_row(d, acls.PRIORITY_DROP, m, acls.DROP, {}) for d, m in acls.drop_matches()))}
+    for g in by_id:
+        name = acls.port_group_name(g)
+        out[name] = PortGroupRow(name, marked({acls.SG_KEY: g}), frozenset(members[g]), frozenset(rule_acls[g]))
+    return out
+
+
 def desired(networks: Iterable[Resource], subnets: Iterable[Resource], ports: Iterable[Resource],
-            trunks: Iterable[Resource]) -> NbState:
+            trunks: Iterable[Resource], groups: Iterable[Resource] = (),
+            rules: Iterable[Resource] = ()) -> NbState:
     """The whole Northbound state trunkd's resources call for."""
+    ports = list(ports)
     state = NbState()
     nets = {n["id"]: n for n in networks}
     for net in nets.values():
@@ -243,10 +305,11 @@ def desired(networks: Iterable[Resource], subnets: Iterable[Resource], ports: It
         if port["network_id"] not in nets or (port.get("device_owner") or "") in IGNORED_OWNERS:
             continue
         state.ports[port["id"]] = port_row(port, subs, state.dhcp, parents.get(port["id"]))
+    state.port_groups = port_groups(groups, rules, ports, state.ports)
     return state
 
 
-Row = SwitchRow | PortRow | DhcpRow
+Row = SwitchRow | PortRow | DhcpRow | PortGroupRow
 
 
 def same(want: Row, seen: Row | None) -> bool:
@@ -270,4 +333,6 @@ def diff(want: NbState, seen: NbState) -> NbPlan:
     plan.del_ports = sorted(set(seen.ports) - set(want.ports))
     plan.del_dhcp = sorted(set(seen.dhcp) - set(want.dhcp))
     plan.del_switches = sorted(set(seen.switches) - set(want.switches))
+    plan.put_port_groups = [r for n, r in want.port_groups.items() if r != seen.port_groups.get(n)]
+    plan.del_port_groups = sorted(set(seen.port_groups) - set(want.port_groups))
     return plan

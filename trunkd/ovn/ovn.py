@@ -17,7 +17,7 @@ from ovsdbapp.backend.ovs_idl import event as idl_event
 from ovsdbapp.schema.ovn_northbound import impl_idl as nb_impl
 from ovsdbapp.schema.ovn_southbound import impl_idl as sb_impl
 
-from trunkd.ovn.northbound import OWNER, OWNER_KEY, DhcpRow, NbPlan, NbState, PortRow, SwitchRow
+from trunkd.ovn.northbound import OWNER, OWNER_KEY, AclRow, DhcpRow, NbPlan, NbState, PortGroupRow, PortRow, SwitchRow
 from trunkd.ovn.ovsjson import use_c_parser
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,8 @@ LS_COLUMNS = ["name", "ports", "external_ids", "other_config"]
 LSP_COLUMNS = ["name", "addresses", "port_security", "external_ids", "options", "type", "enabled", "parent_name",
                "tag", "tag_request", "dhcpv4_options", "dhcpv6_options", "up"]
 DHCP_COLUMNS = ["cidr", "options", "external_ids"]
+PG_COLUMNS = ["name", "ports", "acls", "external_ids"]
+ACL_COLUMNS = ["direction", "priority", "match", "action", "external_ids"]
 
 
 def _opt(value: Any) -> Any:
@@ -56,6 +58,7 @@ class Observed:
     up: dict[str, bool] = field(default_factory=dict)  # owned LSP name -> up
     foreign_ports: set[str] = field(default_factory=set)  # LSP names someone else owns
     foreign_switches: set[str] = field(default_factory=set)
+    foreign_port_groups: set[str] = field(default_factory=set)
     duplicates: list[tuple[str, Any]] = field(default_factory=list)  # (table, uuid) of extra owned rows
 
 
@@ -174,8 +177,17 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                 row.delete()
         for p in plan.put_ports:
             row = ports.get(p.name)
-            self._put_port(txn, tables, p, row, self.seen.ports.get(p.name) if row is not None else None,
-                           switches, dhcp, owner_of)
+            new = self._put_port(txn, tables, p, row, self.seen.ports.get(p.name) if row is not None else None,
+                                 switches, dhcp, owner_of)
+            if new is not None:
+                ports[p.name] = new
+        groups = {_get(r, "name"): r for r in tables["Port_Group"].rows.values() if _ours(r)}
+        for name in plan.del_port_groups:  # its ACLs (not root rows) go with it
+            row = groups.pop(name, None)
+            if row is not None:
+                row.delete()
+        for g in plan.put_port_groups:
+            self._put_port_group(txn, tables, g, groups.get(g.name), self.seen.port_groups.get(g.name), ports)
         for subnet_id in plan.del_dhcp:
             row = dhcp.pop(subnet_id, None)
             if row is not None:
@@ -186,12 +198,52 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                 row.delete()
 
     @staticmethod
+    def _put_port_group(txn: Any, tables: Any, g: PortGroupRow, row: Any, old: PortGroupRow | None,
+                        ports: dict[str, Any]) -> None:
+        """Members by LSP row; ACL rows that already match are kept, new ones inserted, the rest dropped (ACL
+        rows are not root: unreferenced, OVSDB deletes them)."""
+        if row is None:
+            row = txn.insert(tables["Port_Group"])
+            row.name = g.name
+            old = None
+        if old is None or old.external_ids != g.external_ids:
+            row.external_ids = g.external_ids
+        if old is None:
+            row.ports = [ports[n] for n in sorted(g.ports) if n in ports]
+        elif old.ports != g.ports:  # only the change: a big group (neutron_pg_drop) is not rewritten whole
+            for n in sorted(old.ports - g.ports):
+                if n in ports:
+                    row.delvalue("ports", ports[n])
+            for n in sorted(g.ports - old.ports):
+                if n in ports:
+                    row.addvalue("ports", ports[n])
+        if old is not None and old.acls == g.acls:
+            return
+        kept: dict[AclRow, Any] = {}
+        for uuid in ([] if old is None else _get(row, "acls")):
+            acl = tables["ACL"].rows.get(uuid)
+            if acl is not None:
+                kept.setdefault(_acl_row(acl), acl)
+        rows = []
+        for a in sorted(g.acls, key=lambda a: (a.direction, a.match, a.external_ids)):
+            acl = kept.get(a)
+            if acl is None:
+                acl = txn.insert(tables["ACL"])
+                acl.direction = a.direction
+                acl.priority = a.priority
+                acl.match = a.match
+                acl.action = a.action
+                acl.external_ids = dict(a.external_ids)
+            rows.append(acl)
+        row.acls = rows
+
+    @staticmethod
     def _put_port(txn: Any, tables: Any, p: PortRow, row: Any, old: PortRow | None, switches: dict[str, Any],
-                  dhcp: dict[str, Any], owner_of: dict[Any, Any]) -> None:
+                  dhcp: dict[str, Any], owner_of: dict[Any, Any]) -> Any:
         ls = switches.get(p.switch)
         if ls is None:  # a switch someone else owns: not ours to add to
             log.warning("LSP %s: logical switch %s is not ovn-sync's; not written", p.name, p.switch)
-            return
+            return None
         if row is None:
             row = txn.insert(tables["Logical_Switch_Port"])
             row.name = p.name
@@ -219,6 +271,12 @@ class _Apply(command.BaseCommand):  # type: ignore[misc]
                     setattr(row, column, value)
             elif getattr(p, attr) != getattr(old, attr):
                 setattr(row, column, value)
+        return row
+
+
+def _acl_row(row: Any) -> AclRow:
+    return AclRow(_get(row, "direction"), _get(row, "priority"), _get(row, "match"), _get(row, "action"),
+                  tuple(sorted(_get(row, "external_ids").items())))
 
 
 class _Sync(command.BaseCommand):  # type: ignore[misc]
@@ -255,7 +313,8 @@ class Ovn:
                         "transactions are slow; install Debian's python3-openvswitch")
         nb_idl = _Idl(nb, _helper(nb, "OVN_Northbound", {"Logical_Switch": LS_COLUMNS,
                                                          "Logical_Switch_Port": LSP_COLUMNS,
-                                                         "DHCP_Options": DHCP_COLUMNS}),
+                                                         "DHCP_Options": DHCP_COLUMNS,
+                                                         "Port_Group": PG_COLUMNS, "ACL": ACL_COLUMNS}),
                       LOCK_NAME if lock else None)
         sb_idl = _Idl(sb, _helper(sb, "OVN_Southbound", {
             "Chassis": ["name", "hostname", "encaps", "external_ids", "other_config"],
@@ -331,6 +390,17 @@ class Ovn:
                 tag_request=_opt(_get(row, "tag_request")),
                 dhcpv4=dhcp_subnet.get(v4[0]) if v4 else None, dhcpv6=dhcp_subnet.get(v6[0]) if v6 else None)
             seen.up[name] = bool(_opt(_get(row, "up")))
+        lsp_name = {row.uuid: _get(row, "name") for row in tables["Logical_Switch_Port"].rows.values()}
+        for row in tables["Port_Group"].rows.values():  # names are unique (the table's index)
+            ext = _get(row, "external_ids")
+            name = _get(row, "name")
+            if ext.get(OWNER_KEY) != OWNER:
+                seen.foreign_port_groups.add(name)
+                continue
+            acls = [tables["ACL"].rows.get(u) for u in _get(row, "acls")]
+            seen.state.port_groups[name] = PortGroupRow(
+                name, ext, frozenset(lsp_name[u] for u in _get(row, "ports") if u in lsp_name),
+                frozenset(_acl_row(a) for a in acls if a is not None))
         return seen
 
     def apply(self, plan: NbPlan, duplicates: list[tuple[str, Any]], seen: NbState) -> None:

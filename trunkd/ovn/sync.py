@@ -13,7 +13,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trunkd.agent.api import Resource, ServerError
@@ -23,7 +23,7 @@ from trunkd.ovn.ovn import Chassis, Observed, Ovn
 
 log = logging.getLogger(__name__)
 
-TYPES = ("network", "subnet", "port", "trunk")
+TYPES = ("network", "subnet", "port", "trunk", "security_group", "security_group_rule")
 OVN_DRIVER = "ovn"  # binding:vif_details bound_drivers of a port bound to an OVN chassis
 
 
@@ -47,9 +47,15 @@ class View:
                     self.items[rtype][i] = found[i]
                 else:
                     self.items[rtype].pop(i, None)
+        groups = changed.get("security_group") or set()
+        if groups:  # a group's event names none of its rules (its default rules come with no event of their own)
+            rules = self.items["security_group_rule"]
+            for rid in [r for r, rule in rules.items() if rule.get("security_group_id") in groups]:
+                del rules[rid]
+            rules.update({r["id"]: r for r in api.security_group_rules(sorted(groups))})
 
     def __getattr__(self, name: str) -> dict[str, Resource]:
-        if name in ("networks", "subnets", "ports", "trunks"):
+        if name in ("networks", "subnets", "ports", "trunks", "security_groups", "security_group_rules"):
             return self.items[name[:-1]]
         raise AttributeError(name)
 
@@ -119,7 +125,8 @@ class Syncer:
             self.report_chassis()
         t = result.mark("read", t)
         v = self.view
-        want = nb.desired(v.networks.values(), v.subnets.values(), v.ports.values(), v.trunks.values())
+        want = nb.desired(v.networks.values(), v.subnets.values(), v.ports.values(), v.trunks.values(),
+                          v.security_groups.values(), v.security_group_rules.values())
         t = result.mark("desired", t)
         seen, plan = self.ovn.sync(lambda seen: nb.diff(self._without_foreign(want, seen), seen.state))
         result.plan_size = len(plan) + len(seen.duplicates)
@@ -138,14 +145,17 @@ class Syncer:
         """Never create a row whose name someone else's row holds (Neutron's, an operator's): log it."""
         clash_ports = set(want.ports) & seen.foreign_ports - set(seen.state.ports)
         clash_switches = set(want.switches) & seen.foreign_switches - set(seen.state.switches)
-        for name in sorted(clash_ports | clash_switches):
+        clash_groups = set(want.port_groups) & seen.foreign_port_groups - set(seen.state.port_groups)
+        for name in sorted(clash_ports | clash_switches | clash_groups):
             log.warning("NB already has a row named %s that ovn-sync does not own: left alone", name)
-        if not clash_ports and not clash_switches:
+        if not clash_ports and not clash_switches and not clash_groups:
             return want
+        ports = {k: r for k, r in want.ports.items() if k not in clash_ports and r.switch not in clash_switches}
         return nb.NbState(
             switches={k: r for k, r in want.switches.items() if k not in clash_switches},
-            ports={k: r for k, r in want.ports.items() if k not in clash_ports and r.switch not in clash_switches},
-            dhcp=want.dhcp)
+            ports=ports, dhcp=want.dhcp,
+            port_groups={k: replace(r, ports=r.ports & set(ports)) for k, r in want.port_groups.items()
+                         if k not in clash_groups})
 
     # -- subports follow their parent's host --------------------------------------------------------
     def _bind_subports(self, result: PassResult) -> None:

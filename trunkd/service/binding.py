@@ -23,8 +23,8 @@ BINDING_FAILED = "binding_failed"
 OVS_DATAPATH_SYSTEM = "system"
 BINDING_AGENT_TYPES = (OVS_AGENT_TYPE, OVN_AGENT_TYPE)
 FILTERING_DRIVERS = ("openvswitch",)  # the agent's firewall_driver values that enforce security groups
-# ovn-sync writes port_security (anti-spoofing) but no ACLs yet: security groups are not enforced on OVN
-OVN_PORT_FILTER = False
+# ovn-sync writes port_security (anti-spoofing) and security groups as Port_Groups with ACLs (trunkd/ovn/acls.py)
+OVN_PORT_FILTER = True
 
 
 def reaching_agent(agents: Iterable[Agent], network: Network) -> Agent | None:
