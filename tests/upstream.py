@@ -182,12 +182,12 @@ def run_tempest(keystone: Keystone, trunkd_url: str, workdir: Path, regex: str =
 
 
 @contextmanager
-def trunkd_with_keystone(keystone: Keystone, workdir: Path) -> Iterator[Server]:
-    """trunkd on SQLite in keystone mode, validating tokens as the `trunkd` service user."""
+def trunkd_with_keystone(keystone: Keystone, workdir: Path, engine: str = "sqlite") -> Iterator[Server]:
+    """trunkd on `engine` in keystone mode, validating tokens as the `trunkd` service user."""
     keystone.user("trunkd", "service", "service")
     workdir.mkdir(parents=True, exist_ok=True)
     conf = authtoken_config(keystone, workdir / "trunkd.conf", "trunkd")
-    with throwaway_database("sqlite", workdir) as url:
+    with throwaway_database(engine, workdir) as url:
         # a loaded machine (Keystone and tempest beside it) can take more than the default 30 s to start it
         server = Server(url, workdir, args=["--auth-strategy", "keystone", "--config-file", str(conf)]).start(120)
         try:

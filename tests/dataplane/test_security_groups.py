@@ -20,6 +20,7 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import ARP, Dot1Q, Ether
 from scapy.packet import Packet, Raw
 
+from tests.conftest import require_engine
 from tests.dataplane.support import (
     AgentProc,
     Endpoint,
@@ -32,7 +33,7 @@ from tests.dataplane.support import (
     wait_for,
     wait_status,
 )
-from tests.support import Api, Server
+from tests.support import Api, Server, throwaway_database
 from trunkd.agent.api import ServerApi
 from trunkd.agent.layout import tunnel_port
 from trunkd.agent.plug import plug
@@ -71,12 +72,13 @@ def rule(api: Api, group: str, **attrs: Any) -> str:
     return str(r.json()["security_group_rule"]["id"])
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     require_ovs()
-    workdir = tmp_path_factory.mktemp("dataplane-security-groups")
-    with cleanup() as undo:
-        server = Server(database=f"sqlite:///{workdir / 'trunkd.db'}", workdir=workdir).start()
+    require_engine(request.param)
+    workdir = tmp_path_factory.mktemp(f"dataplane-security-groups-{request.param}")
+    with throwaway_database(request.param, workdir) as url, cleanup() as undo:  # the server stops first
+        server = Server(database=url, workdir=workdir).start()
         undo.append(lambda: server.stop(kill=True))
         api = Api(server.url)
         h1, h2 = (OvsHost(f"tsg{i}-{tag()}", workdir / f"h{i}") for i in (1, 2))
