@@ -25,7 +25,7 @@ from tests.support import IN_CI, Server, throwaway_database
 MIN_REQUESTS = int(os.environ.get("TRUNKD_FUZZ_MIN_REQUESTS", "20000"))
 ROUND_SECONDS = 60
 PROCESSES = 2  # schemathesis processes per engine (its own --workers threads trip over each other)
-BUDGET_SECONDS = int(os.environ.get("TRUNKD_FUZZ_BUDGET_SECONDS", "300"))
+BUDGET_SECONDS = int(os.environ.get("TRUNKD_FUZZ_BUDGET_SECONDS", "420"))
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 _COUNTS = re.compile(r"(\d+) generated, (\d+) passed")
 
