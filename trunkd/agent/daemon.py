@@ -15,6 +15,7 @@ from trunkd.agent.api import ServerApi
 from trunkd.agent.feed import EventFeed
 from trunkd.agent.ovs import DATAPATH, OvsSwitch
 from trunkd.agent.reconciler import Reconciler
+from trunkd.agent.retry import heartbeats, retrying
 from trunkd.agent.underlay import DEFAULT_BRIDGE, Underlay
 
 log = logging.getLogger("trunkd.agent")
@@ -112,23 +113,7 @@ class Agent:
         self.api.heartbeat(self.config.host, self.config.configurations(), self.feed.cursor)
 
     def _heartbeats(self) -> None:
-        while not self.stop.wait(self.config.heartbeat_interval):
-            try:
-                self.heartbeat()
-            except (httpx.HTTPError, RuntimeError) as exc:
-                log.warning("heartbeat failed: %s", exc)
-
-    def _retrying(self, what: str, fn: Any) -> Any:
-        """Call fn until it succeeds (the server may be down or restarting), backing off up to 5 s."""
-        delay = 0.2
-        while not self.stop.is_set():
-            try:
-                return fn()
-            except (httpx.HTTPError, RuntimeError, OSError) as exc:
-                log.warning("%s failed, retrying in %.1fs: %s", what, delay, exc)
-                self.stop.wait(delay)
-                delay = min(delay * 2, 5.0)
-        return None
+        heartbeats(self.stop, self.config.heartbeat_interval, self.heartbeat)
 
     def run(self) -> None:
         """Three sources wake the reconcile loop: the event feed (its own thread), OVSDB row events
@@ -138,8 +123,8 @@ class Agent:
         if self.config.firewall_driver == "openvswitch":
             threads.append(threading.Thread(target=self._follow_security, name="security-feed", daemon=True))
         try:
-            self._retrying("registration", self.heartbeat)
-            head = self._retrying("reading the feed head", self.feed.head)
+            retrying(self.stop, "registration", self.heartbeat)
+            head = retrying(self.stop, "reading the feed head", self.feed.head)
             if head is None:
                 return
             self.switch.watch(self.wake.set)
@@ -184,7 +169,7 @@ class Agent:
     def _follow(self) -> None:
         """Long-poll the feed; hand each relevant page to the reconcile loop and move the cursor after it."""
         while not self.stop.is_set():
-            events = self._retrying("polling events", lambda: self.feed.poll(self._wait()))
+            events = retrying(self.stop, "polling events", lambda: self.feed.poll(self._wait()))
             if events is None:
                 return
             if any(e["kind"] not in IGNORED_KINDS and e.get("resource_type") not in SECURITY_TYPES[:2]
@@ -192,7 +177,7 @@ class Agent:
                 self._await_pass()
             self.feed.commit()
             if self.config.local_ip:  # other hosts' agents are not in this host's feed: compare
-                peers = self._retrying("listing agents", self.reconciler.tunnel_peers)
+                peers = retrying(self.stop, "listing agents", self.reconciler.tunnel_peers)
                 if peers is not None and peers != self.reconciler.peers:
                     self.dirty = True
                     self.wake.set()
@@ -200,7 +185,7 @@ class Agent:
     def _follow_security(self) -> None:
         """Long-poll group, rule and port events of every host; a pass for those the firewall needs."""
         while not self.stop.is_set():
-            events = self._retrying("polling security events", lambda: self.security_feed.poll(self._wait()))
+            events = retrying(self.stop, "polling security events", lambda: self.security_feed.poll(self._wait()))
             if events is None:
                 return
             wanted = [e for e in events if concerns_firewall(e, self.reconciler.remote_groups)]
@@ -245,7 +230,7 @@ class Agent:
 
     def _pass(self, full: bool = False) -> None:
         started = time.monotonic()
-        result = self._retrying("reconcile pass", lambda: self.reconciler.run_pass(full))
+        result = retrying(self.stop, "reconcile pass", lambda: self.reconciler.run_pass(full))
         if result is not None and result.again:  # pass again soon, not in a busy loop
             self.stop.wait(0.1)
             self.wake.set()

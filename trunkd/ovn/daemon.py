@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from trunkd.agent.feed import EventFeed
+from trunkd.agent.retry import heartbeats, retrying
 from trunkd.ovn.api import SYNC_AGENT_BINARY, SYNC_AGENT_TYPE, OvnSyncApi
 from trunkd.ovn.ovn import Ovn
 from trunkd.ovn.sync import TYPES, Syncer
@@ -75,29 +76,14 @@ class OvnSync:
             self.syncer.report_chassis()
 
     def _heartbeats(self) -> None:
-        while not self.stop.wait(self.config.heartbeat_interval):
-            try:
-                self.heartbeat()
-            except (httpx.HTTPError, RuntimeError) as exc:
-                log.warning("heartbeat failed: %s", exc)
-
-    def _retrying(self, what: str, fn: Any) -> Any:
-        delay = 0.2
-        while not self.stop.is_set():
-            try:
-                return fn()
-            except (httpx.HTTPError, RuntimeError, OSError) as exc:
-                log.warning("%s failed, retrying in %.1fs: %s", what, delay, exc)
-                self.stop.wait(delay)
-                delay = min(delay * 2, 5.0)
-        return None
+        heartbeats(self.stop, self.config.heartbeat_interval, self.heartbeat)
 
     def run(self) -> None:
         self.ovn.watch(self.wake.set)
         threads = [threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True),
                    threading.Thread(target=self._follow, name="feed", daemon=True)]
         try:
-            self._retrying("registration", self.heartbeat)
+            retrying(self.stop, "registration", self.heartbeat)
             for thread in threads:
                 thread.start()
             self._loop()
@@ -132,7 +118,7 @@ class OvnSync:
                 self.pending = {}
             if full:  # the feed thread waits while dirty: the full pass covers the feed's past up to `head`
                 self.dirty = True
-                head = self._retrying("reading the feed head", self.feed.head)
+                head = retrying(self.stop, "reading the feed head", self.feed.head)
                 if head is None:
                     return
                 if self._pass(None):
@@ -173,7 +159,7 @@ class OvnSync:
             if not self.ovn.active or self.dirty:
                 self.stop.wait(0.2)
                 continue
-            events = self._retrying("polling events", lambda: self.feed.poll(self.config.poll_wait))
+            events = retrying(self.stop, "polling events", lambda: self.feed.poll(self.config.poll_wait))
             if events is None:
                 return
             if events:
