@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +26,21 @@ from trunkd.store.migrate import upgrade
 from trunkd.store.uow import Database
 
 ADMIN = RequestContext.admin()
+
+
+@contextmanager
+def recorded_statements(env: Env) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block, in order."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(env.db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -72,16 +88,8 @@ def _statements_to_add(env: Env, count: int, allocate: bool = False) -> int:
         {"port_id": p} if allocate else {"port_id": p, "segmentation_type": "vlan", "segmentation_id": i + 1}
         for i, p in enumerate(subs)
     ]}
-    seen: list[str] = []
-
-    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(env.db.engine, "before_cursor_execute", count_statement)
-    try:
+    with recorded_statements(env) as seen:
         result = trunks.add_subports(env, ADMIN, trunk.id, body)
-    finally:
-        event.remove(env.db.engine, "before_cursor_execute", count_statement)
     assert len(result.sub_ports) == count
     assert len({s.segmentation_id for s in result.sub_ports}) == count
     return len(seen)
@@ -138,16 +146,8 @@ def _ipam_statements_to_create_ports(env: Env, count: int, cidr: str | None) -> 
     net_id = _network(env, cidr)
     item = {"project_id": ADMIN.project_id, "network_id": net_id, "name": "", "description": "",
             "admin_state_up": True, "device_id": "", "device_owner": "", "binding:vnic_type": "normal"}
-    seen: list[str] = []
-
-    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(env.db.engine, "before_cursor_execute", count_statement)
-    try:
+    with recorded_statements(env) as seen:
         made = ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])
-    finally:
-        event.remove(env.db.engine, "before_cursor_execute", count_statement)
     addresses = {f.ip_address for p in made for f in p.fixed_ips}
     assert len(addresses) == (count if cidr else 0)
     return sum(1 for statement in seen if "subnets" in statement or "ip_allocations" in statement)
@@ -168,17 +168,9 @@ def _statements_to_report_status(env: Env, count: int) -> int:
     with env.db.write() as uow:
         uow.ports.update_many(ids, {"host_id": host})
         uow.commit()
-    seen: list[str] = []
-
-    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(env.db.engine, "before_cursor_execute", count_statement)
-    try:
+    with recorded_statements(env) as seen:
         answer = port_status.report_port_status(
             env, ADMIN, host, {"ports": [{"port_id": p, "status": "ACTIVE"} for p in ids]})
-    finally:
-        event.remove(env.db.engine, "before_cursor_execute", count_statement)
     assert [a["changed"] for a in answer] == [True] * count
     # the outbox rows are one executemany, which SQLAlchemy sends in pages of 1000 rows (insertmanyvalues)
     return sum(1 for statement in seen if not statement.lstrip().upper().startswith("INSERT INTO OUTBOX"))
@@ -206,19 +198,11 @@ def _statements_to_allocate_from_a_pool(env: Env, allocated: int) -> tuple[int, 
     with env.db.write() as uow:
         uow.conn.execute(sa.insert(tables.subnets), rows)
         uow.commit()
-    seen: list[str] = []
-
-    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(env.db.engine, "before_cursor_execute", count_statement)
-    try:
+    with recorded_statements(env) as seen:
         made = subnets.create_subnets(env, ADMIN, [{
             "project_id": ADMIN.project_id, "network_id": fresh.id, "name": "", "description": "",
             "ip_version": 4, "subnetpool_id": pool.id, "enable_dhcp": True, "ipv6_ra_mode": None,
             "ipv6_address_mode": None, "dns_nameservers": [], "host_routes": []}])[0]
-    finally:
-        event.remove(env.db.engine, "before_cursor_execute", count_statement)
     return len(seen), made.cidr
 
 
@@ -239,16 +223,8 @@ def _group_statements_to_create_ports(env: Env, count: int, groups: int) -> int:
     item = {"project_id": ADMIN.project_id, "network_id": net_id, "name": "", "description": "",
             "admin_state_up": True, "device_id": "", "device_owner": "", "binding:vnic_type": "normal",
             **({"security_groups": names} if names else {})}
-    seen: list[str] = []
-
-    def count_statement(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(env.db.engine, "before_cursor_execute", count_statement)
-    try:
+    with recorded_statements(env) as seen:
         made = ports.create_ports(env, ADMIN, [dict(item) for _ in range(count)])
-    finally:
-        event.remove(env.db.engine, "before_cursor_execute", count_statement)
     assert all(len(p.security_groups) == max(groups, 1) for p in made)
     return sum(1 for statement in seen if "security_group" in statement)
 
