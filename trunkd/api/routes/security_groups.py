@@ -9,15 +9,16 @@ from starlette.routing import Route
 from trunkd.api import attributes, views
 from trunkd.api.http import (
     call,
+    create_body,
     created,
     ctx_of,
     env_of,
     if_match,
-    json_body,
     listed,
     no_body,
     no_content,
     ok,
+    update_body,
 )
 from trunkd.api.query import fields_of, links, parse_list
 from trunkd.service import security_groups as svc
@@ -25,8 +26,7 @@ from trunkd.service import security_groups as svc
 
 async def create_group(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    items, bulk = attributes.parse_create(await json_body(request), "security_group", "security_groups",
-                                          attributes.SECURITY_GROUP, ctx)
+    items, bulk = await create_body(request, "security_group", "security_groups", attributes.SECURITY_GROUP)
     made = await call(svc.create_groups, env, ctx, items)
     return created("security_group", "security_groups", [views.security_group(g) for g in made], bulk)
 
@@ -47,7 +47,7 @@ async def show_group(request: Request) -> Response:
 
 async def update_group(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    attrs = attributes.parse_update(await json_body(request), "security_group", attributes.SECURITY_GROUP)
+    attrs = await update_body(request, "security_group", attributes.SECURITY_GROUP)
     group = await call(svc.update_group, env, ctx, request.path_params["id"], attrs, if_match(request))
     return ok({"security_group": views.security_group(group)})
 
@@ -61,8 +61,8 @@ async def delete_group(request: Request) -> Response:
 
 async def create_rule(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    items, bulk = attributes.parse_create(await json_body(request), "security_group_rule", "security_group_rules",
-                                          attributes.SECURITY_GROUP_RULE, ctx)
+    items, bulk = await create_body(request, "security_group_rule", "security_group_rules",
+                                    attributes.SECURITY_GROUP_RULE)
     made = await call(svc.create_rules, env, ctx, items, bulk)
     return created("security_group_rule", "security_group_rules", [views.security_group_rule(r) for r in made],
                    bulk)

@@ -9,15 +9,16 @@ from starlette.routing import Route
 from trunkd.api import attributes, views
 from trunkd.api.http import (
     call,
+    create_body,
     created,
     ctx_of,
     env_of,
     if_match,
-    json_body,
     listed,
     no_body,
     no_content,
     ok,
+    update_body,
 )
 from trunkd.api.query import fields_of, links, parse_list
 from trunkd.service import subnetpools as svc
@@ -25,9 +26,7 @@ from trunkd.service import subnetpools as svc
 
 async def create(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    items, bulk = attributes.parse_create(
-        await json_body(request), "subnetpool", "subnetpools", attributes.SUBNETPOOL, ctx
-    )
+    items, bulk = await create_body(request, "subnetpool", "subnetpools", attributes.SUBNETPOOL)
     made = await call(svc.create_subnetpools, env, ctx, items)
     return created("subnetpool", "subnetpools", [views.subnetpool(p) for p in made], bulk)
 
@@ -48,7 +47,7 @@ async def show(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    attrs = attributes.parse_update(await json_body(request), "subnetpool", attributes.SUBNETPOOL)
+    attrs = await update_body(request, "subnetpool", attributes.SUBNETPOOL)
     pool = await call(svc.update_subnetpool, env, ctx, request.path_params["id"], attrs, if_match(request))
     return ok({"subnetpool": views.subnetpool(pool)})
 
