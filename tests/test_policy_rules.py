@@ -153,3 +153,28 @@ def test_a_missing_policy_file_stops_the_start(tmp_path: Path) -> None:
     done = serve("--policy-file", str(tmp_path / "nope.yaml"), cwd=tmp_path)
     assert done.returncode == 2
     assert f"file not found: {tmp_path / 'nope.yaml'}" in done.stderr
+
+
+def test_a_decision_on_a_target_that_lacks_a_key_the_rule_reads_is_remembered() -> None:
+    policy = OsloPolicy(make_conf())
+    asked: list[str] = []
+    enforce = policy.enforcer.enforce
+
+    def counting(rule: str, *args: object, **kwargs: object) -> object:
+        asked.append(rule)
+        return enforce(rule, *args, **kwargs)
+
+    policy.enforcer.enforce = counting  # type: ignore[method-assign]
+    other = ctx("member", project="p2")
+    for _ in range(3):  # get_network:tags reads `shared` and `router:external`, which the views leave out
+        assert not policy.allowed(other, "get_network:tags", {"project_id": "p1"})
+        assert policy.allowed(other, "get_network:tags", {"project_id": "p1", "shared": True})
+        assert policy.allowed(ctx("member"), "get_network:tags", {"project_id": "p1"})
+    assert asked == ["get_network:tags"] * 3  # one oslo check per distinct question
+
+
+def test_attribute_rules_are_listed_by_prefix(policy: OsloPolicy) -> None:
+    assert {"provider:network_type", "provider:physical_network", "provider:segmentation_id"} <= \
+        policy.defined_under("get_network:")
+    assert "binding:host_id" in policy.defined_under("get_port:")
+    assert "name" not in policy.defined_under("get_port:")

@@ -37,7 +37,8 @@ def may_read(ctx: RequestContext, resource: str, attribute: str, project_id: str
 
 def _trim(view: dict[str, Any], ctx: RequestContext, resource: str) -> dict[str, Any]:
     project = view["project_id"]
-    return {k: val for k, val in view.items() if may_read(ctx, resource, k, project)}
+    hidden = {k for k in ctx.defined_under(f"get_{resource}:") if k in view and not may_read(ctx, resource, k, project)}
+    return {k: val for k, val in view.items() if k not in hidden} if hidden else view
 
 
 def network(net: Network, ctx: RequestContext, fields: list[str] | None = None) -> dict[str, Any]:

@@ -29,6 +29,9 @@ class Authorizer(Protocol):
     def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any], *,
                 if_undefined: bool = False) -> bool: ...
 
+    def defined_under(self, prefix: str) -> frozenset[str]:
+        """The names after `prefix` of the rules defined (`get_port:` -> the port attributes with a rule)."""
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -71,6 +74,12 @@ class RequestContext:
             return answer
         except TypeError:  # an unhashable target value: ask every time
             return self.policy.allowed(self, rule, target, if_undefined=if_undefined)
+
+    def defined_under(self, prefix: str) -> frozenset[str]:
+        """The policy's rules under `prefix` (Authorizer.defined_under)."""
+        if self.policy is None:
+            raise RuntimeError("no policy is bound to this request context (the API binds one in ctx_of)")
+        return self.policy.defined_under(prefix)
 
     @classmethod
     def admin(cls, project_id: str = "fake_project_id") -> RequestContext:

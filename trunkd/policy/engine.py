@@ -42,6 +42,7 @@ def creds(ctx: RequestContext) -> MutableMapping[str, Any]:
     return values
 
 
+_ABSENT = object()  # a target key the rule reads but the target lacks
 _TARGET_REF = re.compile(r"%\((.+?)\)s")
 
 
@@ -103,6 +104,7 @@ class OsloPolicy:
         self._next_look = 0.0
         self._decided: dict[tuple[Any, ...], bool] = {}
         self._reads: dict[str, frozenset[str] | None] = {}
+        self._under: dict[str, frozenset[str]] = {}
         self._file: tuple[tuple[int, int, int] | None, str | None] | None = None  # (stamp, problem) last seen
         self._next_reminder = 0.0
         self._refresh()
@@ -168,19 +170,23 @@ class OsloPolicy:
                 self._defaults_only()
             self._decided = {}  # the rules may have changed: decide afresh
             self._reads = {}
+            self._under = {}
             self._next_look = now + RELOAD_INTERVAL
 
     def _decision_key(self, rule: str, target: Mapping[str, Any], who: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """What the decision depends on: the rule, the credentials and the target keys the rule reads.
-        None (decide every time) when those keys are unknown, absent or hold lists or dicts."""
+        """What the decision depends on: the rule, the credentials and the target keys the rule reads (an
+        absent key is a value too: oslo's check of it fails). None (decide every time) when those keys are
+        unknown or hold lists or dicts."""
         if rule not in self._reads:
             self._reads[rule] = target_reads(self.enforcer.rules[rule], self.enforcer.rules)
         reads = self._reads[rule]
-        if reads is None or not reads <= target.keys():
+        if reads is None:
             return None
         try:
-            return (rule, tuple(target[k] for k in sorted(reads)),
-                    frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in who.items()))
+            key = (rule, tuple(target.get(k, _ABSENT) for k in sorted(reads)),
+                   frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in who.items()))
+            hash(key)
+            return key
         except TypeError:
             return None
 
@@ -208,6 +214,14 @@ class OsloPolicy:
                 self._decided = {}
             decided = self._decided[key] = self._decide(rule, target, who)
         return decided
+
+    def defined_under(self, prefix: str) -> frozenset[str]:
+        self._refresh()
+        under = self._under.get(prefix)
+        if under is None:
+            under = self._under[prefix] = frozenset(
+                name[len(prefix):] for name in self.enforcer.rules if name.startswith(prefix))
+        return under
 
     def enforce(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> None:
         if not self.allowed(ctx, rule, target):
