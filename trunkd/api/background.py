@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
+from trunkd.api import threads
 from trunkd.api.feed.hub import EventHub
 from trunkd.api.loop_lag import probe_forever
 from trunkd.config import Config
@@ -28,7 +27,7 @@ async def _dispatch_forever(env: Env, signal: CommitSignal) -> None:
     while True:
         armed = signal.arm()
         try:
-            consumed = await run_in_threadpool(dispatch_once, env)
+            consumed = await threads.run(dispatch_once, env)
         except Exception:
             LOG.exception("dispatcher batch failed; retrying")
             consumed = 0
@@ -40,7 +39,7 @@ async def _dispatch_forever(env: Env, signal: CommitSignal) -> None:
 async def _every(seconds: float, job: Callable[[], object], what: str) -> None:
     while True:
         try:
-            await run_in_threadpool(job)
+            await threads.run(job)
         except Exception:
             LOG.exception("%s failed; retrying later", what)
         await asyncio.sleep(seconds)

@@ -8,11 +8,10 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from trunkd.api import http_errors
+from trunkd.api import http_errors, threads
 from trunkd.api.attributes import Attr, parse_create, parse_update
 from trunkd.api.identity import context_from
 from trunkd.api.limits import parse_body, parse_json, read_body
@@ -41,7 +40,17 @@ def ctx_of(request: Request) -> RequestContext:
 
 async def call(fn: Callable[..., T], *args: Any) -> T:
     """Run a (blocking) use case off the event loop."""
-    return await run_in_threadpool(fn, *args)
+    return await threads.run(fn, *args)
+
+
+async def read_one(fn: Callable[..., T], env: Env, *args: Any) -> T:
+    """Run a read of one resource of bounded size (`fn(env, *args)`). On SQLite it runs here, on the
+    event loop's own connection: it only computes (the pages are cached, a WAL reader never waits for a
+    writer), in less time than the two thread switches of `call` would take. Elsewhere it is `call`."""
+    if env.db.reads_on_loop:
+        with env.db.on_loop():
+            return fn(env, *args)
+    return await threads.run(fn, env, *args)
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:
@@ -75,7 +84,7 @@ async def parsed_body(request: Request, parse: Callable[[Any], T], *, required: 
         raise http_errors.HTTPBadRequest(msg="Resource body required")
     if len(raw) <= JSON_OFF_LOOP_BYTES:
         return parse(parse_json(raw))
-    return await run_in_threadpool(lambda: parse(parse_json(raw)))
+    return await threads.run(lambda: parse(parse_json(raw)))
 
 
 async def create_body(request: Request, resource: str, collection: str,

@@ -14,8 +14,9 @@ from typing import Any
 
 from keystonemiddleware import auth_token
 from oslo_config import cfg
-from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
+
+from trunkd.api import threads
 
 IDENTITY = "keystone_identity"
 # the version document (as in Neutron); the operator page's HTML (no data) and its login proxy
@@ -76,10 +77,9 @@ def identity_url(conf: cfg.ConfigOpts) -> str | None:
 
 
 class KeystoneAuth:
-    """ASGI middleware: deny by default; only a token auth_token confirmed reaches the application."""
+    """Deny by default: only a request whose token auth_token confirmed reaches the application."""
 
-    def __init__(self, app: ASGIApp, conf: cfg.ConfigOpts, open_paths: frozenset[str] = frozenset()) -> None:
-        self.app = app
+    def __init__(self, conf: cfg.ConfigOpts, open_paths: frozenset[str] = frozenset()) -> None:
         self.open_paths = UNAUTHENTICATED_PATHS | open_paths
         self.auth_token = auth_token.AuthProtocol(self._confirmed, {"oslo_config_config": conf})
         self.identity_url = identity_url(conf)
@@ -103,15 +103,15 @@ class KeystoneAuth:
             return identity, ("", [], b"")
         return None, (answer.get("status", "401 Unauthorized"), answer.get("headers", []), body)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.open_paths:
-            await self.app(scope, receive, send)
-            return
-        identity, (status, headers, body) = await run_in_threadpool(self._check, scope)
+    async def admit(self, scope: Scope, send: Send) -> bool:
+        """True, with the confirmed identity in the scope, if the request may go on; else its answer
+        (auth_token's 401 with WWW-Authenticate) is sent and False returned."""
+        if scope["path"] in self.open_paths:
+            return True
+        identity, (status, headers, body) = await threads.run(self._check, scope)
         if identity is not None:
             scope.setdefault("state", {})[IDENTITY] = identity
-            await self.app(scope, receive, send)
-            return
+            return True
         code = int(status.split(" ", 1)[0])
         if code < 400:  # auth_token never lets a request past without confirming it; refuse anyway
             code, body, headers = 401, b'{"error": {"code": 401, "title": "Unauthorized"}}', []
@@ -120,3 +120,4 @@ class KeystoneAuth:
         raw_headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": code, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
+        return False

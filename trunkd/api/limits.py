@@ -13,11 +13,10 @@ import urllib.parse
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from trunkd.api.errors import neutron_error
+from trunkd.api import threads
 from trunkd.domain import errors
 from trunkd.domain import limits as L
 from trunkd.domain.listing import TAG_FILTERS
@@ -98,22 +97,6 @@ def check_lists(item: Any, limits: L.Limits, resource_id: str | None = None) -> 
     if name == "fixed_ips":
         raise _bad("Exceeded maximum amount of fixed ips per port.")
     raise _bad(f"The number of allocation pools exceeds the limit {bound}")
-
-
-class RequestLimits:
-    """ASGI middleware: refuse a request that breaks a limit before it reaches a route."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            try:
-                check_scope(scope)
-            except errors.TrunkdError as exc:
-                await neutron_error(exc)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 async def read_body(request: Request) -> bytes:
@@ -206,5 +189,5 @@ def parse_json(raw: bytes) -> Any:
 async def parse_body(raw: bytes) -> Any:
     """Parse and check a JSON body; large ones on the thread pool so the event loop stays free."""
     if len(raw) > L.JSON_OFF_LOOP_BYTES:
-        return await run_in_threadpool(parse_json, raw)
+        return await threads.run(parse_json, raw)
     return parse_json(raw)

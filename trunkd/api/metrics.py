@@ -9,14 +9,13 @@ gives the same answer without shared state.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from trunkd.service.stats import Stats
 
@@ -29,31 +28,11 @@ LATENCY = Histogram("trunkd_http_request_duration_seconds", "HTTP request latenc
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0))
 
 
-class RequestMetrics:
-    """ASGI middleware: count and time every HTTP request under its route template."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        code = 500
-        started = time.perf_counter()
-
-        async def send_code(message: Message) -> None:
-            nonlocal code
-            if message["type"] == "http.response.start":
-                code = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_code)
-        finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
-            REQUESTS.labels(scope["method"], route, str(code)).inc()
+def observe(scope: Scope, code: int, seconds: float) -> None:
+    """Count and time one HTTP request under its route template (api/layer.py calls it for each)."""
+    route = getattr(scope.get("route"), "path", "unmatched")
+    LATENCY.labels(scope["method"], route).observe(seconds)
+    REQUESTS.labels(scope["method"], route, str(code)).inc()
 
 
 class _DatabaseFigures(Collector):

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DisconnectionError
 from trunkd.domain.limits import STATEMENT_TIMEOUT_MS
 
 DEFAULT_URL = "sqlite:///trunkd.db"
-# Connections per process: as many as the thread pool that runs the use cases (anyio's default
-# limiter, 40 threads), so no request ever waits for a connection, plus a few for the background
+# Connections per process: as many as the thread pool that runs the use cases (api/threads.py,
+# 40 threads), so no request ever waits for a connection, plus a few for the background
 # jobs' threads. PostgreSQL's max_connections must cover workers x (POOL_SIZE + POOL_OVERFLOW).
 POOL_SIZE = 40
 POOL_OVERFLOW = 10

@@ -12,10 +12,14 @@ from sqlalchemy import delete as sql_delete
 from trunkd.domain.listing import ListQuery
 from trunkd.domain.model import Subnet
 from trunkd.store import listing
-from trunkd.store.id_lists import in_ids
+from trunkd.store.id_lists import IDS, in_ids
 from trunkd.store.resources import delete_row, insert_row, lock_clause, update_row
 from trunkd.store.tables import ip_allocations, ip_free_ranges, networks, subnet_tags, subnets
 from trunkd.store.tags import TagRepo
+
+# built once: a statement built per call costs more to build and key than to run
+_IDS_BY_NETWORK: Select[str, str] = (select(subnets.c.network_id, subnets.c.id).where(in_ids(subnets.c.network_id))
+                   .order_by(subnets.c.created_at, subnets.c.id))
 
 COLUMNS = {
     "id": subnets.c.id,
@@ -95,10 +99,8 @@ class SubnetRepo:
         network_ids = list(network_ids)
         found: dict[str, list[str]] = defaultdict(list)
         if network_ids:
-            stmt = (select(subnets.c.network_id, subnets.c.id).where(in_ids(subnets.c.network_id, network_ids))
-                    .order_by(subnets.c.created_at, subnets.c.id))
-            for row in self.conn.execute(stmt):
-                found[row.network_id].append(row.id)
+            for network_id, subnet_id in self.conn.execute(_IDS_BY_NETWORK, {IDS: network_ids}):
+                found[network_id].append(subnet_id)
         return found
 
     def insert(self, subnet: Subnet) -> None:

@@ -52,7 +52,9 @@ class UnitOfWork:
         if self._lock is not None:
             self._lock.acquire()
         try:
-            self.conn: Connection = self.db.engine.connect().execution_options(write=self.write)
+            on_loop = not self.write and _ON_LOOP.get()
+            self.conn: Connection = self.db.loop_connection() if on_loop else self.db.engine.connect()
+            self.conn = self.conn.execution_options(write=self.write)
             if not self.write and self.db.autocommit_reads:
                 # READ COMMITTED gives each statement its own snapshot inside a transaction too: a read
                 # outside one sees the same, without the BEGIN and COMMIT round trips
@@ -96,7 +98,8 @@ class UnitOfWork:
             if not self._committed:
                 self.conn.rollback()
         finally:
-            self.conn.close()
+            if self.conn is not self.db.loop_conn:
+                self.conn.close()
             if self._lock is not None:
                 self._lock.release()
 
@@ -121,8 +124,11 @@ def _deadlock(exc: DBAPIError) -> bool:
     return mysql_errno(exc) in (1213, 1305) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"
 
 
+# Set while a read runs on the event loop's thread (Database.on_loop).
+_ON_LOOP: ContextVar[bool] = ContextVar("trunkd_on_loop", default=False)
+
 # Set for the length of a `?dry_run=true` request (api/options.py): every unit of work it runs, in
-# any thread, does all its work and rolls back. Context variables follow run_in_threadpool.
+# any thread, does all its work and rolls back. Context variables follow the use case to its thread (api/threads.py).
 _DRY_RUN: ContextVar[bool] = ContextVar("trunkd_dry_run", default=False)
 
 
@@ -148,6 +154,24 @@ class Database:
         self.autocommit_reads = self.engine.dialect.name == "postgresql"
         # PostgreSQL: the outbox append and the COMMIT go out together (psycopg pipeline mode)
         self.pipelined_commit = self.engine.dialect.name == "postgresql"
+        # SQLite: a small read runs on the event loop, on a connection of its own (on_loop)
+        self.reads_on_loop = is_sqlite(self.engine)
+        self.loop_conn: Connection | None = None
+
+    @contextmanager
+    def on_loop(self) -> Iterator[None]:
+        """Within it, this thread's read units of work use `loop_connection` (one thread only: the loop's)."""
+        token = _ON_LOOP.set(True)
+        try:
+            yield
+        finally:
+            _ON_LOOP.reset(token)
+
+    def loop_connection(self) -> Connection:
+        """The event loop's own connection, kept open: a read there never waits for the pool."""
+        if self.loop_conn is None or self.loop_conn.closed or self.loop_conn.invalidated:
+            self.loop_conn = self.engine.connect()
+        return self.loop_conn
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(self, write=False)
@@ -201,4 +225,7 @@ class Database:
             listener(seq)
 
     def dispose(self) -> None:
+        if self.loop_conn is not None:
+            self.loop_conn.close()
+            self.loop_conn = None
         self.engine.dispose()

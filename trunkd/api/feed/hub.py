@@ -18,8 +18,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from starlette.concurrency import run_in_threadpool
-
+from trunkd.api import threads
 from trunkd.domain.events import BROADCAST_TYPES
 from trunkd.service.env import Env
 from trunkd.service.feed.reading import new_heads
@@ -129,7 +128,7 @@ class EventHub:
                 return
             self._head = self._known_from = min(w.seen_through for w in waiting)
         while True:
-            heads = await run_in_threadpool(new_heads, self.env, self._head, HEADS_PER_READ)
+            heads = await threads.run(new_heads, self.env, self._head, HEADS_PER_READ)
             self.refreshes += 1
             if heads:
                 self._take(heads)

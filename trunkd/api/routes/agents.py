@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkd.api import attributes
-from trunkd.api.http import call, ctx_of, env_of, json_body, no_body, no_content, ok
+from trunkd.api.http import call, ctx_of, env_of, json_body, no_body, no_content, ok, read_one
 from trunkd.service import agents as svc
 
 
@@ -34,7 +34,7 @@ async def index(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    agent = await call(svc.get_agent, env, ctx, request.path_params["id"])
+    agent = await read_one(svc.get_agent, env, ctx, request.path_params["id"])
     return ok({"agent": svc.agent_dict(agent, env.settings.agent_down_time)})
 
 

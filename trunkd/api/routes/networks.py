@@ -18,6 +18,7 @@ from trunkd.api.http import (
     no_body,
     no_content,
     ok,
+    read_one,
     update_body,
 )
 from trunkd.api.query import fields_of, links, parse_list
@@ -42,7 +43,7 @@ async def index(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    net = await call(svc.get_network, env, ctx, request.path_params["id"])
+    net = await read_one(svc.get_network, env, ctx, request.path_params["id"])
     return ok({"network": views.network(net, ctx, fields_of(request))})
 
 

@@ -18,6 +18,7 @@ from trunkd.api.http import (
     no_body,
     no_content,
     ok,
+    read_one,
     update_body,
 )
 from trunkd.api.query import fields_of, links, parse_list
@@ -41,7 +42,7 @@ async def list_groups(request: Request) -> Response:
 
 async def show_group(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    group = await call(svc.get_group, env, ctx, request.path_params["id"])
+    group = await read_one(svc.get_group, env, ctx, request.path_params["id"])
     return ok({"security_group": views.security_group(group, fields_of(request))})
 
 
@@ -78,7 +79,7 @@ async def list_rules(request: Request) -> Response:
 
 async def show_rule(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    rule = await call(svc.get_rule, env, ctx, request.path_params["id"])
+    rule = await read_one(svc.get_rule, env, ctx, request.path_params["id"])
     return ok({"security_group_rule": views.security_group_rule(rule, fields_of(request))})
 
 

@@ -18,6 +18,7 @@ from trunkd.api.http import (
     no_body,
     no_content,
     ok,
+    read_one,
     update_body,
 )
 from trunkd.api.query import fields_of, links, parse_list
@@ -41,7 +42,7 @@ async def index(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    pool = await call(svc.get_subnetpool, env, ctx, request.path_params["id"])
+    pool = await read_one(svc.get_subnetpool, env, ctx, request.path_params["id"])
     return ok({"subnetpool": views.subnetpool(pool, fields_of(request))})
 
 

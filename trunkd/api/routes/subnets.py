@@ -18,6 +18,7 @@ from trunkd.api.http import (
     no_body,
     no_content,
     ok,
+    read_one,
     update_body,
 )
 from trunkd.api.query import fields_of, links, parse_list
@@ -41,7 +42,7 @@ async def index(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     ctx, env = ctx_of(request), env_of(request)
-    subnet = await call(svc.get_subnet, env, ctx, request.path_params["id"])
+    subnet = await read_one(svc.get_subnet, env, ctx, request.path_params["id"])
     return ok({"subnet": views.subnet(subnet, fields_of(request))})
 
 
