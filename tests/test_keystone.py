@@ -4,12 +4,15 @@ policy file that changes without a restart."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import os
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import openstack
@@ -17,7 +20,8 @@ import pytest
 
 from tests.keystone import ADMIN_PASSWORD, PASSWORD, Keystone, TokenApi, authtoken_config
 from tests.support import Server, error_type, throwaway_database
-from trunkd.policy.engine import RELOAD_INTERVAL
+from trunkd.api.keystone import IDENTITY, KeystoneAuth, seconds_left, token_key
+from trunkd.policy.engine import RELOAD_INTERVAL, make_conf
 
 
 @dataclass
@@ -105,6 +109,67 @@ def test_revoked_token_is_401(cloud: Cloud) -> None:
     fresh = cloud.keystone.token("alice", project="project-a")
     cloud.keystone.revoke(fresh)
     assert TokenApi(cloud.server.url, fresh).get("/v2.0/trunks").status_code == 401
+
+
+def _scope(token: str) -> dict[str, Any]:
+    return {"type": "http", "method": "GET", "path": "/v2.0/trunks", "query_string": b"", "headers": [
+        (b"host", b"127.0.0.1"), (b"x-auth-token", token.encode())]}
+
+
+def _admit(auth: KeystoneAuth, scope: dict[str, Any], sent: list[dict[str, Any]]) -> bool:
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    return asyncio.run(auth.admit(scope, send))
+
+
+def _counting(auth: KeystoneAuth) -> list[str]:
+    checked: list[str] = []
+    check = auth._check
+
+    def counted(scope: Any) -> Any:
+        checked.append(scope["path"])
+        return check(scope)
+
+    auth._check = counted  # type: ignore[method-assign]
+    return checked
+
+
+def test_a_confirmed_token_is_remembered_no_longer_than_auth_token_caches_it(cloud: Cloud, tmp_path: Path) -> None:
+    auth = KeystoneAuth(make_conf((str(authtoken_config(cloud.keystone, tmp_path / "t.conf", "trunkd")),)))
+    checked = _counting(auth)
+    token = cloud.keystone.token("alice", project="project-a")
+    for _ in range(3):
+        scope = _scope(token)
+        assert _admit(auth, scope, [])
+        assert scope["state"][IDENTITY]["project_id"] == cloud.project_a
+    assert len(checked) == 1  # seen again: a dict lookup, no thread hop, no auth_token
+    key = token_key(_scope(token))
+    assert key is not None
+    assert 0 < auth._remembered[key][1] - time.monotonic() <= auth.cache_seconds == 300
+    sent: list[dict[str, Any]] = []
+    expired = cloud.keystone.expired_token(cloud.ids["alice"], cloud.project_a)
+    assert not _admit(auth, _scope(expired), sent)
+    assert sent[0]["status"] == 401 and len(checked) == 2
+    assert token_key(_scope(expired)) not in auth._remembered
+
+
+def test_nothing_is_remembered_when_auth_token_caches_nothing(cloud: Cloud, tmp_path: Path) -> None:
+    conf = authtoken_config(cloud.keystone, tmp_path / "t.conf", "trunkd")
+    conf.write_text(conf.read_text() + "token_cache_time = -1\n")
+    auth = KeystoneAuth(make_conf((str(conf),)))
+    checked = _counting(auth)
+    token = cloud.keystone.token("alice", project="project-a")
+    assert _admit(auth, _scope(token), []) and _admit(auth, _scope(token), [])
+    assert len(checked) == 2 and not auth._remembered
+
+
+def test_an_identity_is_remembered_until_the_first_of_its_tokens_expires() -> None:
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=40)
+    later = soon + datetime.timedelta(hours=1)
+    tokens = SimpleNamespace(user=SimpleNamespace(expires=later), service=SimpleNamespace(expires=soon))
+    assert 35 < seconds_left({"keystone.token_auth": tokens}) <= 40
+    assert seconds_left({"keystone.token_auth": SimpleNamespace(user=None, service=None)}) == 0
 
 
 def test_identity_headers_from_the_client_are_ignored(cloud: Cloud) -> None:
