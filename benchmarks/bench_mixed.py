@@ -17,6 +17,11 @@ expected status (errors are counted and shown, never hidden).
 The clients are one asyncio process with a minimal HTTP/1.1 client (keep-alive where the server
 allows it; Neutron's uwsgi closes every connection, so its clients reconnect each request). The
 client shares the 2 cores with the servers and the database.
+
+Each step also reads the CPU time (from /proc) of the server's processes, of the database server's
+processes and of the client, per request: what the machine's cores can give sets a ceiling of
+cores / (CPU per request of all three) requests per second, and one worker, one thread of Python at a
+time, 1 / (the server's CPU per request).
 """
 
 from __future__ import annotations
@@ -86,6 +91,39 @@ class Client:
         raise AssertionError("unreachable")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command name, CPU seconds so far) of every process."""
+    found: dict[int, tuple[int, str, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name, rest = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+        found[int(entry)] = (int(rest[1]), name, (int(rest[11]) + int(rest[12])) / TICK)
+    return found
+
+
+def cpu_seconds(root: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of the process tree under `root`, and of the processes named `database`."""
+    procs = _processes()
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, _name, _cpu) in procs.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return (sum(procs[p][2] for p in tree if p in procs),
+            sum(cpu for _ppid, name, cpu in procs.values() if name == database))
+
+
 class Stats:
     def __init__(self) -> None:
         self.latencies: list[float] = []
@@ -116,7 +154,8 @@ async def cycle(client: Client, name: str, parent: str, subs: list[str], net: st
     await call("DELETE", f"/v2.0/trunks/{trunk}", None, 204)
 
 
-async def step(port: int, clients: int, seconds: float, pool: list[str], net: str, max_cycles: int) -> dict[str, Any]:
+async def step(port: int, root: int, database: str, clients: int, seconds: float, pool: list[str], net: str,
+               max_cycles: int) -> dict[str, Any]:
     conns = [Client(port) for _ in range(clients)]
     per = 1 + SUBPORTS
 
@@ -134,18 +173,23 @@ async def step(port: int, clients: int, seconds: float, pool: list[str], net: st
                 return
             await cycle(conns[i], *args(i), stats)
 
-    start = time.perf_counter()
+    start, client_cpu = time.perf_counter(), time.process_time()
+    server_cpu, db_cpu = cpu_seconds(root, database)
     await asyncio.gather(*(loop(i) for i in range(clients)))
     elapsed = time.perf_counter() - start
+    server_after, db_after = cpu_seconds(root, database)
+    done = max(1, len(stats.latencies))
+    cpu = {"server_ms": (server_after - server_cpu) / done * 1000, "db_ms": (db_after - db_cpu) / done * 1000,
+           "client_ms": (time.process_time() - client_cpu) / done * 1000}
     for c in conns:
         await c._close()
     lat = sorted(stats.latencies)
     return {"requests": len(lat), "rps": len(lat) / elapsed, "p50": lat[len(lat) // 2] * 1000,
             "p99": lat[min(len(lat) - 1, round(0.99 * (len(lat) - 1)))] * 1000, "errors": len(stats.errors),
-            "first_error": stats.errors[0] if stats.errors else ""}
+            "first_error": stats.errors[0] if stats.errors else "", **cpu}
 
 
-def start_neutron(stack: ExitStack) -> int:
+def start_neutron(stack: ExitStack) -> tuple[int, int]:
     env = {**os.environ, "NEUTRON_VENV": str(NEUTRON_VENV), "NEUTRON_RUN": str(NEUTRON_RUN),
            "NEUTRON_PORT": str(NEUTRON_PORT), "NEUTRON_DB": NEUTRON_DB, "RESET_DB": "1", "VENV_ONLY": "0"}
     subprocess.run([str(HERE / "neutron" / "setup.sh")], check=True, env=env)
@@ -166,7 +210,7 @@ def start_neutron(stack: ExitStack) -> int:
     while True:
         try:
             workloads.HttpTarget("127.0.0.1", NEUTRON_PORT).list_trunks()
-            return NEUTRON_PORT
+            return NEUTRON_PORT, proc.pid
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError(f"Neutron did not start; see {NEUTRON_RUN / 'log'}") from None
@@ -187,9 +231,10 @@ def main() -> None:
     results: dict[str, list[dict[str, Any]]] = {s: [] for s in systems}
     with ExitStack() as stack:
         ports: dict[str, int] = {}
+        roots: dict[str, int] = {}
         for system in systems:
             if system == "neutron":
-                ports[system] = start_neutron(stack)
+                ports[system], roots[system] = start_neutron(stack)
                 continue
             workers = int(system.split("-")[1])
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -197,6 +242,8 @@ def main() -> None:
             srv = Server(database=db, workdir=tmp, args=["--workers", str(workers)]).start(timeout=240)
             stack.callback(srv.stop)
             ports[system] = srv.port
+            assert srv.proc is not None
+            roots[system] = srv.proc.pid
         setup: dict[str, tuple[list[str], str]] = {}
         for system, port in ports.items():
             target = workloads.HttpTarget("127.0.0.1", port)
@@ -205,17 +252,20 @@ def main() -> None:
             setup[system] = (pool, net)
         for rnd in range(args.rounds):
             for system in systems if rnd % 2 == 0 else list(reversed(systems)):
-                got = asyncio.run(step(ports[system], args.clients, args.seconds, *setup[system], args.max_cycles))
+                database = "mariadbd" if system == "neutron" else "postgres"
+                got = asyncio.run(step(ports[system], roots[system], database, args.clients, args.seconds,
+                                       *setup[system], args.max_cycles))
                 results[system].append(got)
                 print(f"  round {rnd + 1} {system}: {got['requests']} requests, {got['rps']:.1f}/s, "
-                      f"p50 {got['p50']:.1f} ms, p99 {got['p99']:.1f} ms, errors {got['errors']} {got['first_error']}",
-                      flush=True)
+                      f"p50 {got['p50']:.1f} ms, p99 {got['p99']:.1f} ms, errors {got['errors']} {got['first_error']}; "
+                      f"CPU ms per request: server {got['server_ms']:.2f}, database {got['db_ms']:.2f}, "
+                      f"client {got['client_ms']:.2f}", flush=True)
     print(f"\n{started}, {args.clients} clients, {args.seconds:g} s per step, {args.rounds} rounds (median), "
           f"load average {load_start:.1f}-{os.getloadavg()[0]:.1f}\n")
     print("| system | requests/s | p50 ms | p99 ms | errors | vs trunkd 1 worker |")
     print("|---|---|---|---|---|---|")
-    med = {s: {k: statistics.median(r[k] for r in results[s]) for k in ("rps", "p50", "p99", "errors")}
-           for s in systems}
+    med = {s: {k: statistics.median(r[k] for r in results[s])
+               for k in ("rps", "p50", "p99", "errors", "server_ms", "db_ms", "client_ms")} for s in systems}
     base = med.get("trunkd-1", {}).get("rps")
     for s in systems:
         rel = f"{med[s]['rps'] / base:.2f}x" if base else "-"
@@ -223,6 +273,16 @@ def main() -> None:
                  else f"trunkd PostgreSQL, {s.split('-')[1]} worker(s)")
         m = med[s]
         print(f"| {label} | {m['rps']:.1f} | {m['p50']:.1f} | {m['p99']:.1f} | {m['errors']:g} | {rel} |")
+    print(f"\nCPU per request (ms, median of the rounds) and the ceilings it sets on {CORES} cores:\n")
+    print("| system | server | database | client | all | ceiling: all cores (req/s) | ceiling: one thread "
+          "of Python per worker (req/s) |")
+    print("|---|---|---|---|---|---|---|")
+    for s in systems:
+        m = med[s]
+        total = m["server_ms"] + m["db_ms"] + m["client_ms"]
+        workers = 2 if s == "neutron" else int(s.split("-")[1])
+        print(f"| {s} | {m['server_ms']:.2f} | {m['db_ms']:.2f} | {m['client_ms']:.2f} | {total:.2f} | "
+              f"{CORES * 1000 / total:.0f} | {min(workers, CORES) * 1000 / m['server_ms']:.0f} |")
 
 
 if __name__ == "__main__":
