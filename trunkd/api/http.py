@@ -50,7 +50,7 @@ async def read_one(fn: Callable[..., T], env: Env, *args: Any) -> T:
     if env.db.reads_on_loop:
         with env.db.on_loop():
             return fn(env, *args)
-    return await threads.run(fn, env, *args)
+    return await call(fn, env, *args)
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:

@@ -64,22 +64,24 @@ class RequestContext:
     def can(self, rule: str, target: Mapping[str, Any], *, if_undefined: bool = False) -> bool:
         """The policy's answer, asked once per request for each (rule, target). A rule the policy does not
         define answers `if_undefined` (admin-only by default, `True` for attribute rules as in Neutron)."""
-        if self.policy is None:
-            raise RuntimeError("no policy is bound to this request context (the API binds one in ctx_of)")
+        policy = self._policy()
         key = (rule, tuple(sorted(target.items())), if_undefined)
         try:
             return self._answers[key]
         except KeyError:
-            answer = self._answers[key] = self.policy.allowed(self, rule, target, if_undefined=if_undefined)
+            answer = self._answers[key] = policy.allowed(self, rule, target, if_undefined=if_undefined)
             return answer
         except TypeError:  # an unhashable target value: ask every time
-            return self.policy.allowed(self, rule, target, if_undefined=if_undefined)
+            return policy.allowed(self, rule, target, if_undefined=if_undefined)
 
     def defined_under(self, prefix: str) -> frozenset[str]:
         """The policy's rules under `prefix` (Authorizer.defined_under)."""
+        return self._policy().defined_under(prefix)
+
+    def _policy(self) -> Authorizer:
         if self.policy is None:
             raise RuntimeError("no policy is bound to this request context (the API binds one in ctx_of)")
-        return self.policy.defined_under(prefix)
+        return self.policy
 
     @classmethod
     def admin(cls, project_id: str = "fake_project_id") -> RequestContext:

@@ -14,9 +14,10 @@ from sqlalchemy.exc import DisconnectionError
 from trunkd.domain.limits import STATEMENT_TIMEOUT_MS
 
 DEFAULT_URL = "sqlite:///trunkd.db"
-# Connections per process: as many as the thread pool that runs the use cases (api/threads.py,
-# 40 threads), so no request ever waits for a connection, plus a few for the background
-# jobs' threads. PostgreSQL's max_connections must cover workers x (POOL_SIZE + POOL_OVERFLOW).
+# Connections per process: as many as the one thread pool that runs every blocking call (api/threads.py,
+# 40 threads: use cases, the feed hub, background jobs), so none waits for a connection, plus overflow
+# for what holds one outside it (SQLite: the event loop's own read connection).
+# PostgreSQL's max_connections must cover workers x (POOL_SIZE + POOL_OVERFLOW).
 POOL_SIZE = 40
 POOL_OVERFLOW = 10
 # psycopg prepares a statement server-side after this many executions on a connection; keep up to

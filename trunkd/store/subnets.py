@@ -18,8 +18,9 @@ from trunkd.store.tables import ip_allocations, ip_free_ranges, networks, subnet
 from trunkd.store.tags import TagRepo
 
 # built once: a statement built per call costs more to build and key than to run
-_IDS_BY_NETWORK: Select[str, str] = (select(subnets.c.network_id, subnets.c.id).where(in_ids(subnets.c.network_id))
-                   .order_by(subnets.c.created_at, subnets.c.id))
+_IDS_BY_NETWORK: Select[str, str] = (
+    select(subnets.c.network_id, subnets.c.id).where(in_ids(subnets.c.network_id))
+    .order_by(subnets.c.created_at, subnets.c.id))
 
 COLUMNS = {
     "id": subnets.c.id,

@@ -51,7 +51,7 @@ def routes(r: Resource) -> list[Route]:
     async def create(request: Request) -> Response:
         ctx, env = ctx_of(request), env_of(request)
         items, bulk = await create_body(request, r.singular, r.collection, r.attrs)
-        made = await (call(r.create, env, ctx, items, bulk) if r.create_needs_bulk else call(r.create, env, ctx, items))
+        made = await call(r.create, env, ctx, items, *((bulk,) if r.create_needs_bulk else ()))
         return created(r.singular, r.collection, [r.view(item) for item in made], bulk)
 
     async def index(request: Request) -> Response:
